@@ -1,0 +1,63 @@
+//! The one error type of the crate.
+
+/// Everything that can go wrong in gpuarray. Each variant names the problem; no public function
+/// panics on bad input.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A PEP 3118 format string (or NumPy typestr) that does not parse.
+    #[error("bad format string {input:?} at byte {pos}: {reason}")]
+    Format {
+        /// The whole string that was given.
+        input: String,
+        /// Byte position of the problem in `input`.
+        pos: usize,
+        /// What is wrong there.
+        reason: String,
+    },
+    /// Shape, strides and offset that do not describe valid memory in the buffer.
+    #[error("bad layout: {0}")]
+    Layout(String),
+    /// A shape that does not fit the operation (reshape, broadcast, image conversion, ...).
+    #[error("bad shape: {0}")]
+    Shape(String),
+    /// An element type that does not fit the operation.
+    #[error("bad dtype: {0}")]
+    Dtype(String),
+    /// Valid input that this library (or this adapter) does not support.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// No GPU adapter could be found.
+    #[error("no GPU adapter: {0}")]
+    NoAdapter(String),
+    /// A validation or device error reported by the GPU driver.
+    #[error("GPU error: {0}")]
+    Gpu(String),
+    /// The GPU ran out of memory.
+    #[error("GPU out of memory: {0}")]
+    OutOfMemory(String),
+    /// A file could not be read or written.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// An image could not be decoded or encoded.
+    #[error("image error: {0}")]
+    Image(#[from] image::ImageError),
+}
+
+/// `Result` with [`Error`] as the error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn layout(msg: impl Into<String>) -> Self {
+        Error::Layout(msg.into())
+    }
+    pub(crate) fn shape(msg: impl Into<String>) -> Self {
+        Error::Shape(msg.into())
+    }
+    pub(crate) fn dtype(msg: impl Into<String>) -> Self {
+        Error::Dtype(msg.into())
+    }
+    pub(crate) fn unsupported(msg: impl Into<String>) -> Self {
+        Error::Unsupported(msg.into())
+    }
+}
