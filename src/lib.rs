@@ -1,5 +1,4 @@
 //! gpuarray: N-dimensional host data to the GPU and back.
-#![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
 pub mod error;
@@ -8,3 +7,5 @@ pub mod view;
 pub use error::{Error, Result};
 pub use view::dtype::{Dtype, Element, Kind};
 pub use view::format::{ByteOrder, Code, Format, Item, ItemKind};
+pub use view::layout::{Layout, MAX_NDIM, Order, SliceArg};
+pub use view::view::{HostArray, View, ViewMut};
