@@ -171,7 +171,9 @@ impl Dtype {
             None => return Err(err(0, "empty typestr")),
         };
         let mut chars = rest.chars();
-        let kind = chars.next().ok_or_else(|| err(pos, "missing kind character"))?;
+        let kind = chars
+            .next()
+            .ok_or_else(|| err(pos, "missing kind character"))?;
         let size: usize = chars
             .as_str()
             .parse()
