@@ -37,11 +37,17 @@
 //!   is the order its last prefix left in force (a NumPy quirk kept for compatibility:
 //!   `"cT{i<b}"` places the struct at offset 1).
 //!
-//! Deliberate differences from NumPy: at the top level we add no trailing padding (the `struct`
-//! rule; NumPy pads `"T{i}c"`-style top levels to their alignment, giving 8 where we give 5);
-//! we accept a prefix before a sub-array shape (`"<(2)f"`), whitespace, `p`, `n`, `N` and `P`;
-//! we reject a prefix right before `}` (NumPy rejects it too) and empty field names.
-//! Deliberate differences from `struct`: everything PEP 3118 adds, and prefixes after the start.
+//! Deliberate differences from NumPy:
+//!
+//! - at the top level we add no trailing padding (the `struct` rule; NumPy pads the top level to
+//!   its alignment too: `"T{i}c"` is 8 bytes there, 5 here);
+//! - we also accept `p`, `n`, `N`, `P`, whitespace, and a prefix before a sub-array shape
+//!   (`"<(2)f"`);
+//! - we reject an unterminated `T{` and an unmatched `}` (NumPy closes or stops silently), empty
+//!   field names (`"i::"`), and `g`, `Zg`, `O`, `w`, `^`, which gpuarray cannot represent.
+//!
+//! Differences from `struct`: everything PEP 3118 adds, and prefixes after the start (also a
+//! lone trailing prefix at the top level, `"i<"`, which changes nothing).
 //!
 //! Sizes are limited to `isize::MAX` bytes; larger counts or shapes are errors.
 
@@ -127,7 +133,8 @@ pub enum ItemKind {
 /// One item of a format: `[(shape)][count]code[:name:]` in a byte order.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Item {
-    /// The byte order in force for this item.
+    /// The byte order in force for this item (for a `T{...}` item: the one in force at its `T{`,
+    /// which its items inherit).
     pub order: ByteOrder,
     /// Sub-array shape from `(2,3)`; empty when absent.
     pub shape: Vec<usize>,
