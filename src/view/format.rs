@@ -796,8 +796,8 @@ impl<'a> Parser<'a> {
             // A struct's order is the one in force at its `T{`: its items start in it.
             let order = self.state;
             let c = self.peek();
-            let kind = match c {
-                Some(b'T') => {
+            let kind = match (c, c.and_then(Code::from_char)) {
+                (Some(b'T'), _) => {
                     if self.bytes.get(code_at + 1) != Some(&b'{') {
                         return self.err(code_at, "'T' must be followed by '{'");
                     }
@@ -813,7 +813,7 @@ impl<'a> Parser<'a> {
                     self.depth -= 1;
                     ItemKind::Struct(Format { items: inner })
                 }
-                Some(b'Z') => {
+                (Some(b'Z'), _) => {
                     let code = match self.bytes.get(code_at + 1) {
                         Some(b'f') => Code::C64,
                         Some(b'd') => Code::C128,
@@ -822,8 +822,7 @@ impl<'a> Parser<'a> {
                     self.pos += 2;
                     ItemKind::Code(code)
                 }
-                Some(c) if Code::from_char(c).is_some() => {
-                    let code = Code::from_char(c).unwrap_or(Code::Pad);
+                (_, Some(code)) => {
                     if code.native_only() && self.state != ByteOrder::Native {
                         return self.err(
                             code_at,
@@ -833,7 +832,7 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     ItemKind::Code(code)
                 }
-                Some(c) if !is_structural(c) => {
+                (Some(c), None) if !is_structural(c) => {
                     let c = self.char_at(code_at);
                     return self.err(code_at, format!("unknown format code {c:?}"));
                 }
