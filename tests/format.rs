@@ -414,9 +414,7 @@ fn gen_item(kind: impl Strategy<Value = GenKind>) -> impl Strategy<Value = GenIt
 fn render(items: &[GenItem], out: &mut String, next_name: &mut usize) {
     for item in items {
         let mut prefix = item.prefix;
-        if let GenKind::Code(c) = item.kind
-            && matches!(c, "n" | "N" | "P")
-        {
+        if matches!(item.kind, GenKind::Code("n" | "N" | "P")) {
             prefix = Some(('@', false)); // native-only codes
         }
         if let Some((p, false)) = prefix {

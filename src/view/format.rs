@@ -37,11 +37,17 @@
 //!   is the order its last prefix left in force (a NumPy quirk kept for compatibility:
 //!   `"cT{i<b}"` places the struct at offset 1).
 //!
-//! Deliberate differences from NumPy: at the top level we add no trailing padding (the `struct`
-//! rule; NumPy pads `"T{i}c"`-style top levels to their alignment, giving 8 where we give 5);
-//! we accept a prefix before a sub-array shape (`"<(2)f"`), whitespace, `p`, `n`, `N` and `P`;
-//! we reject a prefix right before `}` (NumPy rejects it too) and empty field names.
-//! Deliberate differences from `struct`: everything PEP 3118 adds, and prefixes after the start.
+//! Deliberate differences from NumPy:
+//!
+//! - at the top level we add no trailing padding (the `struct` rule; NumPy pads the top level to
+//!   its alignment too: `"T{i}c"` is 8 bytes there, 5 here);
+//! - we also accept `p`, `n`, `N`, `P`, whitespace, and a prefix before a sub-array shape
+//!   (`"<(2)f"`);
+//! - we reject an unterminated `T{` and an unmatched `}` (NumPy closes or stops silently), empty
+//!   field names (`"i::"`), and `g`, `Zg`, `O`, `w`, `^`, which gpuarray cannot represent.
+//!
+//! Differences from `struct`: everything PEP 3118 adds, and prefixes after the start (also a
+//! lone trailing prefix at the top level, `"i<"`, which changes nothing).
 //!
 //! Sizes are limited to `isize::MAX` bytes; larger counts or shapes are errors.
 
@@ -127,7 +133,8 @@ pub enum ItemKind {
 /// One item of a format: `[(shape)][count]code[:name:]` in a byte order.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Item {
-    /// The byte order in force for this item.
+    /// The byte order in force for this item (for a `T{...}` item: the one in force at its `T{`,
+    /// which its items inherit).
     pub order: ByteOrder,
     /// Sub-array shape from `(2,3)`; empty when absent.
     pub shape: Vec<usize>,
@@ -789,8 +796,8 @@ impl<'a> Parser<'a> {
             // A struct's order is the one in force at its `T{`: its items start in it.
             let order = self.state;
             let c = self.peek();
-            let kind = match c {
-                Some(b'T') => {
+            let kind = match (c, c.and_then(Code::from_char)) {
+                (Some(b'T'), _) => {
                     if self.bytes.get(code_at + 1) != Some(&b'{') {
                         return self.err(code_at, "'T' must be followed by '{'");
                     }
@@ -806,7 +813,7 @@ impl<'a> Parser<'a> {
                     self.depth -= 1;
                     ItemKind::Struct(Format { items: inner })
                 }
-                Some(b'Z') => {
+                (Some(b'Z'), _) => {
                     let code = match self.bytes.get(code_at + 1) {
                         Some(b'f') => Code::C64,
                         Some(b'd') => Code::C128,
@@ -815,8 +822,7 @@ impl<'a> Parser<'a> {
                     self.pos += 2;
                     ItemKind::Code(code)
                 }
-                Some(c) if Code::from_char(c).is_some() => {
-                    let code = Code::from_char(c).unwrap_or(Code::Pad);
+                (_, Some(code)) => {
                     if code.native_only() && self.state != ByteOrder::Native {
                         return self.err(
                             code_at,
@@ -826,7 +832,7 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     ItemKind::Code(code)
                 }
-                Some(c) if !is_structural(c) => {
+                (Some(c), None) if !is_structural(c) => {
                     let c = self.char_at(code_at);
                     return self.err(code_at, format!("unknown format code {c:?}"));
                 }
