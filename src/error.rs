@@ -41,21 +41,11 @@ pub enum Error {
     Io(#[from] std::io::Error),
     /// An image could not be decoded or encoded.
     #[error("image error: {0}")]
-    Image(image::ImageError),
+    Image(#[from] image::ImageError),
 }
 
 /// `Result` with [`Error`] as the error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-impl From<image::ImageError> for Error {
-    /// I/O failures inside the image crate become [`Error::Io`], so a missing file reads as one.
-    fn from(e: image::ImageError) -> Self {
-        match e {
-            image::ImageError::IoError(io) => Error::Io(io),
-            other => Error::Image(other),
-        }
-    }
-}
 
 impl Error {
     pub(crate) fn layout(msg: impl Into<String>) -> Self {

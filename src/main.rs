@@ -47,7 +47,11 @@ fn main() -> ExitCode {
 
 /// Prints the view of one image file.
 fn info(file: &PathBuf) -> Result<()> {
-    let image = image::open(file)?;
+    // Reading first keeps "no such file" (Io) apart from "not a valid image" (Image).
+    let bytes = std::fs::read(file)?;
+    let image = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()?
+        .decode()?;
     let view = View::from_dynamic_image(&image)?;
     let contiguity = match (view.is_c_contiguous(), view.is_f_contiguous()) {
         (true, true) => "C and F",

@@ -40,6 +40,9 @@ fn info_names_each_bad_file_and_goes_on() {
     assert!(err.contains("missing.png: I/O error"), "{err}");
     assert!(err.contains(&format!("{truncated}: image error")), "{err}");
     assert!(err.contains("2 of 3 file(s) failed"), "{err}");
-    assert!(out.contains("[400, 600, 3]"), "the good file is still described:\n{out}");
+    assert!(
+        out.contains("[400, 600, 3]"),
+        "the good file is still described:\n{out}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

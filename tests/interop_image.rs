@@ -19,11 +19,16 @@ fn rgb_view_points_at_the_image_bytes() {
     // Every pixel reads back through the view.
     for (x, y, p) in img.enumerate_pixels() {
         for c in 0..3 {
-            assert_eq!(view.get::<u8>(&[y as usize, x as usize, c]).unwrap(), p.0[c]);
+            assert_eq!(
+                view.get::<u8>(&[y as usize, x as usize, c]).unwrap(),
+                p.0[c]
+            );
         }
     }
     // A channel slice is still the image's memory.
-    let green = view.slice(&[SliceArg::ALL, SliceArg::ALL, 1.into()]).unwrap();
+    let green = view
+        .slice(&[SliceArg::ALL, SliceArg::ALL, 1.into()])
+        .unwrap();
     assert_eq!(green.bytes().as_ptr(), img.as_raw().as_ptr());
     assert_eq!((green.offset(), green.strides()), (1, &[1800isize, 3][..]));
 }
@@ -46,8 +51,15 @@ where
     let view = View::from_dynamic_image(&dynamic).unwrap();
     assert_eq!(view.shape(), [3, 5, c as usize], "{:?}", dynamic.color());
     assert_eq!(view.dtype(), Some(dtype));
-    assert_eq!(view.bytes().as_ptr(), dynamic.as_bytes().as_ptr(), "zero copy");
-    assert_eq!(view.get::<P::Subpixel>(&[2, 4, c as usize - 1]).unwrap(), make(4, 2, c - 1));
+    assert_eq!(
+        view.bytes().as_ptr(),
+        dynamic.as_bytes().as_ptr(),
+        "zero copy"
+    );
+    assert_eq!(
+        view.get::<P::Subpixel>(&[2, 4, c as usize - 1]).unwrap(),
+        make(4, 2, c - 1)
+    );
     let back = view.to_dynamic_image().unwrap();
     assert_eq!(back, dynamic);
     dynamic
@@ -78,7 +90,10 @@ fn flat_samples_strides_are_honoured() {
     let flat = img.as_flat_samples();
     let view = View::from_flat_samples(&flat).unwrap();
     assert_eq!(view.bytes().as_ptr(), img.as_raw().as_ptr());
-    assert_eq!((view.shape(), view.strides()), (&[400, 600, 3][..], &[1800isize, 3, 1][..]));
+    assert_eq!(
+        (view.shape(), view.strides()),
+        (&[400, 600, 3][..], &[1800isize, 3, 1][..])
+    );
     // A planar 2×3 RGB layout (all reds, then all greens, then all blues), as u16.
     let planar: Vec<u16> = (0..18).collect();
     let flat = FlatSamples {
@@ -99,23 +114,53 @@ fn flat_samples_strides_are_honoured() {
     let rgb = view.to_image_buffer::<Rgb<u16>>().unwrap();
     assert_eq!(rgb.get_pixel(2, 1).0, [5, 11, 17]);
     // Samples that the layout runs past are an error, not a read out of bounds.
-    let short = FlatSamples { samples: &planar[..17], ..flat };
-    assert!(matches!(View::from_flat_samples(&short), Err(Error::Layout(_))));
+    let short = FlatSamples {
+        samples: &planar[..17],
+        ..flat
+    };
+    assert!(matches!(
+        View::from_flat_samples(&short),
+        Err(Error::Layout(_))
+    ));
 }
 
 #[test]
 fn views_that_cannot_be_images_say_why() {
     let f = HostArray::zeros(&[4, 4], Dtype::F32).unwrap();
     let err = f.view().to_dynamic_image().unwrap_err().to_string();
-    assert!(err.contains("1 channel(s) of float32") && err.contains("astype"), "{err}");
+    assert!(
+        err.contains("1 channel(s) of float32") && err.contains("astype"),
+        "{err}"
+    );
     let five = HostArray::zeros(&[2, 2, 5], Dtype::U8).unwrap();
-    assert!(five.view().to_dynamic_image().unwrap_err().to_string().contains("1 to 4 channels"));
+    assert!(
+        five.view()
+            .to_dynamic_image()
+            .unwrap_err()
+            .to_string()
+            .contains("1 to 4 channels")
+    );
     let flat = HostArray::zeros(&[16], Dtype::U8).unwrap();
-    assert!(flat.view().to_dynamic_image().unwrap_err().to_string().contains("[height, width]"));
+    assert!(
+        flat.view()
+            .to_dynamic_image()
+            .unwrap_err()
+            .to_string()
+            .contains("[height, width]")
+    );
     let ints = HostArray::zeros(&[2, 2, 3], Dtype::I32).unwrap();
-    assert!(matches!(ints.view().to_dynamic_image(), Err(Error::Dtype(_))));
+    assert!(matches!(
+        ints.view().to_dynamic_image(),
+        Err(Error::Dtype(_))
+    ));
     let rgb = HostArray::zeros(&[2, 2, 4], Dtype::U8).unwrap();
-    assert!(rgb.view().to_image_buffer::<Rgb<u8>>().unwrap_err().to_string().contains("4 channels"));
+    assert!(
+        rgb.view()
+            .to_image_buffer::<Rgb<u8>>()
+            .unwrap_err()
+            .to_string()
+            .contains("4 channels")
+    );
 }
 
 #[test]

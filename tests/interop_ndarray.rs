@@ -11,7 +11,11 @@ fn cube() -> Array3<f64> {
 #[test]
 fn ndarray_to_view_keeps_memory_and_strides() {
     let a = cube();
-    let mut cases = vec![a.view(), a.view().reversed_axes(), a.slice(s![..;-1, .., ..;-1])];
+    let mut cases = vec![
+        a.view(),
+        a.view().reversed_axes(),
+        a.slice(s![..;-1, .., ..;-1]),
+    ];
     let mut permuted = a.view();
     permuted.swap_axes(0, 2);
     permuted.invert_axis(Axis(1));
@@ -22,7 +26,10 @@ fn ndarray_to_view_keeps_memory_and_strides() {
         let want: Vec<isize> = nd.strides().iter().map(|s| s * 8).collect();
         assert_eq!(v.strides(), want);
         // Same elements in the same logical order, read through our layout.
-        assert_eq!(v.to_vec::<f64>().unwrap(), nd.iter().copied().collect::<Vec<_>>());
+        assert_eq!(
+            v.to_vec::<f64>().unwrap(),
+            nd.iter().copied().collect::<Vec<_>>()
+        );
         // And back: the identical ndarray view (same pointer, same strides).
         let back: ArrayViewD<f64> = v.to_ndarray().unwrap();
         assert_eq!(back.as_ptr(), nd.as_ptr());
@@ -34,7 +41,9 @@ fn ndarray_to_view_keeps_memory_and_strides() {
 #[test]
 fn stepped_ndarray_slices_are_refused_but_view_slices_work() {
     let a = cube();
-    let err = View::from_ndarray(&a.slice(s![.., ..;2, ..])).unwrap_err().to_string();
+    let err = View::from_ndarray(&a.slice(s![.., ..;2, ..]))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("contiguous in memory"), "{err}");
     // The supported route: view the whole array, then slice the View.
     let v = View::from_ndarray(&a.view()).unwrap();
@@ -59,9 +68,19 @@ fn writes_through_both_kinds_of_view() {
 fn wrong_dtype_or_misaligned_bytes_are_errors() {
     let a = cube();
     let v = View::from_ndarray(&a.view()).unwrap();
-    assert!(v.to_ndarray::<f32>().unwrap_err().to_string().contains("float32"));
+    assert!(
+        v.to_ndarray::<f32>()
+            .unwrap_err()
+            .to_string()
+            .contains("float32")
+    );
     // f64 elements starting one byte into a buffer cannot be an ndarray view.
     let bytes = vec![0u8; 8 * 4 + 1];
     let odd = View::from_bytes(&bytes[1..], &[4], "<d").unwrap();
-    assert!(odd.to_ndarray::<f64>().unwrap_err().to_string().contains("not aligned"));
+    assert!(
+        odd.to_ndarray::<f64>()
+            .unwrap_err()
+            .to_string()
+            .contains("not aligned")
+    );
 }

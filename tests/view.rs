@@ -26,7 +26,9 @@ fn typed_access_and_iteration_in_c_order() {
     let v = View::from_slice(&data, &[3, 4]).unwrap();
     let t = v.transpose();
     assert_eq!(t.get::<f32>(&[3, 1]).unwrap(), 7.0);
-    let want: Vec<f32> = (0..4).flat_map(|j| (0..3).map(move |i| (4 * i + j) as f32)).collect();
+    let want: Vec<f32> = (0..4)
+        .flat_map(|j| (0..3).map(move |i| (4 * i + j) as f32))
+        .collect();
     assert_eq!(t.to_vec::<f32>().unwrap(), want);
     assert!(!t.is_c_contiguous() && t.is_f_contiguous());
     let c = t.to_contiguous().unwrap();
@@ -36,7 +38,10 @@ fn typed_access_and_iteration_in_c_order() {
     let err = v.get::<i32>(&[0, 0]).unwrap_err().to_string();
     assert!(err.contains("float32") && err.contains("int32"), "{err}");
     let err = v.get::<f32>(&[3, 0]).unwrap_err().to_string();
-    assert!(err.contains("index 3 is out of bounds for axis 0 with size 3"), "{err}");
+    assert!(
+        err.contains("index 3 is out of bounds for axis 0 with size 3"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -45,14 +50,25 @@ fn big_endian_elements_are_swapped() {
     let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_be_bytes()).collect();
     let v = View::from_bytes(&bytes, &[3], ">f").unwrap();
     assert_eq!(v.to_vec::<f32>().unwrap(), values);
-    let z: Vec<u8> = [1.0f64, -3.0].iter().flat_map(|v| v.to_be_bytes()).collect();
+    let z: Vec<u8> = [1.0f64, -3.0]
+        .iter()
+        .flat_map(|v| v.to_be_bytes())
+        .collect();
     let zv = View::from_bytes(&z, &[], "!Zd").unwrap();
-    assert_eq!(zv.get::<Complex<f64>>(&[]).unwrap(), Complex::new(1.0, -3.0));
+    assert_eq!(
+        zv.get::<Complex<f64>>(&[]).unwrap(),
+        Complex::new(1.0, -3.0)
+    );
     // astype writes native order; as_slice refuses swapped data with a hint.
     let native = v.astype(Dtype::F32).unwrap();
     assert_eq!(native.as_slice::<f32>().unwrap(), values);
     let copy = v.to_contiguous().unwrap();
-    assert!(copy.as_slice::<f32>().unwrap_err().to_string().contains("not in native byte order"));
+    assert!(
+        copy.as_slice::<f32>()
+            .unwrap_err()
+            .to_string()
+            .contains("not in native byte order")
+    );
     // Writing through a big-endian view stores big-endian bytes.
     let mut out = vec![0u8; 4];
     let mut w = ViewMut::from_bytes(&mut out, &[2], ">h").unwrap();
@@ -62,32 +78,68 @@ fn big_endian_elements_are_swapped() {
 
 #[test]
 fn astype_matches_plain_rust_casts() {
-    let data: Vec<f32> = vec![-300.7, -1.5, -0.0, 0.49, 1.5, 254.9, 70000.0, f32::NAN, f32::INFINITY];
+    let data: Vec<f32> = vec![
+        -300.7,
+        -1.5,
+        -0.0,
+        0.49,
+        1.5,
+        254.9,
+        70000.0,
+        f32::NAN,
+        f32::INFINITY,
+    ];
     let v = View::from_slice(&data, &[3, 3]).unwrap();
     // Over a transposed (strided) view too.
     for view in [v.clone(), v.transpose()] {
         let src = view.to_vec::<f32>().unwrap();
         let check = |dtype: Dtype| view.astype(dtype).unwrap();
-        assert_eq!(check(Dtype::U8).as_slice::<u8>().unwrap(), src.iter().map(|&x| x as u8).collect::<Vec<_>>());
-        assert_eq!(check(Dtype::I16).as_slice::<i16>().unwrap(), src.iter().map(|&x| x as i16).collect::<Vec<_>>());
-        assert_eq!(check(Dtype::I64).as_slice::<i64>().unwrap(), src.iter().map(|&x| x as i64).collect::<Vec<_>>());
+        assert_eq!(
+            check(Dtype::U8).as_slice::<u8>().unwrap(),
+            src.iter().map(|&x| x as u8).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            check(Dtype::I16).as_slice::<i16>().unwrap(),
+            src.iter().map(|&x| x as i16).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            check(Dtype::I64).as_slice::<i64>().unwrap(),
+            src.iter().map(|&x| x as i64).collect::<Vec<_>>()
+        );
         let f = check(Dtype::F16);
         let want: Vec<u16> = src.iter().map(|&x| f16::from_f32(x).to_bits()).collect();
-        let got: Vec<u16> = f.as_slice::<f16>().unwrap().iter().map(|h| h.to_bits()).collect();
+        let got: Vec<u16> = f
+            .as_slice::<f16>()
+            .unwrap()
+            .iter()
+            .map(|h| h.to_bits())
+            .collect();
         assert_eq!(got, want);
         let c = check(Dtype::C64);
         for (z, &x) in c.as_slice::<Complex<f32>>().unwrap().iter().zip(&src) {
             assert!(z.re.to_bits() == x.to_bits() && z.im == 0.0);
         }
-        assert_eq!(check(Dtype::Bool).as_slice::<u8>().unwrap(), src.iter().map(|&x| (x != 0.0) as u8).collect::<Vec<_>>());
+        assert_eq!(
+            check(Dtype::Bool).as_slice::<u8>().unwrap(),
+            src.iter().map(|&x| (x != 0.0) as u8).collect::<Vec<_>>()
+        );
     }
     // Integers wrap like Rust's `as`.
     let ints: Vec<i32> = vec![-1, 256, 70000, i32::MIN];
-    let u = View::from_slice(&ints, &[4]).unwrap().astype(Dtype::U16).unwrap();
-    assert_eq!(u.as_slice::<u16>().unwrap(), ints.iter().map(|&x| x as u16).collect::<Vec<_>>());
+    let u = View::from_slice(&ints, &[4])
+        .unwrap()
+        .astype(Dtype::U16)
+        .unwrap();
+    assert_eq!(
+        u.as_slice::<u16>().unwrap(),
+        ints.iter().map(|&x| x as u16).collect::<Vec<_>>()
+    );
     // Non-numeric formats have no dtype to convert from.
     let raw = [0u8; 6];
-    let err = View::from_bytes(&raw, &[2], "3s").unwrap().astype(Dtype::U8).unwrap_err();
+    let err = View::from_bytes(&raw, &[2], "3s")
+        .unwrap()
+        .astype(Dtype::U8)
+        .unwrap_err();
     assert!(matches!(err, Error::Dtype(_)), "{err}");
 }
 
@@ -109,9 +161,24 @@ fn reshape_broadcast_and_cast() {
     let bytes = v.cast("B", None).unwrap();
     assert_eq!(bytes.shape(), [96]);
     let z = bytes.cast("Zf", Some(&[2, 6])).unwrap();
-    assert_eq!(z.get::<Complex<f32>>(&[1, 5]).unwrap(), Complex::new(22.0, 23.0));
-    assert!(v.transpose().cast("B", None).unwrap_err().to_string().contains("C-contiguous"));
-    assert!(bytes.cast("d", Some(&[5])).unwrap_err().to_string().contains("does not cover"));
+    assert_eq!(
+        z.get::<Complex<f32>>(&[1, 5]).unwrap(),
+        Complex::new(22.0, 23.0)
+    );
+    assert!(
+        v.transpose()
+            .cast("B", None)
+            .unwrap_err()
+            .to_string()
+            .contains("C-contiguous")
+    );
+    assert!(
+        bytes
+            .cast("d", Some(&[5]))
+            .unwrap_err()
+            .to_string()
+            .contains("does not cover")
+    );
 }
 
 #[test]
@@ -159,33 +226,81 @@ fn writable_views_copy_and_refuse_aliasing() {
     assert_eq!(dst, [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
     // Reversed rows are fine to write; aliasing strides are not.
     let mut buf = vec![0u8; 16];
-    let rev = ViewMut::new(&mut buf, Layout::new(vec![4], vec![-4], 12), Format::from_dtype(Dtype::F32)).unwrap();
+    let rev = ViewMut::new(
+        &mut buf,
+        Layout::new(vec![4], vec![-4], 12),
+        Format::from_dtype(Dtype::F32),
+    )
+    .unwrap();
     assert_eq!(rev.strides(), [-4]);
-    let err = ViewMut::new(&mut buf, Layout::new(vec![4], vec![0], 0), Format::from_dtype(Dtype::F32)).unwrap_err();
+    let err = ViewMut::new(
+        &mut buf,
+        Layout::new(vec![4], vec![0], 0),
+        Format::from_dtype(Dtype::F32),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("do not alias"), "{err}");
-    let err = ViewMut::new(&mut buf, Layout::new(vec![2, 2], vec![4, 2], 0), Format::from_dtype(Dtype::I16)).unwrap_err();
+    let err = ViewMut::new(
+        &mut buf,
+        Layout::new(vec![2, 2], vec![2, 2], 0),
+        Format::from_dtype(Dtype::I16),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("do not alias"), "{err}");
     // A shape/format mismatch in copy_from names both.
     let mut small = vec![0f32; 4];
-    let err = ViewMut::from_slice(&mut small, &[4]).unwrap().copy_from(&from).unwrap_err().to_string();
+    let err = ViewMut::from_slice(&mut small, &[4])
+        .unwrap()
+        .copy_from(&from)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("[3, 2]") && err.contains("[4]"), "{err}");
 }
 
 #[test]
 fn bad_views_are_errors() {
     let bytes = [0u8; 24];
-    let err = View::from_bytes(&bytes, &[2, 4], "<f").unwrap_err().to_string();
+    let err = View::from_bytes(&bytes, &[2, 4], "<f")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("needs 32 bytes, the buffer has 24"), "{err}");
-    let err = View::from_bytes(&bytes, &[2], "q?").unwrap_err().to_string();
+    let err = View::from_bytes(&bytes, &[2], "q?")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("needs 18 bytes"), "{err}");
-    assert!(matches!(View::from_bytes(&bytes, &[2], "y"), Err(Error::Format { .. })));
+    assert!(matches!(
+        View::from_bytes(&bytes, &[2], "y"),
+        Err(Error::Format { .. })
+    ));
     let err = View::from_bytes(&bytes, &[], "").unwrap_err().to_string();
-    assert!(err.contains("needs 0 bytes") || err.contains("zero itemsize"), "{err}");
-    let err = View::new(&bytes, Layout::new(vec![3], vec![2], 0), Format::parse("i").unwrap()).unwrap_err();
-    assert!(err.to_string().contains("not a multiple of the element alignment 4"), "{err}");
+    assert!(
+        err.contains("needs 0 bytes") || err.contains("zero itemsize"),
+        "{err}"
+    );
+    let err = View::new(
+        &bytes,
+        Layout::new(vec![3], vec![2], 0),
+        Format::parse("i").unwrap(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("not a multiple of the element alignment 4"),
+        "{err}"
+    );
     // A standard-size format has no alignment: stride 2 over 4-byte ints is allowed (read-only).
-    let v = View::new(&bytes, Layout::new(vec![3], vec![2], 0), Format::parse("<i").unwrap()).unwrap();
+    let v = View::new(
+        &bytes,
+        Layout::new(vec![3], vec![2], 0),
+        Format::parse("<i").unwrap(),
+    )
+    .unwrap();
     assert_eq!(v.len(), 3);
-    let err = View::new(&bytes, Layout::new(vec![3], vec![8], 12), Format::parse("d").unwrap()).unwrap_err();
+    let err = View::new(
+        &bytes,
+        Layout::new(vec![3], vec![8], 12),
+        Format::parse("d").unwrap(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("past the 24-byte buffer"), "{err}");
 }

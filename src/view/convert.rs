@@ -15,9 +15,11 @@ pub(crate) struct Scalar {
 
 impl Scalar {
     pub fn of(format: &Format) -> Option<Scalar> {
+        let dtype = format.dtype()?;
+        // One-byte elements read the same in either byte order.
         Some(Scalar {
-            dtype: format.dtype()?,
-            swap: !format.is_native_order(),
+            dtype,
+            swap: dtype.itemsize() > 1 && !format.is_native_order(),
         })
     }
 
