@@ -75,8 +75,9 @@ fn wrong_dtype_or_misaligned_bytes_are_errors() {
             .contains("float32")
     );
     // f64 elements starting one byte into a buffer cannot be an ndarray view.
-    let bytes = vec![0u8; 8 * 4 + 1];
-    let odd = View::from_bytes(&bytes[1..], &[4], "<d").unwrap();
+    let words = [0u64; 5];
+    let bytes: &[u8] = bytemuck::cast_slice(&words);
+    let odd = View::from_bytes(&bytes[1..33], &[4], "<d").unwrap();
     assert!(
         odd.to_ndarray::<f64>()
             .unwrap_err()
