@@ -239,3 +239,15 @@ element! {
     i8 => I8, u8 => U8, i16 => I16, u16 => U16, i32 => I32, u32 => U32, i64 => I64,
     u64 => U64, f16 => F16, f32 => F32, f64 => F64, Complex<f32> => C64, Complex<f64> => C128,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_lists_variants_in_declaration_order() {
+        for (i, d) in Dtype::ALL.iter().enumerate() {
+            assert_eq!(*d as usize, i);
+        }
+    }
+}

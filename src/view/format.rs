@@ -52,6 +52,7 @@
 //! Sizes are limited to `isize::MAX` bytes; larger counts or shapes are errors.
 
 use std::fmt;
+use std::sync::{Arc, LazyLock};
 
 use crate::error::{Error, Result};
 use crate::view::dtype::Dtype;
@@ -157,7 +158,11 @@ pub struct Item {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Format {
-    items: Vec<Item>,
+    // Shared, so that cloning a format (every view holds one) is a reference-count increment.
+    items: Arc<[Item]>,
+    // Derived from `items` once, as every view asks for them often.
+    size: usize,
+    align: usize,
 }
 
 impl Format {
@@ -187,12 +192,20 @@ impl Format {
             depth: 0,
         };
         let items = parser.level(None)?;
-        Ok(Format { items })
+        Ok(Format::from_items(items))
     }
 
     /// The native format of one element of `dtype`.
     pub fn from_dtype(dtype: Dtype) -> Format {
-        Format::from_dtype_order(dtype, ByteOrder::Native)
+        // Views of typed slices and images ask for these all the time: build each once.
+        static NATIVE: LazyLock<Vec<Format>> = LazyLock::new(|| {
+            Dtype::ALL
+                .iter()
+                .map(|&d| Format::from_dtype_order(d, ByteOrder::Native))
+                .collect()
+        });
+        // `Dtype::ALL` lists the variants in declaration order.
+        NATIVE[dtype as usize].clone()
     }
 
     /// One element of `dtype` in the given byte order.
@@ -213,15 +226,25 @@ impl Format {
             Dtype::C64 => Code::C64,
             Dtype::C128 => Code::C128,
         };
-        Format {
-            items: vec![Item {
-                order,
-                shape: Vec::new(),
-                count: 1,
-                kind: ItemKind::Code(code),
-                name: None,
-            }],
-        }
+        Format::from_items(vec![Item {
+            order,
+            shape: Vec::new(),
+            count: 1,
+            kind: ItemKind::Code(code),
+            name: None,
+        }])
+    }
+
+    /// A format of `items`, with its size and alignment worked out.
+    fn from_items(items: Vec<Item>) -> Format {
+        let mut format = Format {
+            items: items.into(),
+            size: 0,
+            align: 1,
+        };
+        let layout = format.layout(None);
+        (format.size, format.align) = (layout.size, layout.align);
+        format
     }
 
     /// The items, in order.
@@ -251,13 +274,13 @@ impl Format {
     /// # Ok::<(), gpuarray::Error>(())
     /// ```
     pub fn itemsize(&self) -> usize {
-        self.layout(None).size
+        self.size
     }
 
     /// Alignment of one element: the lcm (for these powers of two: the largest) of the native
     /// alignments of its items in `@` mode, 1 when every item is in a standard-size mode.
     pub fn alignment(&self) -> usize {
-        self.layout(None).align
+        self.align
     }
 
     /// Byte offset of each item of [`Format::items`] within one element.
@@ -275,7 +298,7 @@ impl Format {
 
     /// The dtype of a format that is one scalar element (any byte order, any name), else `None`.
     pub fn dtype(&self) -> Option<Dtype> {
-        let [item] = self.items.as_slice() else {
+        let [item] = &self.items[..] else {
             return None;
         };
         if item.count != 1 || !item.shape.is_empty() {
@@ -811,7 +834,7 @@ impl<'a> Parser<'a> {
                     self.depth += 1;
                     let inner = self.level(Some(code_at))?;
                     self.depth -= 1;
-                    ItemKind::Struct(Format { items: inner })
+                    ItemKind::Struct(Format::from_items(inner))
                 }
                 (Some(b'Z'), _) => {
                     let code = match self.bytes.get(code_at + 1) {

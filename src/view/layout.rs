@@ -219,8 +219,13 @@ impl Layout {
             return Ok(());
         }
         let alignment = alignment.max(1) as isize;
+        // Alignments are powers of two in practice: test with a mask, not a division.
+        let misaligned = |s: isize| match alignment.count_ones() {
+            1 => s & (alignment - 1) != 0,
+            _ => s % alignment != 0,
+        };
         for (axis, (&n, &s)) in self.shape.iter().zip(&self.strides).enumerate() {
-            if n > 1 && s % alignment != 0 {
+            if n > 1 && misaligned(s) {
                 return Err(Error::layout(format!(
                     "stride {s} of axis {axis} is not a multiple of the element alignment {alignment}"
                 )));
