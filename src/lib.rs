@@ -1,4 +1,4 @@
-//! gpuarray: N-dimensional host data to the GPU and back.
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
 pub mod error;
