@@ -2,9 +2,12 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod gpu;
 pub mod view;
 
 pub use error::{Error, Result};
+pub use gpu::array::GpuArray;
+pub use gpu::context::{Gpu, GpuInfo, GpuOptions, GpuStats};
 pub use view::dtype::{Dtype, Element, Kind};
 pub use view::format::{ByteOrder, Code, Format, Item, ItemKind};
 pub use view::layout::{Layout, MAX_NDIM, Order, SliceArg};

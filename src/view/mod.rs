@@ -7,7 +7,7 @@
 //!   [`HostArray`](view::HostArray).
 //! - [`interop`]: views of slices, `image` buffers and (feature `ndarray`) ndarray arrays.
 
-mod convert;
+pub(crate) mod convert;
 pub mod dtype;
 pub mod format;
 pub mod interop;

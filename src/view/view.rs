@@ -454,7 +454,8 @@ impl<'a> ViewMut<'a> {
         Ok(())
     }
 
-    /// Copies the elements of `src` (same shape and format) into this view, in C order.
+    /// Copies the elements of `src` into this view, in C order. Shapes must match, and formats
+    /// must be equal or hold the same dtype (then bytes are swapped where the orders differ).
     pub fn copy_from(&mut self, src: &View<'_>) -> Result<()> {
         if src.shape() != self.shape() {
             return Err(Error::shape(format!(
@@ -463,18 +464,32 @@ impl<'a> ViewMut<'a> {
                 self.shape()
             )));
         }
-        if src.format() != &self.format {
-            return Err(Error::dtype(format!(
-                "cannot copy format {:?} into format {:?}; convert with astype first",
-                src.format().to_string(),
-                self.format.to_string()
-            )));
-        }
         let n = self.itemsize();
-        for (to, from) in self.layout.offsets().zip(src.layout.offsets()) {
-            self.data[to..to + n].copy_from_slice(&src.data[from..from + n]);
+        if src.format() == &self.format {
+            for (to, from) in self.layout.offsets().zip(src.layout.offsets()) {
+                self.data[to..to + n].copy_from_slice(&src.data[from..from + n]);
+            }
+            return Ok(());
+        }
+        let (Some(from), Some(to)) = (Scalar::of(src.format()), Scalar::of(&self.format)) else {
+            return Err(self.format_mismatch(src));
+        };
+        if from.dtype != to.dtype {
+            return Err(self.format_mismatch(src));
+        }
+        for (at, from_at) in self.layout.offsets().zip(src.layout.offsets()) {
+            let native = from.load(&src.data[from_at..]);
+            to.store(&native, &mut self.data[at..]);
         }
         Ok(())
+    }
+
+    fn format_mismatch(&self, src: &View<'_>) -> Error {
+        Error::dtype(format!(
+            "cannot copy format {:?} into format {:?}; convert with astype first",
+            src.format().to_string(),
+            self.format.to_string()
+        ))
     }
 
     view_metadata!();

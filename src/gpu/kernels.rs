@@ -1,0 +1,257 @@
+//! Dispatching `shaders/convert.wgsl`: strided gather, dtype conversion and byte swapping, in
+//! chunks when an array is larger than one storage binding.
+
+use wgpu::util::DeviceExt;
+
+use crate::error::{Error, Result};
+use crate::gpu::array::{GpuArray, dtype_code};
+use crate::gpu::context::{Counters, Gpu};
+use crate::gpu::pool::PooledBuffer;
+use crate::view::dtype::Dtype;
+use crate::view::layout::{Layout, Order};
+
+const CONVERT_WGSL: &str = include_str!("../../shaders/convert.wgsl");
+const WORKGROUP: u64 = 256;
+const MAX_GROUPS: u64 = 65535;
+
+/// What the convert kernel does to each value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// NumPy `astype` (or a plain copy when the dtypes are equal).
+    Cast = 0,
+    /// Unsigned integers to float in [0, 1].
+    ToUnit = 1,
+    /// Float in [0, 1] to unsigned integers, rounded and clamped.
+    FromUnit = 2,
+}
+
+/// The source of a conversion: a buffer, the dtype and byte order of its elements, and where the
+/// elements lie in it (shape, strides and offset in elements).
+pub(crate) struct Source<'a> {
+    pub buffer: &'a wgpu::Buffer,
+    pub dtype: Dtype,
+    pub swap: bool,
+    pub layout: &'a Layout,
+}
+
+/// Lowest and one-past-highest element index reached by the C-order flat index range
+/// `[e0, e1)` of `layout` (non-empty range), exactly, in O(ndim).
+///
+/// The range is the set of indices lexicographically between `unravel(e0)` and
+/// `unravel(e1 - 1)`. Walking the axes from the last, `best[tl][th]` is the extreme offset of the
+/// remaining axes when the index so far equals the lower (`tl`) or upper (`th`) bound's prefix.
+fn reach(layout: &Layout, e0: u64, e1: u64) -> (i128, i128) {
+    let unravel = |mut e: u64| -> Vec<u64> {
+        let mut idx = vec![0; layout.ndim()];
+        for k in (0..layout.ndim()).rev() {
+            let n = layout.shape[k] as u64;
+            idx[k] = e % n;
+            e /= n;
+        }
+        idx
+    };
+    let (lo_idx, hi_idx) = (unravel(e0), unravel(e1 - 1));
+    let extreme = |sign: i128| -> i128 {
+        // best[tl][th], for axes k.. ; None = no index satisfies the bounds.
+        let mut best = [[Some(0i128); 2]; 2];
+        for k in (0..layout.ndim()).rev() {
+            let n = layout.shape[k] as u64;
+            let s = layout.strides[k] as i128 * sign;
+            let mut next = [[None; 2]; 2];
+            for (tl, row) in next.iter_mut().enumerate() {
+                for (th, cell) in row.iter_mut().enumerate() {
+                    let a = if tl == 1 { lo_idx[k] } else { 0 };
+                    let b = if th == 1 { hi_idx[k] } else { n - 1 };
+                    if a > b {
+                        continue;
+                    }
+                    let mut cands = vec![];
+                    for i in [a, b] {
+                        let rest = best[(tl == 1 && i == lo_idx[k]) as usize]
+                            [(th == 1 && i == hi_idx[k]) as usize];
+                        if let Some(r) = rest {
+                            cands.push(i as i128 * s + r);
+                        }
+                    }
+                    if a + 1 < b {
+                        let i = if s > 0 { a + 1 } else { b - 1 };
+                        if let Some(r) = best[0][0] {
+                            cands.push(i as i128 * s + r);
+                        }
+                    }
+                    *cell = cands.into_iter().min();
+                }
+            }
+            best = next;
+        }
+        best[1][1].expect("a non-empty range reaches something") * sign
+    };
+    let base = layout.offset as i128;
+    (base + extreme(1), base + extreme(-1) + 1)
+}
+
+/// Runs the convert kernel: the elements of `src`, in C order, converted to `dst` into a new
+/// C-contiguous array.
+pub(crate) fn convert(gpu: &Gpu, src: Source<'_>, dst: Dtype, mode: Mode) -> Result<GpuArray> {
+    let layout = Layout::contiguous(&src.layout.shape, 1, Order::C)?;
+    let n = src.layout.len() as u64;
+    let out = gpu.buffer(
+        (n * dst.itemsize() as u64).next_multiple_of(4),
+        GpuArray::USAGE,
+    )?;
+    if n > 0 {
+        dispatch(gpu, &src, dst, mode, &out, n)?;
+    }
+    Ok(GpuArray::from_parts(gpu.clone(), out, dst, layout))
+}
+
+fn dispatch(
+    gpu: &Gpu,
+    src: &Source<'_>,
+    dst: Dtype,
+    mode: Mode,
+    out: &PooledBuffer,
+    n: u64,
+) -> Result<()> {
+    if n > u32::MAX as u64 || src.layout.ndim() > 64 {
+        return Err(Error::unsupported(format!(
+            "arrays of more than {} elements",
+            u32::MAX
+        )));
+    }
+    let limits = &gpu.inner.limits;
+    let binding = limits.max_storage_buffer_binding_size & !3;
+    let align = (limits.min_storage_buffer_offset_alignment as u64).max(8);
+    let (src_size, dst_size) = (src.dtype.itemsize() as u64, dst.itemsize() as u64);
+
+    let module = gpu.module("convert.wgsl", CONVERT_WGSL)?;
+    let key = format!(
+        "convert {:?}->{dst:?} mode {mode:?} swap {}",
+        src.dtype, src.swap
+    );
+    let constants = [
+        ("SRC", dtype_code(src.dtype)? as f64),
+        ("DST", dtype_code(dst)? as f64),
+        ("MODE", mode as u32 as f64),
+        ("SWAP", src.swap as u8 as f64),
+    ];
+    let pipeline = gpu.pipeline(&key, &module, &constants)?;
+    let device = &gpu.inner.device;
+
+    gpu.scoped("converting an array", || -> Result<()> {
+        let mut encoder = device.create_command_encoder(&Default::default());
+        // Chunks of whole 256-element runs keep every output binding offset aligned.
+        let mut chunk = (binding / dst_size / 256 * 256).max(256);
+        let mut e0 = 0u64;
+        while e0 < n {
+            let e1 = (e0 + chunk).min(n);
+            let (lo, hi) = reach(src.layout, e0, e1);
+            let win_start = (lo as u64 * src_size) / align * align;
+            let win_end = (hi as u64 * src_size)
+                .next_multiple_of(4)
+                .min(src.buffer.size());
+            if win_end - win_start > binding {
+                if chunk == 256 {
+                    return Err(Error::unsupported(
+                        "strides so large that 256 elements span more than one storage binding",
+                    ));
+                }
+                chunk = (chunk / 2).next_multiple_of(256);
+                continue;
+            }
+            let count = e1 - e0;
+            let units = if dst_size <= 4 {
+                count.div_ceil(4 / dst_size)
+            } else {
+                count
+            };
+            let groups = units.div_ceil(WORKGROUP);
+            let groups_x = groups.min(MAX_GROUPS);
+            let groups_y = groups.div_ceil(groups_x);
+            let mut params: Vec<u32> = vec![
+                count as u32,
+                e0 as u32,
+                (src.layout.offset as u64).wrapping_sub(win_start / src_size) as u32,
+                src.layout.ndim() as u32,
+                groups_x as u32,
+            ];
+            params.extend(src.layout.shape.iter().map(|&d| d as u32));
+            params.extend(src.layout.strides.iter().map(|&s| s as i32 as u32));
+            if params.len() == 5 {
+                params.push(0); // a runtime-sized array needs at least one element
+            }
+            let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("convert params"),
+                contents: bytemuck::cast_slice(&params),
+                usage: wgpu::BufferUsages::STORAGE,
+            });
+            let out_bytes = (count * dst_size).next_multiple_of(4);
+            let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("convert"),
+                layout: &pipeline.get_bind_group_layout(0),
+                entries: &[
+                    entry(0, src.buffer, win_start, win_end - win_start),
+                    entry(1, out.buffer(), e0 * dst_size, out_bytes),
+                    entry(2, &params, 0, params.size()),
+                ],
+            });
+            {
+                let mut pass = encoder.begin_compute_pass(&Default::default());
+                pass.set_pipeline(&pipeline);
+                pass.set_bind_group(0, &bind, &[]);
+                pass.dispatch_workgroups(groups_x as u32, groups_y as u32, 1);
+            }
+            Counters::bump(&gpu.inner.counters.dispatches);
+            e0 = e1;
+        }
+        gpu.inner.queue.submit([encoder.finish()]);
+        Ok(())
+    })?
+}
+
+fn entry(binding: u32, buffer: &wgpu::Buffer, offset: u64, size: u64) -> wgpu::BindGroupEntry<'_> {
+    wgpu::BindGroupEntry {
+        binding,
+        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer,
+            offset,
+            size: wgpu::BufferSize::new(size),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reach by brute force over every index in the range.
+    fn brute(layout: &Layout, e0: u64, e1: u64) -> (i128, i128) {
+        let offs: Vec<i128> = layout
+            .offsets()
+            .skip(e0 as usize)
+            .take((e1 - e0) as usize)
+            .map(|o| o as i128)
+            .collect();
+        (*offs.iter().min().unwrap(), offs.iter().max().unwrap() + 1)
+    }
+
+    #[test]
+    fn reach_matches_brute_force() {
+        let layouts = [
+            Layout::new(vec![3, 4, 5], vec![20, 5, 1], 0),
+            Layout::new(vec![3, 4, 5], vec![-20, 5, -1], 64),
+            Layout::new(vec![4, 3, 2], vec![1, -8, 30], 40),
+            Layout::new(vec![2, 1, 7], vec![0, 99, -3], 30),
+            Layout::new(vec![6], vec![-2], 12),
+            Layout::new(vec![], vec![], 5),
+        ];
+        for l in &layouts {
+            let n = l.len() as u64;
+            for e0 in 0..n {
+                for e1 in e0 + 1..=n {
+                    assert_eq!(reach(l, e0, e1), brute(l, e0, e1), "{l:?} [{e0}, {e1})");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The GPU side: a context ([`Gpu`](context::Gpu)), arrays in GPU memory
+//! ([`GpuArray`](array::GpuArray)), transfers and kernels. Everything runs through `wgpu`, on
+//! whatever adapter is there: a discrete GPU, an integrated one, or Mesa's software drivers.
+
+pub mod array;
+pub mod context;
+mod kernels;
+mod pool;
+mod transfer;
