@@ -162,6 +162,10 @@ fn float_to_int(x: f32) -> u32 {
 // Source element i converted to the destination type, as bits (complex: both words).
 fn convert(i: u32) -> vec2<u32> {
     let b = load_bits(i);
+    if SRC == DST && MODE == 0u {
+        // A copy: the bits as they are (NaN payloads included).
+        return b;
+    }
     if DST == BOOL {
         if is_float(SRC) {
             let v = as_float(b);
