@@ -133,10 +133,19 @@ fn unit_max(code: u32) -> f32 {
     return select(255.0, 65535.0, size_of(code) == 2u);
 }
 
+// NaN and zero tests on the bits: drivers may compile float comparisons assuming no NaN.
+fn is_nan(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
+fn is_zero(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) == 0u;
+}
+
 // A float converted to an integer destination: NaN → 0, truncation toward zero, saturation at the
 // type's range (the bounds are exact in f32; i32/u32 saturate to their extreme values).
 fn float_to_int(x: f32) -> u32 {
-    if x != x {
+    if is_nan(x) {
         return 0u;
     }
     switch DST {
@@ -170,7 +179,7 @@ fn convert(i: u32) -> vec2<u32> {
         if is_float(SRC) {
             let v = as_float(b);
             // NaN counts as nonzero, as in NumPy.
-            return vec2(u32(!(v.x == 0.0 && v.y == 0.0)), 0u);
+            return vec2(u32(!(is_zero(v.x) && is_zero(v.y))), 0u);
         }
         return vec2(u32(b.x != 0u), 0u);
     }
@@ -189,7 +198,8 @@ fn convert(i: u32) -> vec2<u32> {
     if is_float(SRC) {
         var x = as_float(b).x;
         if MODE == 2u {
-            x = round(clamp(x, 0.0, 1.0) * unit_max(DST));
+            // NaN → 0 before clamp, whose NaN result is not specified.
+            x = select(round(clamp(x, 0.0, 1.0) * unit_max(DST)), 0.0, is_nan(x));
         }
         return vec2(float_to_int(x), 0u);
     }
