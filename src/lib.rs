@@ -12,3 +12,5 @@ pub use view::dtype::{Dtype, Element, Kind};
 pub use view::format::{ByteOrder, Code, Format, Item, ItemKind};
 pub use view::layout::{Layout, MAX_NDIM, Order, SliceArg};
 pub use view::view::{HostArray, View, ViewMut};
+/// The wgpu version gpuarray is built on, for users with their own render or compute code.
+pub use wgpu;

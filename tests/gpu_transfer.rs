@@ -35,14 +35,26 @@ fn with_layouts(base: &View<'_>, mut check: impl FnMut(&str, &View<'_>)) {
     let r = |a, b| SliceArg::range(Some(a), Some(b), 1);
     let cases: Vec<(&str, View<'_>)> = vec![
         ("contiguous", base.clone()),
-        ("stepped", base.slice(&[step(2), r(1, 5), step(-1)]).unwrap()),
+        (
+            "stepped",
+            base.slice(&[step(2), r(1, 5), step(-1)]).unwrap(),
+        ),
         ("negative", base.slice(&[step(-1)]).unwrap()),
         ("transposed", base.transpose()),
         ("permuted", base.permute(&[1, 2, 0]).unwrap()),
         ("0-d", base.slice(&[Index(2), Index(3), Index(1)]).unwrap()),
         ("empty", base.slice(&[r(2, 2)]).unwrap()),
-        ("size-1 axes", base.slice(&[r(1, 2), ALL, r(3, 4), NewAxis]).unwrap()),
-        ("broadcast", base.slice(&[Index(1), NewAxis]).unwrap().broadcast_to(&[3, 5, 4]).unwrap()),
+        (
+            "size-1 axes",
+            base.slice(&[r(1, 2), ALL, r(3, 4), NewAxis]).unwrap(),
+        ),
+        (
+            "broadcast",
+            base.slice(&[Index(1), NewAxis])
+                .unwrap()
+                .broadcast_to(&[3, 5, 4])
+                .unwrap(),
+        ),
         ("odd column", base.slice(&[ALL, Index(3)]).unwrap()),
     ];
     for (name, v) in &cases {
@@ -59,18 +71,30 @@ fn round_trip_is_bit_exact_for_every_dtype_and_layout() {
         let base = View::from_bytes(&bytes, &[6, 5, 4], dtype.format()).unwrap();
         with_layouts(&base, |name, v| {
             let want = v.to_contiguous().unwrap();
-            let a = gpu.upload(v).unwrap_or_else(|e| panic!("{dtype} {name}: {e}"));
+            let a = gpu
+                .upload(v)
+                .unwrap_or_else(|e| panic!("{dtype} {name}: {e}"));
             assert_eq!((a.shape(), a.dtype()), (v.shape(), dtype), "{dtype} {name}");
             let got = a.to_host().unwrap();
             assert_eq!(got.bytes(), want.bytes(), "{dtype} {name}");
         });
         // The same slicing done on the GPU, as metadata, then gathered by the download.
         let a = gpu.upload(&base).unwrap();
-        let args = [SliceArg::step(-2), SliceArg::range(Some(1), None, 2), SliceArg::Index(-1)];
+        let args = [
+            SliceArg::step(-2),
+            SliceArg::range(Some(1), None, 2),
+            SliceArg::Index(-1),
+        ];
         let want = base.slice(&args).unwrap().to_contiguous().unwrap();
         let got = a.slice(&args).unwrap().to_host().unwrap();
         assert_eq!(got.bytes(), want.bytes(), "{dtype} sliced on the GPU");
-        let got = a.permute(&[2, 0, 1]).unwrap().contiguous().unwrap().to_host().unwrap();
+        let got = a
+            .permute(&[2, 0, 1])
+            .unwrap()
+            .contiguous()
+            .unwrap()
+            .to_host()
+            .unwrap();
         let want = base.permute(&[2, 0, 1]).unwrap().to_contiguous().unwrap();
         assert_eq!(got.bytes(), want.bytes(), "{dtype} permuted on the GPU");
     }
@@ -78,7 +102,11 @@ fn round_trip_is_bit_exact_for_every_dtype_and_layout() {
 
 /// Bytes of `native` with each element (each half of a complex) reversed, written out by hand.
 fn swapped(native: &[u8], dtype: Dtype) -> Vec<u8> {
-    let part = if dtype == Dtype::C64 { 4 } else { dtype.itemsize() };
+    let part = if dtype == Dtype::C64 {
+        4
+    } else {
+        dtype.itemsize()
+    };
     native
         .chunks(part)
         .flat_map(|c| c.iter().rev().copied().collect::<Vec<_>>())
@@ -89,7 +117,11 @@ fn swapped(native: &[u8], dtype: Dtype) -> Vec<u8> {
 fn other_byte_order_is_swapped_on_the_gpu() {
     let gpu = gpu();
     let mut rng = Rng::new(2);
-    let other = if cfg!(target_endian = "little") { ">" } else { "<" };
+    let other = if cfg!(target_endian = "little") {
+        ">"
+    } else {
+        "<"
+    };
     for dtype in GPU_DTYPES.into_iter().filter(|d| d.itemsize() > 1) {
         let native = random_bytes(&mut rng, dtype, 60);
         let foreign = swapped(&native, dtype);
@@ -102,12 +134,17 @@ fn other_byte_order_is_swapped_on_the_gpu() {
         ] {
             let got = gpu.upload(&v).unwrap().to_host().unwrap();
             assert_eq!(got.format(), &Format::from_dtype(dtype), "{dtype} {name}");
-            assert_eq!(got.bytes(), want.to_contiguous().unwrap().bytes(), "{dtype} {name}");
+            assert_eq!(
+                got.bytes(),
+                want.to_contiguous().unwrap().bytes(),
+                "{dtype} {name}"
+            );
         }
         // And back into a foreign-order view.
         let a = gpu.upload(&want).unwrap();
         let mut out = vec![0u8; foreign.len()];
-        a.download_into(&mut ViewMut::from_bytes(&mut out, &[3, 4, 5], &format).unwrap()).unwrap();
+        a.download_into(&mut ViewMut::from_bytes(&mut out, &[3, 4, 5], &format).unwrap())
+            .unwrap();
         assert_eq!(out, foreign, "{dtype} download into {format}");
     }
 }
@@ -116,7 +153,9 @@ fn other_byte_order_is_swapped_on_the_gpu() {
 fn download_into_strided_views() {
     let gpu = gpu();
     let data: Vec<f32> = (0..24).map(|i| i as f32 * 0.5).collect();
-    let a = gpu.upload(&View::from_slice(&data, &[4, 6]).unwrap()).unwrap();
+    let a = gpu
+        .upload(&View::from_slice(&data, &[4, 6]).unwrap())
+        .unwrap();
     // Into the transpose of a [6, 4] buffer: the buffer then holds the transpose.
     let mut buf = vec![0f32; 24];
     let mut t = ViewMut::from_slice(&mut buf, &[6, 4]).unwrap().transpose();
@@ -139,10 +178,17 @@ fn download_into_strided_views() {
     assert_eq!((big[2], big[27]), (-1.0, -1.0));
     // Wrong shape or dtype: errors that name both.
     let mut small = vec![0f32; 6];
-    let err = a.download_into(&mut ViewMut::from_slice(&mut small, &[6]).unwrap()).unwrap_err();
-    assert!(err.to_string().contains("[4, 6]") && err.to_string().contains("[6]"), "{err}");
+    let err = a
+        .download_into(&mut ViewMut::from_slice(&mut small, &[6]).unwrap())
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("[4, 6]") && err.to_string().contains("[6]"),
+        "{err}"
+    );
     let mut ints = vec![0i32; 24];
-    let err = a.download_into(&mut ViewMut::from_slice(&mut ints, &[4, 6]).unwrap()).unwrap_err();
+    let err = a
+        .download_into(&mut ViewMut::from_slice(&mut ints, &[4, 6]).unwrap())
+        .unwrap_err();
     assert!(matches!(err, Error::Dtype(_)), "{err}");
 }
 
@@ -152,21 +198,32 @@ fn sixty_four_bit_dtypes_need_an_explicit_conversion() {
     let data = [1.25f64, -3.5, 1e300, f64::NAN];
     let v = View::from_slice(&data, &[4]).unwrap();
     let err = gpu.upload(&v).unwrap_err().to_string();
-    assert!(err.contains("float64") && err.contains("upload_as"), "{err}");
+    assert!(
+        err.contains("float64") && err.contains("upload_as"),
+        "{err}"
+    );
     let a = gpu.upload_as(&v, Dtype::F32).unwrap();
     let got = a.to_host().unwrap();
     let want: Vec<f32> = data.iter().map(|&x| x as f32).collect();
     assert_eq!(
-        got.as_slice::<f32>().unwrap().iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+        got.as_slice::<f32>()
+            .unwrap()
+            .iter()
+            .map(|x| x.to_bits())
+            .collect::<Vec<_>>(),
         want.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
     );
     let ints = [i64::MAX, -1, 5];
-    let a = gpu.upload_as(&View::from_slice(&ints, &[3]).unwrap(), Dtype::I32).unwrap();
+    let a = gpu
+        .upload_as(&View::from_slice(&ints, &[3]).unwrap(), Dtype::I32)
+        .unwrap();
     assert_eq!(a.to_host().unwrap().as_slice::<i32>().unwrap(), [-1, -1, 5]);
     assert!(matches!(a.astype(Dtype::F64), Err(Error::Dtype(_))));
     // Non-numeric formats are refused by name.
     let raw = [0u8; 8];
-    let err = gpu.upload(&View::from_bytes(&raw, &[2], "2s2x").unwrap()).unwrap_err();
+    let err = gpu
+        .upload(&View::from_bytes(&raw, &[2], "2s2x").unwrap())
+        .unwrap_err();
     assert!(err.to_string().contains("2s2x"), "{err}");
 }
 
@@ -174,14 +231,24 @@ fn sixty_four_bit_dtypes_need_an_explicit_conversion() {
 fn empty_and_zero_d_arrays() {
     let gpu = gpu();
     let none: [u16; 0] = [];
-    let a = gpu.upload(&View::from_slice(&none, &[0, 3]).unwrap()).unwrap();
+    let a = gpu
+        .upload(&View::from_slice(&none, &[0, 3]).unwrap())
+        .unwrap();
     assert_eq!((a.shape(), a.len()), (&[0, 3][..], 0));
     let h = a.astype(Dtype::F32).unwrap().to_host().unwrap();
     assert_eq!((h.shape(), h.bytes().len()), (&[0, 3][..], 0));
     let one = [7i8];
     let a = gpu.upload(&View::from_slice(&one, &[]).unwrap()).unwrap();
     assert_eq!(a.ndim(), 0);
-    assert_eq!(a.astype(Dtype::I32).unwrap().to_host().unwrap().as_slice::<i32>().unwrap(), [7]);
+    assert_eq!(
+        a.astype(Dtype::I32)
+            .unwrap()
+            .to_host()
+            .unwrap()
+            .as_slice::<i32>()
+            .unwrap(),
+        [7]
+    );
     let h: HostArray = a.to_host().unwrap();
     assert_eq!(h.view().get::<i8>(&[]).unwrap(), 7);
 }

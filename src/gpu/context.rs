@@ -68,7 +68,11 @@ impl fmt::Display for GpuInfo {
             self.name,
             self.backend,
             self.device_type,
-            if self.driver.is_empty() { "?" } else { &self.driver },
+            if self.driver.is_empty() {
+                "?"
+            } else {
+                &self.driver
+            },
             self.max_buffer_size >> 20,
             self.max_storage_binding >> 20,
             self.max_workgroup_storage >> 10,
@@ -192,9 +196,10 @@ impl Gpu {
             .into_iter()
             .filter(|a| {
                 let info = a.get_info();
-                let name_ok = options.adapter_name.as_ref().is_none_or(|want| {
-                    info.name.to_lowercase().contains(&want.to_lowercase())
-                });
+                let name_ok = options
+                    .adapter_name
+                    .as_ref()
+                    .is_none_or(|want| info.name.to_lowercase().contains(&want.to_lowercase()));
                 let soft_ok = !options.force_software || info.device_type == wgpu::DeviceType::Cpu;
                 name_ok && soft_ok
             })
@@ -411,6 +416,8 @@ fn pool_capacity(info: &GpuInfo) -> u64 {
 
 impl fmt::Debug for Gpu {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Gpu").field("info", &self.inner.info).finish()
+        f.debug_struct("Gpu")
+            .field("info", &self.inner.info)
+            .finish()
     }
 }

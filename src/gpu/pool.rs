@@ -126,10 +126,16 @@ mod tests {
         assert_eq!(size_class(1000), 1024);
         assert_eq!(size_class(1025), 1280);
         assert_eq!(size_class(3 << 20), 3 << 20);
-        for size in (1..200_000u64).step_by(97).chain([u32::MAX as u64, 1 << 40]) {
+        for size in (1..200_000u64)
+            .step_by(97)
+            .chain([u32::MAX as u64, 1 << 40])
+        {
             let c = size_class(size);
             assert!(c >= size && c % 256 == 0, "{size} -> {c}");
-            assert!(c <= (size.max(256) as f64 * 1.125).ceil() as u64 + 256, "{size} -> {c}");
+            assert!(
+                c <= (size.max(256) as f64 * 1.125).ceil() as u64 + 256,
+                "{size} -> {c}"
+            );
         }
     }
 }

@@ -45,14 +45,24 @@ impl Gpu {
         if view.is_empty() {
             let layout = Layout::contiguous(view.shape(), 1, Order::C)?;
             let buffer = self.buffer(4, GpuArray::USAGE)?;
-            return Ok(GpuArray::from_parts(self.clone(), buffer, scalar.dtype, layout));
+            return Ok(GpuArray::from_parts(
+                self.clone(),
+                buffer,
+                scalar.dtype,
+                layout,
+            ));
         }
         if !scalar.swap
             && let Some(bytes) = view.contiguous_bytes()
         {
             let layout = Layout::contiguous(view.shape(), 1, Order::C)?;
             let buffer = self.write_bytes(bytes)?;
-            return Ok(GpuArray::from_parts(self.clone(), buffer, scalar.dtype, layout));
+            return Ok(GpuArray::from_parts(
+                self.clone(),
+                buffer,
+                scalar.dtype,
+                layout,
+            ));
         }
         // Strided or byte-swapped: upload the span once, gather on the GPU.
         let Some((start, layout)) = element_window(view.layout(), itemsize) else {
@@ -95,7 +105,11 @@ impl Gpu {
             return self.upload(&view.astype(dtype)?.view());
         }
         let a = self.upload(view)?;
-        if from == dtype { Ok(a) } else { a.astype(dtype) }
+        if from == dtype {
+            Ok(a)
+        } else {
+            a.astype(dtype)
+        }
     }
 
     /// A new buffer holding `bytes` (padded with zeros to whole words).

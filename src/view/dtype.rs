@@ -248,7 +248,10 @@ mod tests {
     fn typestrs_round_trip() {
         for d in Dtype::ALL {
             let s = d.typestr();
-            assert_eq!(Dtype::from_typestr(&s).unwrap(), (d, cfg!(target_endian = "little")));
+            assert_eq!(
+                Dtype::from_typestr(&s).unwrap(),
+                (d, cfg!(target_endian = "little"))
+            );
             assert_eq!(s.len(), 3 + (d.itemsize() >= 10) as usize, "{s}");
         }
         assert_eq!(Dtype::F32.typestr(), "<f4");
@@ -256,7 +259,10 @@ mod tests {
         assert_eq!(Dtype::C128.typestr(), "<c16");
         assert_eq!(Dtype::from_typestr(">c8").unwrap(), (Dtype::C64, false));
         for bad in ["", "<", "<f", "<f3", "<x4", "f4x"] {
-            assert!(matches!(Dtype::from_typestr(bad), Err(Error::Format { .. })), "{bad}");
+            assert!(
+                matches!(Dtype::from_typestr(bad), Err(Error::Format { .. })),
+                "{bad}"
+            );
         }
     }
 

@@ -1,0 +1,40 @@
+//! Every shader in shaders/ parses and validates with naga, with no GPU involved.
+
+use std::path::Path;
+
+/// Parses and validates one WGSL module, returning naga's message on failure.
+fn validate(source: &str) -> Result<(), String> {
+    let module = naga::front::wgsl::parse_str(source).map_err(|e| e.emit_to_string(source))?;
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        // pack2x16float/unpack2x16float are core WGSL; naga lists them as a capability that
+        // wgpu grants on every backend.
+        naga::valid::Capabilities::SHADER_FLOAT16_IN_FLOAT32,
+    )
+    .validate(&module)
+    .map_err(|e| e.emit_to_string(source))?;
+    Ok(())
+}
+
+#[test]
+fn every_shader_file_validates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "wgsl") {
+            let source = std::fs::read_to_string(&path).unwrap();
+            if let Err(e) = validate(&source) {
+                panic!("{}:\n{e}", path.display());
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 1, "no shaders found in {}", dir.display());
+}
+
+#[test]
+fn the_validator_rejects_a_broken_shader() {
+    let err = validate("@compute @workgroup_size(1) fn main() { let x: u32 = 1.5; }").unwrap_err();
+    assert!(err.contains("1.5") || err.contains("type"), "{err}");
+}
