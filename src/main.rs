@@ -24,6 +24,9 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Show the GPU adapter gpuarray picks (honours WGPU_BACKEND, WGPU_ADAPTER_NAME,
+    /// WGPU_POWER_PREF) and its limits.
+    Adapter,
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,16 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Adapter => match gpuarray::Gpu::new() {
+            Ok(gpu) => {
+                println!("{}", gpu.info());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

@@ -46,3 +46,15 @@ fn info_names_each_bad_file_and_goes_on() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn adapter_names_the_gpu_in_use() {
+    let (ok, out, err) = gpuarray(&["adapter"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("bindings up to") && out.contains("MiB"),
+        "{out}"
+    );
+    let gpu = gpuarray::Gpu::new().unwrap();
+    assert!(out.contains(&gpu.info().name), "{out}");
+}
