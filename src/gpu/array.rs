@@ -1,10 +1,11 @@
 //! [`GpuArray`]: a dtype, shape, element strides and offset over a shared storage buffer.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::error::{Error, Result};
 use crate::gpu::context::Gpu;
+use crate::gpu::elementwise::{self, Expr};
 use crate::gpu::kernels::{self, Mode, Source};
 use crate::gpu::pool::PooledBuffer;
 use crate::view::dtype::Dtype;
@@ -33,10 +34,17 @@ use crate::view::layout::{Layout, SliceArg};
 #[derive(Clone)]
 pub struct GpuArray {
     pub(crate) gpu: Gpu,
-    pub(crate) buffer: Arc<PooledBuffer>,
     pub(crate) dtype: Dtype,
-    /// Shape, strides and offset in elements.
+    /// Shape, strides and offset in elements, into the buffer of `data`.
     pub(crate) layout: Layout,
+    pub(crate) data: Arc<Data>,
+}
+
+/// The elements behind one or more arrays: a buffer, or an expression that fills one (C order,
+/// offset 0) the first time it is needed.
+pub(crate) struct Data {
+    buffer: OnceLock<PooledBuffer>,
+    pub(crate) expr: Option<Expr>,
 }
 
 /// The dtype code `shaders/convert.wgsl` knows, or an error for the 64-bit dtypes.
@@ -76,19 +84,50 @@ impl GpuArray {
     pub(crate) fn from_parts(gpu: Gpu, buffer: PooledBuffer, dtype: Dtype, layout: Layout) -> Self {
         GpuArray {
             gpu,
-            buffer: Arc::new(buffer),
             dtype,
             layout,
+            data: Arc::new(Data {
+                buffer: OnceLock::from(buffer),
+                expr: None,
+            }),
         }
     }
 
     fn with_layout(&self, layout: Layout) -> GpuArray {
         GpuArray {
             gpu: self.gpu.clone(),
-            buffer: self.buffer.clone(),
             dtype: self.dtype,
             layout,
+            data: self.data.clone(),
         }
+    }
+
+    /// The buffer behind the array, computing it first if the array is a pending expression.
+    pub(crate) fn storage(&self) -> Result<&PooledBuffer> {
+        if let Some(b) = self.data.buffer.get() {
+            return Ok(b);
+        }
+        let expr = self
+            .data
+            .expr
+            .as_ref()
+            .expect("an array without a buffer has an expression");
+        let buffer = elementwise::evaluate(&self.gpu, expr)?;
+        // Another thread may have evaluated it meanwhile; either result is the same.
+        let _ = self.data.buffer.set(buffer);
+        Ok(self.data.buffer.get().expect("just set"))
+    }
+
+    /// Whether the elements are still a pending expression (not computed yet).
+    pub fn is_lazy(&self) -> bool {
+        self.data.buffer.get().is_none()
+    }
+
+    /// Computes a pending expression now (elementwise chains are lazy and fuse into one kernel
+    /// when their result is needed). Does nothing for an array that is already computed.
+    pub fn eval(&self) -> Result<&GpuArray> {
+        self.storage()?;
+        Ok(self)
     }
 
     /// The context the array lives in.
@@ -138,8 +177,8 @@ impl GpuArray {
 
     /// The storage buffer, for users with their own shaders. Elements are laid out as
     /// [`strides`](Self::strides) and [`offset`](Self::offset) say, packed as the type docs say.
-    pub fn buffer(&self) -> &wgpu::Buffer {
-        self.buffer.buffer()
+    pub fn buffer(&self) -> Result<&wgpu::Buffer> {
+        Ok(self.storage()?.buffer())
     }
 
     /// NumPy basic indexing, without copying (see [`Layout::slice`]).
@@ -175,13 +214,13 @@ impl GpuArray {
         Ok(self.with_layout(self.layout.broadcast_to(shape)?))
     }
 
-    fn source(&self) -> Source<'_> {
-        Source {
-            buffer: self.buffer.buffer(),
+    fn source(&self) -> Result<Source<'_>> {
+        Ok(Source {
+            buffer: self.storage()?.buffer(),
             dtype: self.dtype,
             swap: false,
             layout: &self.layout,
-        }
+        })
     }
 
     /// A C-contiguous array with offset 0: the same array when it already is one, else a copy
@@ -190,7 +229,7 @@ impl GpuArray {
         if self.is_c_contiguous() && self.layout.offset == 0 {
             return Ok(self.clone());
         }
-        kernels::convert(&self.gpu, self.source(), self.dtype, Mode::Cast)
+        kernels::convert(&self.gpu, self.source()?, self.dtype, Mode::Cast)
     }
 
     /// Converts to `dtype` on the GPU with NumPy's `astype` semantics: integers wrap, float →
@@ -199,14 +238,14 @@ impl GpuArray {
     /// included). The result is C-contiguous.
     pub fn astype(&self, dtype: Dtype) -> Result<GpuArray> {
         dtype_code(dtype)?;
-        kernels::convert(&self.gpu, self.source(), dtype, Mode::Cast)
+        kernels::convert(&self.gpu, self.source()?, dtype, Mode::Cast)
     }
 
     /// `u8`/`u16` image data as `f32` in [0, 1] (`x / 255` or `x / 65535`).
     pub fn to_unit_float(&self) -> Result<GpuArray> {
         match self.dtype {
             Dtype::U8 | Dtype::U16 => {
-                kernels::convert(&self.gpu, self.source(), Dtype::F32, Mode::ToUnit)
+                kernels::convert(&self.gpu, self.source()?, Dtype::F32, Mode::ToUnit)
             }
             other => Err(Error::dtype(format!(
                 "to_unit_float takes uint8 or uint16 data, not {other}"
@@ -219,7 +258,7 @@ impl GpuArray {
     pub fn from_unit_float(&self, dtype: Dtype) -> Result<GpuArray> {
         match (self.dtype, dtype) {
             (Dtype::F16 | Dtype::F32, Dtype::U8 | Dtype::U16) => {
-                kernels::convert(&self.gpu, self.source(), dtype, Mode::FromUnit)
+                kernels::convert(&self.gpu, self.source()?, dtype, Mode::FromUnit)
             }
             (from, to) => Err(Error::dtype(format!(
                 "from_unit_float converts float16/float32 to uint8/uint16, not {from} to {to}"

@@ -4,6 +4,7 @@
 
 pub mod array;
 pub mod context;
+mod elementwise;
 mod kernels;
 mod pool;
 mod transfer;

@@ -206,9 +206,10 @@ impl GpuArray {
             size,
             wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         )?;
+        let source = array.storage()?.buffer();
         gpu.scoped("downloading", || {
             let mut encoder = gpu.inner.device.create_command_encoder(&Default::default());
-            encoder.copy_buffer_to_buffer(array.buffer(), 0, staging.buffer(), 0, size);
+            encoder.copy_buffer_to_buffer(source, 0, staging.buffer(), 0, size);
             gpu.inner.queue.submit([encoder.finish()]);
         })?;
         let (tx, rx) = mpsc::channel();
