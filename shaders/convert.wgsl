@@ -39,12 +39,11 @@ struct Params {
     n: u32,
     // Flat (C-order) index of this dispatch's first element in the whole array.
     first: u32,
-    // Element index of element [0, 0, ...] in the bound source window (may wrap).
-    src_offset: u32,
-    ndim: u32,
     // Workgroups along x, to flatten a 2-D dispatch.
     groups_x: u32,
-    // shape[0..ndim], then strides[0..ndim] (elements, two's complement).
+    ndim: u32,
+    // shape[0..ndim]; then the source's element offset in the bound window (may wrap) and its
+    // strides[0..ndim] (elements, two's complement).
     dims: array<u32>,
 }
 
@@ -76,11 +75,11 @@ fn swap32(x: u32) -> u32 {
 // Source element index of flat element `e` (C order).
 fn src_index(e: u32) -> u32 {
     var rem = e;
-    var index = params.src_offset;
     let ndim = params.ndim;
+    var index = params.dims[ndim];
     for (var k = ndim; k > 0u; k--) {
         let extent = params.dims[k - 1u];
-        index += (rem % extent) * params.dims[ndim + k - 1u];
+        index += (rem % extent) * params.dims[ndim + k];
         rem /= extent;
     }
     return index;

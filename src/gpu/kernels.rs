@@ -11,6 +11,7 @@ use crate::view::dtype::Dtype;
 use crate::view::layout::{Layout, Order};
 
 const CONVERT_WGSL: &str = include_str!("../../shaders/convert.wgsl");
+/// Threads per workgroup of the elementwise kernels.
 const WORKGROUP: u64 = 256;
 const MAX_GROUPS: u64 = 65535;
 
@@ -93,37 +94,6 @@ fn reach(layout: &Layout, e0: u64, e1: u64) -> (i128, i128) {
 /// Runs the convert kernel: the elements of `src`, in C order, converted to `dst` into a new
 /// C-contiguous array.
 pub(crate) fn convert(gpu: &Gpu, src: Source<'_>, dst: Dtype, mode: Mode) -> Result<GpuArray> {
-    let layout = Layout::contiguous(&src.layout.shape, 1, Order::C)?;
-    let n = src.layout.len() as u64;
-    let out = gpu.buffer(
-        (n * dst.itemsize() as u64).next_multiple_of(4),
-        GpuArray::USAGE,
-    )?;
-    if n > 0 {
-        dispatch(gpu, &src, dst, mode, &out, n)?;
-    }
-    Ok(GpuArray::from_parts(gpu.clone(), out, dst, layout))
-}
-
-fn dispatch(
-    gpu: &Gpu,
-    src: &Source<'_>,
-    dst: Dtype,
-    mode: Mode,
-    out: &PooledBuffer,
-    n: u64,
-) -> Result<()> {
-    if n > u32::MAX as u64 || src.layout.ndim() > 64 {
-        return Err(Error::unsupported(format!(
-            "arrays of more than {} elements",
-            u32::MAX
-        )));
-    }
-    let limits = &gpu.inner.limits;
-    let binding = limits.max_storage_buffer_binding_size & !3;
-    let align = (limits.min_storage_buffer_offset_alignment as u64).max(8);
-    let (src_size, dst_size) = (src.dtype.itemsize() as u64, dst.itemsize() as u64);
-
     let module = gpu.module("convert.wgsl", CONVERT_WGSL)?;
     let key = format!(
         "convert {:?}->{dst:?} mode {mode:?} swap {}",
@@ -136,21 +106,94 @@ fn dispatch(
         ("SWAP", src.swap as u8 as f64),
     ];
     let pipeline = gpu.pipeline(&key, &module, &constants)?;
+    let input = Input {
+        buffer: src.buffer,
+        layout: src.layout,
+        itemsize: src.dtype.itemsize(),
+    };
+    elementwise(gpu, &pipeline, &[input], &[], &src.layout.shape, dst)
+}
+
+/// One input of an elementwise kernel: a buffer and where its elements lie (in elements, already
+/// broadcast to the output shape).
+pub(crate) struct Input<'a> {
+    pub buffer: &'a wgpu::Buffer,
+    pub layout: &'a Layout,
+    pub itemsize: usize,
+}
+
+/// Runs an elementwise kernel over `shape` into a new C-contiguous array of `dst`.
+///
+/// The kernel's bindings are the inputs (0..k), the output (k) and the parameters (k + 1):
+/// `[n, first, groups_x, ndim, shape[ndim], (offset, strides[ndim]) per input, scalars...]`.
+/// Each invocation writes one output word (or one complex64 element). Arrays larger than one
+/// storage binding run in chunks of whole 256-element runs, each input bound through a window
+/// that covers exactly what the chunk reads.
+pub(crate) fn elementwise(
+    gpu: &Gpu,
+    pipeline: &wgpu::ComputePipeline,
+    inputs: &[Input<'_>],
+    scalars: &[u32],
+    shape: &[usize],
+    dst: Dtype,
+) -> Result<GpuArray> {
+    let layout = Layout::contiguous(shape, 1, Order::C)?;
+    let n = layout.len() as u64;
+    let out = gpu.buffer(
+        (n * dst.itemsize() as u64).next_multiple_of(4),
+        GpuArray::USAGE,
+    )?;
+    if n > 0 {
+        dispatch(gpu, pipeline, inputs, scalars, shape, dst, &out, n)?;
+    }
+    Ok(GpuArray::from_parts(gpu.clone(), out, dst, layout))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn dispatch(
+    gpu: &Gpu,
+    pipeline: &wgpu::ComputePipeline,
+    inputs: &[Input<'_>],
+    scalars: &[u32],
+    shape: &[usize],
+    dst: Dtype,
+    out: &PooledBuffer,
+    n: u64,
+) -> Result<()> {
+    if n > u32::MAX as u64 {
+        return Err(Error::unsupported(format!(
+            "arrays of more than {} elements",
+            u32::MAX
+        )));
+    }
+    let limits = &gpu.inner.limits;
+    let binding = limits.max_storage_buffer_binding_size & !3;
+    let align = (limits.min_storage_buffer_offset_alignment as u64).max(8);
+    let dst_size = dst.itemsize() as u64;
     let device = &gpu.inner.device;
 
-    gpu.scoped("converting an array", || -> Result<()> {
+    gpu.scoped("running an elementwise kernel", || -> Result<()> {
         let mut encoder = device.create_command_encoder(&Default::default());
         // Chunks of whole 256-element runs keep every output binding offset aligned.
         let mut chunk = (binding / dst_size / 256 * 256).max(256);
         let mut e0 = 0u64;
         while e0 < n {
             let e1 = (e0 + chunk).min(n);
-            let (lo, hi) = reach(src.layout, e0, e1);
-            let win_start = (lo as u64 * src_size) / align * align;
-            let win_end = (hi as u64 * src_size)
-                .next_multiple_of(4)
-                .min(src.buffer.size());
-            if win_end - win_start > binding {
+            // The window of each input this chunk reads: (start byte, end byte, element offset).
+            let windows: Vec<(u64, u64, u32)> = inputs
+                .iter()
+                .map(|input| {
+                    let size = input.itemsize as u64;
+                    let (lo, hi) = reach(input.layout, e0, e1);
+                    let start = (lo as u64 * size) / align * align;
+                    let end = (hi as u64 * size)
+                        .next_multiple_of(4)
+                        .min(input.buffer.size());
+                    let offset = (input.layout.offset as u64).wrapping_sub(start / size) as u32;
+                    (start, end, offset)
+                })
+                .collect();
+            if windows.iter().any(|&(start, end, _)| end - start > binding) {
                 if chunk == 256 {
                     return Err(Error::unsupported(
                         "strides so large that 256 elements span more than one storage binding",
@@ -168,36 +211,39 @@ fn dispatch(
             let groups = units.div_ceil(WORKGROUP);
             let groups_x = groups.min(MAX_GROUPS);
             let groups_y = groups.div_ceil(groups_x);
-            let mut params: Vec<u32> = vec![
-                count as u32,
-                e0 as u32,
-                (src.layout.offset as u64).wrapping_sub(win_start / src_size) as u32,
-                src.layout.ndim() as u32,
-                groups_x as u32,
-            ];
-            params.extend(src.layout.shape.iter().map(|&d| d as u32));
-            params.extend(src.layout.strides.iter().map(|&s| s as i32 as u32));
-            if params.len() == 5 {
-                params.push(0); // a runtime-sized array needs at least one element
+            let mut params: Vec<u32> =
+                vec![count as u32, e0 as u32, groups_x as u32, shape.len() as u32];
+            params.extend(shape.iter().map(|&d| d as u32));
+            for (input, &(_, _, offset)) in inputs.iter().zip(&windows) {
+                params.push(offset);
+                params.extend(input.layout.strides.iter().map(|&s| s as i32 as u32));
             }
+            params.extend_from_slice(scalars);
             let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("convert params"),
+                label: Some("elementwise params"),
                 contents: bytemuck::cast_slice(&params),
                 usage: wgpu::BufferUsages::STORAGE,
             });
             let out_bytes = (count * dst_size).next_multiple_of(4);
+            let k = inputs.len() as u32;
+            let mut entries: Vec<wgpu::BindGroupEntry<'_>> = inputs
+                .iter()
+                .zip(&windows)
+                .enumerate()
+                .map(|(i, (input, &(start, end, _)))| {
+                    entry(i as u32, input.buffer, start, end - start)
+                })
+                .collect();
+            entries.push(entry(k, out.buffer(), e0 * dst_size, out_bytes));
+            entries.push(entry(k + 1, &params, 0, params.size()));
             let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("convert"),
+                label: Some("elementwise"),
                 layout: &pipeline.get_bind_group_layout(0),
-                entries: &[
-                    entry(0, src.buffer, win_start, win_end - win_start),
-                    entry(1, out.buffer(), e0 * dst_size, out_bytes),
-                    entry(2, &params, 0, params.size()),
-                ],
+                entries: &entries,
             });
             {
                 let mut pass = encoder.begin_compute_pass(&Default::default());
-                pass.set_pipeline(&pipeline);
+                pass.set_pipeline(pipeline);
                 pass.set_bind_group(0, &bind, &[]);
                 pass.dispatch_workgroups(groups_x as u32, groups_y as u32, 1);
             }
