@@ -283,14 +283,21 @@ fn summary(gpu: &Gpu, data: &Data, raw: &Raw) {
         t_raw.as_secs_f64() / t_host.as_secs_f64()
     );
 
+    // The strided upload writes the whole span of the view (here: the backing array) and then
+    // gathers; the span's contiguous upload shows how much of the time is the gather kernel.
     let cases = [
         (
             "u32 4096x4096 [:, ::2] (32 MiB)",
             data.every_second_column(),
+            View::from_slice(&data.wide, &[data.wide.len()]).unwrap(),
         ),
-        ("f32 2048x2048 .T (16 MiB)", data.transposed()),
+        (
+            "f32 2048x2048 .T (16 MiB)",
+            data.transposed(),
+            View::from_slice(&data.square, &[data.square.len()]).unwrap(),
+        ),
     ];
-    for (name, view) in &cases {
+    for (name, view, span) in &cases {
         let len = view.len();
         let bytes = len * 4;
         let contiguous = View::from_slice(&data.round_trip[..len], &[len]).unwrap();
@@ -304,6 +311,15 @@ fn summary(gpu: &Gpu, data: &Data, raw: &Raw) {
         println!(
             "  ratio = {:.2}  (strided / contiguous upload throughput)",
             t_contiguous.as_secs_f64() / t_strided.as_secs_f64()
+        );
+        let (_, t_span) = median_pair(|| {}, || upload_and_sync(gpu, span));
+        line(
+            &format!(
+                "(contiguous upload of the {} MiB span)",
+                span.nbytes() / MIB
+            ),
+            span.nbytes(),
+            t_span,
         );
     }
     let s = gpu.stats();
