@@ -48,6 +48,26 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// The same error again (for errors stored in a value and reported at each use).
+    pub(crate) fn replay(&self) -> Error {
+        match self {
+            Error::Format { input, pos, reason } => Error::Format {
+                input: input.clone(),
+                pos: *pos,
+                reason: reason.clone(),
+            },
+            Error::Layout(m) => Error::Layout(m.clone()),
+            Error::Shape(m) => Error::Shape(m.clone()),
+            Error::Dtype(m) => Error::Dtype(m.clone()),
+            Error::Unsupported(m) => Error::Unsupported(m.clone()),
+            Error::NoAdapter(m) => Error::NoAdapter(m.clone()),
+            Error::Gpu(m) => Error::Gpu(m.clone()),
+            Error::OutOfMemory(m) => Error::OutOfMemory(m.clone()),
+            Error::Io(e) => Error::Io(std::io::Error::new(e.kind(), e.to_string())),
+            Error::Image(e) => Error::Io(std::io::Error::other(e.to_string())),
+        }
+    }
+
     pub(crate) fn layout(msg: impl Into<String>) -> Self {
         Error::Layout(msg.into())
     }

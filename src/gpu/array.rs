@@ -45,6 +45,8 @@ pub struct GpuArray {
 pub(crate) struct Data {
     buffer: OnceLock<PooledBuffer>,
     pub(crate) expr: Option<Expr>,
+    /// Why an operator could not build this array (reported when it is used).
+    error: Option<Error>,
 }
 
 /// The dtype code `shaders/convert.wgsl` knows, or an error for the 64-bit dtypes.
@@ -75,6 +77,16 @@ pub(crate) fn dtype_code(dtype: Dtype) -> Result<u32> {
     })
 }
 
+impl Data {
+    pub(crate) fn lazy(expr: Expr) -> Data {
+        Data {
+            buffer: OnceLock::new(),
+            expr: Some(expr),
+            error: None,
+        }
+    }
+}
+
 impl GpuArray {
     /// Usage of every array buffer.
     pub(crate) const USAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
@@ -89,8 +101,17 @@ impl GpuArray {
             data: Arc::new(Data {
                 buffer: OnceLock::from(buffer),
                 expr: None,
+                error: None,
             }),
         }
+    }
+
+    /// The buffer of a freshly computed array that nothing else shares.
+    pub(crate) fn into_buffer(self) -> PooledBuffer {
+        Arc::try_unwrap(self.data)
+            .ok()
+            .and_then(|d| d.buffer.into_inner())
+            .expect("a fresh result is computed and not shared")
     }
 
     fn with_layout(&self, layout: Layout) -> GpuArray {
@@ -102,11 +123,35 @@ impl GpuArray {
         }
     }
 
+    /// The array an operator returns: `result`, or a 0-d placeholder holding its error, which
+    /// every later use of the array reports.
+    pub(crate) fn deferred(&self, result: Result<GpuArray>) -> GpuArray {
+        result.unwrap_or_else(|error| GpuArray {
+            gpu: self.gpu.clone(),
+            dtype: Dtype::F32,
+            layout: Layout::default(),
+            data: Arc::new(Data {
+                buffer: OnceLock::new(),
+                expr: None,
+                error: Some(error),
+            }),
+        })
+    }
+
+    /// The error an operator stored in this array, if any.
+    pub(crate) fn check(&self) -> Result<()> {
+        match &self.data.error {
+            Some(e) => Err(e.replay()),
+            None => Ok(()),
+        }
+    }
+
     /// The buffer behind the array, computing it first if the array is a pending expression.
     pub(crate) fn storage(&self) -> Result<&PooledBuffer> {
         if let Some(b) = self.data.buffer.get() {
             return Ok(b);
         }
+        self.check()?;
         let expr = self
             .data
             .expr
@@ -183,6 +228,7 @@ impl GpuArray {
 
     /// NumPy basic indexing, without copying (see [`Layout::slice`]).
     pub fn slice(&self, args: &[SliceArg]) -> Result<GpuArray> {
+        self.check()?;
         Ok(self.with_layout(self.layout.slice(args)?))
     }
 
@@ -193,12 +239,14 @@ impl GpuArray {
 
     /// Reorders the axes, without copying.
     pub fn permute(&self, axes: &[usize]) -> Result<GpuArray> {
+        self.check()?;
         Ok(self.with_layout(self.layout.permute(axes)?))
     }
 
     /// Reshapes without copying when the strides allow it, else copies through
     /// [`contiguous`](Self::contiguous) first (the GPU copy is cheap, unlike on the host).
     pub fn reshape(&self, shape: &[isize]) -> Result<GpuArray> {
+        self.check()?;
         match self.layout.reshape(shape, 1) {
             Ok(layout) => Ok(self.with_layout(layout)),
             Err(Error::Shape(msg)) if msg.contains("needs a copy") => {
@@ -211,6 +259,7 @@ impl GpuArray {
 
     /// Broadcasts to `shape` by NumPy's rules (zero strides), without copying.
     pub fn broadcast_to(&self, shape: &[usize]) -> Result<GpuArray> {
+        self.check()?;
         Ok(self.with_layout(self.layout.broadcast_to(shape)?))
     }
 

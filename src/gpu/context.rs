@@ -393,6 +393,26 @@ impl Gpu {
         Ok(pipeline)
     }
 
+    /// The pipeline of a generated kernel (entry point `main`), cached by its source. The source
+    /// is validated with naga first, so a code-generation bug is an error naming the problem,
+    /// never a driver crash.
+    pub(crate) fn generated_pipeline(&self, source: &str) -> Result<wgpu::ComputePipeline> {
+        if let Some(p) = lock(&self.inner.pipelines).get(source) {
+            return Ok(p.clone());
+        }
+        validate_wgsl(source)
+            .map_err(|e| Error::Gpu(format!("generated kernel is invalid: {e}")))?;
+        let module = self.scoped("compiling a generated kernel", || {
+            self.inner
+                .device
+                .create_shader_module(wgpu::ShaderModuleDescriptor {
+                    label: Some("generated"),
+                    source: wgpu::ShaderSource::Wgsl(source.into()),
+                })
+        })?;
+        self.pipeline(source, &module, &[])
+    }
+
     /// Compiles WGSL `source` as a shader module inside error scopes and returns what the driver
     /// said about it: a way to check a shader, and to see that errors come back as values.
     pub fn check_shader(&self, source: &str) -> Result<()> {
@@ -406,6 +426,19 @@ impl Gpu {
         })
         .map(drop)
     }
+}
+
+/// Parses and validates WGSL with naga, with the capabilities wgpu grants every backend.
+pub fn validate_wgsl(source: &str) -> std::result::Result<(), String> {
+    let module = naga::front::wgsl::parse_str(source).map_err(|e| e.emit_to_string(source))?;
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        // pack2x16float/unpack2x16float are core WGSL; naga lists them as a capability.
+        naga::valid::Capabilities::SHADER_FLOAT16_IN_FLOAT32,
+    )
+    .validate(&module)
+    .map_err(|e| e.emit_to_string(source))?;
+    Ok(())
 }
 
 /// How many bytes of freed buffers the pool keeps: a quarter of the largest buffer, at least

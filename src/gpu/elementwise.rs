@@ -1,13 +1,983 @@
-//! Elementwise operations: lazy expressions fused into one generated kernel when evaluated.
+//! Elementwise operations as lazy expressions, fused into one generated kernel when evaluated.
+//!
+//! An operation on arrays builds an [`Expr`]: a tree of operations over input arrays (read in
+//! place with their own strides, broadcast by zero strides) and scalars (passed as parameters, so
+//! the kernel does not depend on their values). Operating on a lazy array inlines its tree, so a
+//! chain like `((a * b + c).sqrt() * 2.0)` becomes one kernel with one dispatch. The kernel's WGSL
+//! is generated from the tree's structure (operations, dtypes, number of dimensions), validated
+//! with naga, and compiled once: shapes, strides and scalar values are parameters.
 
-use crate::error::Result;
+use std::fmt::Write;
+
+use crate::error::{Error, Result};
+use crate::gpu::array::{Data, GpuArray, dtype_code};
 use crate::gpu::context::Gpu;
+use crate::gpu::kernels::{self, Input};
 use crate::gpu::pool::PooledBuffer;
+use crate::gpu::promote::{Scalar, float_for, promote};
+use crate::view::dtype::{Dtype, Kind};
+use crate::view::layout::{Layout, Order};
 
-/// A pending elementwise expression.
-pub(crate) enum Expr {}
+const PRELUDE: &str = include_str!("../../shaders/elementwise.wgsl");
+/// Nodes in one fused kernel before an operand is evaluated on its own.
+const MAX_NODES: usize = 96;
+
+/// Unary operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Un {
+    Neg,
+    Abs,
+    Sign,
+    Sqrt,
+    Exp,
+    Exp2,
+    Log,
+    Log2,
+    Log10,
+    Log1p,
+    Expm1,
+    Sin,
+    Cos,
+    Tan,
+    Arcsin,
+    Arccos,
+    Arctan,
+    Sinh,
+    Cosh,
+    Tanh,
+    Floor,
+    Ceil,
+    Round,
+    Trunc,
+    Not,
+    Invert,
+    IsNan,
+    IsInf,
+    IsFinite,
+    Real,
+    Imag,
+    Conj,
+    Angle,
+}
+
+/// Binary operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Bin {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    FloorDiv,
+    Rem,
+    Pow,
+    Min,
+    Max,
+    Arctan2,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+    Xor,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
+    MakeComplex,
+}
+
+/// A node of an expression tree with the dtype of its value.
+#[derive(Clone, Debug)]
+pub(crate) struct Typed {
+    node: Node,
+    dtype: Dtype,
+}
+
+#[derive(Clone, Debug)]
+enum Node {
+    /// `inputs[k]`.
+    Input(usize),
+    /// `scalars[k]`.
+    Scalar(usize),
+    /// The operand converted to this node's dtype (NumPy `astype` rules).
+    Cast(Box<Typed>),
+    Unary(Un, Box<Typed>),
+    Binary(Bin, Box<Typed>, Box<Typed>),
+    /// `where(cond, x, y)`.
+    Select(Box<Typed>, Box<Typed>, Box<Typed>),
+}
+
+/// A pending elementwise computation of `shape`.
+#[derive(Clone)]
+pub(crate) struct Expr {
+    root: Typed,
+    /// Computed arrays, each already broadcast to `shape`.
+    inputs: Vec<GpuArray>,
+    /// Words of each scalar (two for complex).
+    scalars: Vec<Vec<u32>>,
+    shape: Vec<usize>,
+}
+
+fn unsupported(what: &str, dtype: Dtype) -> Error {
+    Error::dtype(format!("{what} is not defined for {dtype}"))
+}
+
+/// The dtype an operand is converted to, and the dtype of the result, for a unary operation.
+fn unary_types(op: Un, x: Dtype) -> Result<(Dtype, Dtype)> {
+    use Kind::*;
+    use Un::*;
+    let k = x.kind();
+    let float_fn = |complex_ok: bool| match k {
+        Complex if complex_ok => Ok((x, x)),
+        Complex => Err(Error::unsupported(format!("{op:?} of complex numbers"))),
+        _ => Ok((float_for(x), float_for(x))),
+    };
+    match op {
+        Neg | Sign if k == Bool => Err(unsupported(&format!("{op:?}"), x)),
+        Sign if k == Complex => Err(Error::unsupported("sign of complex numbers")),
+        Neg | Sign | Conj => Ok((x, x)),
+        Abs if k == Complex => Ok((x, Dtype::F32)),
+        Abs => Ok((x, x)),
+        Sqrt | Exp | Log => float_fn(true),
+        Exp2 | Log2 | Log10 | Log1p | Expm1 | Sin | Cos | Tan | Arcsin | Arccos | Arctan | Sinh
+        | Cosh | Tanh => float_fn(false),
+        Floor | Ceil | Trunc => float_fn(false),
+        Round if k == Complex => Err(Error::unsupported("round of complex numbers")),
+        Round => Ok((x, x)),
+        Not | IsNan | IsInf | IsFinite => Ok((x, Dtype::Bool)),
+        Invert if matches!(k, Float | Complex) => Err(unsupported("invert", x)),
+        Invert => Ok((x, x)),
+        Real | Imag if k == Complex => Ok((x, Dtype::F32)),
+        Real | Imag => Ok((x, x)),
+        Angle if k == Complex => Ok((x, Dtype::F32)),
+        Angle => Ok((float_for(x), float_for(x))),
+    }
+}
+
+/// The dtype both operands are converted to, and the result's dtype, for a binary operation.
+fn binary_types(op: Bin, a: Dtype, b: Dtype) -> Result<(Dtype, Dtype)> {
+    use Bin::*;
+    use Kind::*;
+    let p = promote(a, b);
+    let k = p.kind();
+    let not_complex = |what: &str| {
+        if k == Complex {
+            Err(Error::unsupported(format!("{what} of complex numbers")))
+        } else {
+            Ok(())
+        }
+    };
+    match op {
+        Add | Mul | Min | Max => Ok((p, p)),
+        Sub if k == Bool => Err(Error::dtype(
+            "subtracting booleans is not defined (NumPy neither); use logical_xor",
+        )),
+        Sub => Ok((p, p)),
+        Div if matches!(k, Bool | Int | UInt) => Ok((Dtype::F32, Dtype::F32)),
+        Div => Ok((p, p)),
+        FloorDiv | Rem | Pow if k == Bool => {
+            not_complex("")?;
+            Ok((Dtype::I8, Dtype::I8))
+        }
+        FloorDiv | Rem => {
+            not_complex(&format!("{op:?}"))?;
+            Ok((p, p))
+        }
+        Pow => Ok((p, p)),
+        Arctan2 => {
+            not_complex("arctan2")?;
+            let f = if k == Float { p } else { float_for(p) };
+            Ok((f, f))
+        }
+        Eq | Ne | Lt | Le | Gt | Ge => Ok((p, Dtype::Bool)),
+        And | Or | Xor => Ok((Dtype::Bool, Dtype::Bool)),
+        BitAnd | BitOr | BitXor | Shl | Shr => {
+            if matches!(k, Float | Complex) || (k == Bool && matches!(op, Shl | Shr)) {
+                Err(unsupported(&format!("{op:?}"), p))
+            } else {
+                Ok((p, p))
+            }
+        }
+        MakeComplex => {
+            not_complex("complex(re, im)")?;
+            Ok((Dtype::F32, Dtype::C64))
+        }
+    }
+}
+
+impl Typed {
+    fn cast(self, dtype: Dtype) -> Typed {
+        if self.dtype == dtype {
+            return self;
+        }
+        Typed {
+            node: Node::Cast(Box::new(self)),
+            dtype,
+        }
+    }
+
+    fn count(&self) -> usize {
+        1 + match &self.node {
+            Node::Input(_) | Node::Scalar(_) => 0,
+            Node::Cast(a) | Node::Unary(_, a) => a.count(),
+            Node::Binary(_, a, b) => a.count() + b.count(),
+            Node::Select(a, b, c) => a.count() + b.count() + c.count(),
+        }
+    }
+
+    /// Renumbers inputs and scalars (after merging two expressions).
+    fn shift(&mut self, inputs: &[usize], scalars: usize) {
+        match &mut self.node {
+            Node::Input(k) => *k = inputs[*k],
+            Node::Scalar(k) => *k += scalars,
+            Node::Cast(a) | Node::Unary(_, a) => a.shift(inputs, scalars),
+            Node::Binary(_, a, b) => {
+                a.shift(inputs, scalars);
+                b.shift(inputs, scalars);
+            }
+            Node::Select(a, b, c) => {
+                a.shift(inputs, scalars);
+                b.shift(inputs, scalars);
+                c.shift(inputs, scalars);
+            }
+        }
+    }
+}
+
+/// An operand of an elementwise operation.
+#[derive(Clone, Copy)]
+pub(crate) enum Operand<'a> {
+    Array(&'a GpuArray),
+    Scalar(Scalar),
+}
+
+impl Expr {
+    /// The expression of an array: its own pending tree when it has one (fusion), else a leaf.
+    fn of(a: &GpuArray) -> Expr {
+        if let Some(expr) = &a.data.expr
+            && a.is_lazy()
+            && a.layout == Layout::contiguous(&expr.shape, 1, Order::C).unwrap_or_default()
+        {
+            return expr.clone();
+        }
+        Expr {
+            root: Typed {
+                node: Node::Input(0),
+                dtype: a.dtype,
+            },
+            inputs: vec![a.clone()],
+            scalars: vec![],
+            shape: a.shape().to_vec(),
+        }
+    }
+
+    fn scalar(s: Scalar, dtype: Dtype) -> Expr {
+        Expr {
+            root: Typed {
+                node: Node::Scalar(0),
+                dtype,
+            },
+            inputs: vec![],
+            scalars: vec![s.bits(dtype)],
+            shape: vec![],
+        }
+    }
+
+    /// An expression that evaluates `self` first when it has grown too large to fuse more.
+    fn bounded(self, gpu: &Gpu, max_inputs: usize) -> Result<Expr> {
+        if self.inputs.len() <= max_inputs && self.root.count() <= MAX_NODES {
+            return Ok(self);
+        }
+        let a = lazy_array(gpu, self);
+        a.storage()?;
+        Ok(Expr::of(&a))
+    }
+
+    /// Combines `exprs` over their broadcast shape: inputs concatenated (shared ones once),
+    /// each broadcast to the result shape.
+    fn merge(
+        gpu: &Gpu,
+        exprs: Vec<Expr>,
+    ) -> Result<(Vec<Typed>, Vec<GpuArray>, Vec<Vec<u32>>, Vec<usize>)> {
+        let mut shape: Vec<usize> = vec![];
+        for e in &exprs {
+            shape = broadcast_shapes(&shape, &e.shape)?;
+        }
+        let max_inputs = max_inputs(gpu);
+        let mut exprs = exprs;
+        // Evaluate the operand with the most inputs until the total fits one kernel.
+        loop {
+            let total: usize = exprs.iter().map(|e| e.inputs.len()).sum();
+            if total <= max_inputs {
+                break;
+            }
+            let (i, _) = exprs
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, e)| e.inputs.len())
+                .expect("non-empty");
+            let e = exprs.remove(i);
+            exprs.insert(i, e.bounded(gpu, 1)?);
+        }
+        let mut roots = vec![];
+        let mut inputs: Vec<GpuArray> = vec![];
+        let mut scalars = vec![];
+        for e in exprs {
+            let mut map = vec![];
+            for a in e.inputs {
+                let a = a.broadcast_to(&shape)?;
+                let same = inputs
+                    .iter()
+                    .position(|b| std::sync::Arc::ptr_eq(&a.data, &b.data) && a.layout == b.layout);
+                map.push(same.unwrap_or_else(|| {
+                    inputs.push(a);
+                    inputs.len() - 1
+                }));
+            }
+            let mut root = e.root;
+            root.shift(&map, scalars.len());
+            scalars.extend(e.scalars);
+            roots.push(root);
+        }
+        Ok(Merged {
+            roots,
+            inputs,
+            scalars,
+            shape,
+        })
+    }
+}
+
+/// Operands merged into one expression: their roots over shared inputs and scalars.
+struct Merged {
+    roots: Vec<Typed>,
+    inputs: Vec<GpuArray>,
+    scalars: Vec<Vec<u32>>,
+    shape: Vec<usize>,
+}
+
+fn max_inputs(gpu: &Gpu) -> usize {
+    // Two bindings are the output and the parameters.
+    (gpu.inner.limits.max_storage_buffers_per_shader_stage as usize).clamp(3, 16) - 2
+}
+
+/// NumPy's broadcast of two shapes.
+pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let get = |s: &[usize], k: usize| {
+        if k < n - s.len() {
+            1
+        } else {
+            s[k - (n - s.len())]
+        }
+    };
+    (0..n)
+        .map(|k| match (get(a, k), get(b, k)) {
+            (x, y) if x == y => Ok(x),
+            (1, y) => Ok(y),
+            (x, 1) => Ok(x),
+            _ => Err(Error::shape(format!(
+                "operands could not be broadcast together with shapes {a:?} {b:?}"
+            ))),
+        })
+        .collect()
+}
+
+/// A lazy array computing `expr`.
+fn lazy_array(gpu: &Gpu, expr: Expr) -> GpuArray {
+    let layout = Layout::contiguous(&expr.shape, 1, Order::C).expect("shape of valid arrays");
+    GpuArray {
+        gpu: gpu.clone(),
+        dtype: expr.root.dtype,
+        layout,
+        data: std::sync::Arc::new(Data::lazy(expr)),
+    }
+}
+
+fn check_gpu(a: &Gpu, b: &Gpu) -> Result<()> {
+    if std::sync::Arc::ptr_eq(&a.inner, &b.inner) {
+        Ok(())
+    } else {
+        Err(Error::unsupported(
+            "operands live on different Gpu contexts",
+        ))
+    }
+}
+
+/// `op(x)` as a lazy array.
+pub(crate) fn unary(x: &GpuArray, op: Un) -> Result<GpuArray> {
+    let (input, output) = unary_types(op, x.dtype)?;
+    let e = Expr::of(x).bounded(&x.gpu, max_inputs(&x.gpu))?;
+    let root = Typed {
+        node: Node::Unary(op, Box::new(e.root.cast(input))),
+        dtype: output,
+    };
+    Ok(lazy_array(&x.gpu, Expr { root, ..e }))
+}
+
+/// The dtype of an operand next to another (weak scalars take the array's dtype).
+fn operand_dtype(o: Operand<'_>, other: Operand<'_>) -> Result<Dtype> {
+    match (o, other) {
+        (Operand::Array(a), _) => Ok(a.dtype),
+        (Operand::Scalar(s), Operand::Array(b)) => s.dtype_with(b.dtype),
+        (Operand::Scalar(s), Operand::Scalar(_)) => Ok(s.default_dtype()),
+    }
+}
+
+fn operand_expr(o: Operand<'_>, dtype: Dtype) -> Expr {
+    match o {
+        Operand::Array(a) => Expr::of(a),
+        Operand::Scalar(s) => Expr::scalar(s, dtype),
+    }
+}
+
+/// `a op b` as a lazy array. At least one operand is an array.
+pub(crate) fn binary(a: Operand<'_>, b: Operand<'_>, op: Bin) -> Result<GpuArray> {
+    let gpu = match (a, b) {
+        (Operand::Array(x), Operand::Array(y)) => {
+            check_gpu(&x.gpu, &y.gpu)?;
+            &x.gpu
+        }
+        (Operand::Array(x), _) | (_, Operand::Array(x)) => &x.gpu,
+        _ => return Err(Error::unsupported("an operation needs at least one array")),
+    };
+    let (da, db) = (operand_dtype(a, b)?, operand_dtype(b, a)?);
+    let (input, output) = binary_types(op, da, db)?;
+    let exprs = vec![operand_expr(a, da), operand_expr(b, db)];
+    let Merged {
+        mut roots,
+        inputs,
+        scalars,
+        shape,
+    } = Expr::merge(gpu, exprs)?;
+    let rb = roots.pop().expect("two");
+    let ra = roots.pop().expect("two");
+    let root = Typed {
+        node: Node::Binary(op, Box::new(ra.cast(input)), Box::new(rb.cast(input))),
+        dtype: output,
+    };
+    Ok(lazy_array(
+        gpu,
+        Expr {
+            root,
+            inputs,
+            scalars,
+            shape,
+        },
+    ))
+}
+
+/// `where(cond, x, y)` as a lazy array.
+pub(crate) fn select(cond: &GpuArray, x: Operand<'_>, y: Operand<'_>) -> Result<GpuArray> {
+    for o in [x, y] {
+        if let Operand::Array(a) = o {
+            check_gpu(&cond.gpu, &a.gpu)?;
+        }
+    }
+    let (dx, dy) = (operand_dtype(x, y)?, operand_dtype(y, x)?);
+    let out = promote(dx, dy);
+    let exprs = vec![Expr::of(cond), operand_expr(x, dx), operand_expr(y, dy)];
+    let Merged {
+        mut roots,
+        inputs,
+        scalars,
+        shape,
+    } = Expr::merge(&cond.gpu, exprs)?;
+    let ry = roots.pop().expect("three").cast(out);
+    let rx = roots.pop().expect("three").cast(out);
+    let rc = roots.pop().expect("three").cast(Dtype::Bool);
+    let root = Typed {
+        node: Node::Select(Box::new(rc), Box::new(rx), Box::new(ry)),
+        dtype: out,
+    };
+    Ok(lazy_array(
+        &cond.gpu,
+        Expr {
+            root,
+            inputs,
+            scalars,
+            shape,
+        },
+    ))
+}
+
+/// `x` converted to `dtype` as a lazy array (fuses with what comes before and after).
+pub(crate) fn cast(x: &GpuArray, dtype: Dtype) -> Result<GpuArray> {
+    dtype_code(dtype)?;
+    let e = Expr::of(x);
+    let root = e.root.clone().cast(dtype);
+    Ok(lazy_array(&x.gpu, Expr { root, ..e }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Code generation.
+
+/// The WGSL type that computes values of `dtype`.
+fn wgsl_type(dtype: Dtype) -> &'static str {
+    match dtype.kind() {
+        Kind::Bool => "bool",
+        Kind::Int => "i32",
+        Kind::UInt => "u32",
+        Kind::Float => "f32",
+        Kind::Complex => "vec2<f32>",
+    }
+}
+
+/// Wraps a computed value back into `dtype`'s range: narrow integers wrap, f16 rounds.
+fn norm(dtype: Dtype, x: &str) -> String {
+    match dtype {
+        Dtype::I8 => format!("(({x}) << 24u) >> 24u"),
+        Dtype::I16 => format!("(({x}) << 16u) >> 16u"),
+        Dtype::U8 => format!("(({x}) & 0xffu)"),
+        Dtype::U16 => format!("(({x}) & 0xffffu)"),
+        Dtype::F16 => format!("f16r({x})"),
+        _ => x.to_string(),
+    }
+}
+
+/// WGSL converting `x` of dtype `from` to dtype `to` (NumPy `astype` rules).
+fn cast_code(from: Dtype, to: Dtype, x: &str) -> String {
+    use Kind::*;
+    let (kf, kt) = (from.kind(), to.kind());
+    // The value as the float (or complex) it is.
+    let as_f32 = || match kf {
+        Bool => format!("select(0.0, 1.0, {x})"),
+        Int | UInt => format!("f32({x})"),
+        Float => x.to_string(),
+        Complex => format!("({x}).x"),
+    };
+    match kt {
+        Bool => match kf {
+            Bool => x.to_string(),
+            Int => format!("({x} != 0)"),
+            UInt => format!("({x} != 0u)"),
+            Float => format!("!is_zero({x})"),
+            Complex => format!("!(is_zero(({x}).x) && is_zero(({x}).y))"),
+        },
+        Int | UInt => {
+            let t = wgsl_type(to);
+            let wide = match (kf, kt) {
+                (Bool, _) => format!("select({t}(0), {t}(1), {x})"),
+                (Int, Int) | (UInt, UInt) => x.to_string(),
+                (Int, UInt) => format!("bitcast<u32>({x})"),
+                (UInt, Int) => format!("bitcast<i32>({x})"),
+                _ => {
+                    let f = as_f32();
+                    let hi = match to {
+                        Dtype::I8 => "127.0",
+                        Dtype::U8 => "255.0",
+                        Dtype::I16 => "32767.0",
+                        Dtype::U16 => "65535.0",
+                        Dtype::I32 => "2147483520.0",
+                        _ => "4294967040.0",
+                    };
+                    let lo = match to {
+                        Dtype::I8 => "-128.0",
+                        Dtype::I16 => "-32768.0",
+                        _ => "-2147483648.0",
+                    };
+                    if kt == Int {
+                        format!("f2i({f}, {lo}, {hi})")
+                    } else {
+                        format!("f2u({f}, {hi})")
+                    }
+                }
+            };
+            norm(to, &wide)
+        }
+        Float => norm(to, &as_f32()),
+        Complex => match kf {
+            Complex => x.to_string(),
+            _ => format!("vec2({}, 0.0)", as_f32()),
+        },
+    }
+}
+
+fn unary_code(op: Un, t: Dtype, out: Dtype, x: &str) -> String {
+    use Kind::*;
+    use Un::*;
+    let k = t.kind();
+    let f = |name: &str| norm(out, &format!("{name}({x})"));
+    match op {
+        Neg => match k {
+            UInt => norm(out, &format!("(0u - {x})")),
+            _ => norm(out, &format!("(-{x})")),
+        },
+        Abs => match k {
+            Complex => format!("cabs({x})"),
+            Bool | UInt => x.to_string(),
+            _ => f("abs"),
+        },
+        Sign => match k {
+            UInt => format!("select(0u, 1u, {x} > 0u)"),
+            Int => format!("sign({x})"),
+            _ => f("fsign"),
+        },
+        Sqrt if k == Complex => format!("csqrt({x})"),
+        Exp if k == Complex => format!("cexp({x})"),
+        Log if k == Complex => format!("clog({x})"),
+        Sqrt => f("fsqrt"),
+        Exp => f("exp"),
+        Exp2 => f("exp2"),
+        Log => f("flog"),
+        Log2 => f("flog2"),
+        Log10 => f("flog10"),
+        Log1p => f("flog1p"),
+        Expm1 => f("expm1_"),
+        Sin => f("sin"),
+        Cos => f("cos"),
+        Tan => f("tan"),
+        Arcsin => f("fasin"),
+        Arccos => f("facos"),
+        Arctan => f("atan"),
+        Sinh => f("fsinh"),
+        Cosh => f("cosh"),
+        Tanh => f("ftanh"),
+        Floor => f("floor"),
+        Ceil => f("ceil"),
+        Trunc => f("trunc"),
+        Round => match k {
+            Float => f("fround"),
+            _ => x.to_string(),
+        },
+        Not => format!("!{}", cast_code(t, Dtype::Bool, x)),
+        Invert => match k {
+            Bool => format!("!{x}"),
+            _ => norm(out, &format!("(~{x})")),
+        },
+        IsNan => match k {
+            Float => format!("is_nan({x})"),
+            Complex => format!("(is_nan(({x}).x) || is_nan(({x}).y))"),
+            _ => "false".into(),
+        },
+        IsInf => match k {
+            Float => format!("is_inf({x})"),
+            Complex => format!("(is_inf(({x}).x) || is_inf(({x}).y))"),
+            _ => "false".into(),
+        },
+        IsFinite => match k {
+            Float => format!("!(is_nan({x}) || is_inf({x}))"),
+            Complex => format!(
+                "!(is_nan(({x}).x) || is_inf(({x}).x) || is_nan(({x}).y) || is_inf(({x}).y))"
+            ),
+            _ => "true".into(),
+        },
+        Real => match k {
+            Complex => format!("({x}).x"),
+            _ => x.to_string(),
+        },
+        Imag => match k {
+            Complex => format!("({x}).y"),
+            _ => format!("{}(0)", wgsl_type(t)),
+        },
+        Conj => match k {
+            Complex => format!("vec2(({x}).x, -({x}).y)"),
+            _ => x.to_string(),
+        },
+        Angle => match k {
+            Complex => format!("atan2(({x}).y, ({x}).x)"),
+            _ => norm(out, &format!("atan2(0.0, {x})")),
+        },
+    }
+}
+
+fn binary_code(op: Bin, t: Dtype, out: Dtype, a: &str, b: &str) -> String {
+    use Bin::*;
+    use Kind::*;
+    let k = t.kind();
+    let n = |s: String| norm(out, &s);
+    match op {
+        Add if k == Bool => format!("({a} || {b})"),
+        Mul if k == Bool => format!("({a} && {b})"),
+        Add => n(format!("({a} + {b})")),
+        Sub => n(format!("({a} - {b})")),
+        Mul if k == Complex => format!("cmul({a}, {b})"),
+        Mul => n(format!("({a} * {b})")),
+        Div if k == Complex => format!("cdiv({a}, {b})"),
+        Div => n(format!("({a} / {b})")),
+        FloorDiv => n(match k {
+            Int => format!("idiv({a}, {b})"),
+            UInt => format!("udiv({a}, {b})"),
+            _ => format!("ffloordiv({a}, {b})"),
+        }),
+        Rem => n(match k {
+            Int => format!("irem({a}, {b})"),
+            UInt => format!("urem({a}, {b})"),
+            _ => format!("frem({a}, {b})"),
+        }),
+        Pow => n(match k {
+            Int => format!("ipow({a}, {b})"),
+            UInt => format!("upow({a}, {b})"),
+            Complex => format!("cpow({a}, {b})"),
+            _ => format!("fpow({a}, {b})"),
+        }),
+        Min | Max => {
+            let is_min = op == Min;
+            match k {
+                Bool if is_min => format!("({a} && {b})"),
+                Bool => format!("({a} || {b})"),
+                Float => n(format!(
+                    "{}({a}, {b})",
+                    if is_min { "fmin_nan" } else { "fmax_nan" }
+                )),
+                Complex => {
+                    let (x, y) = if is_min { (a, b) } else { (b, a) };
+                    format!("select({b}, {a}, cle({x}, {y}))")
+                }
+                _ => format!("{}({a}, {b})", if is_min { "min" } else { "max" }),
+            }
+        }
+        Arctan2 => n(format!("atan2({a}, {b})")),
+        Eq | Ne => {
+            let eq = match k {
+                Complex => format!("(all({a} == {b}) && !is_nan(({a}).x) && !is_nan(({a}).y))"),
+                Float => format!("({a} == {b} && !is_nan({a}))"),
+                _ => format!("({a} == {b})"),
+            };
+            if op == Eq { eq } else { format!("!{eq}") }
+        }
+        Lt | Le | Gt | Ge => {
+            let (x, y) = if matches!(op, Lt | Le) {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            let strict = matches!(op, Lt | Gt);
+            match k {
+                Complex => format!("{}({x}, {y})", if strict { "clt" } else { "cle" }),
+                Float => format!(
+                    "({x} {} {y} && !is_nan({x}) && !is_nan({y}))",
+                    if strict { "<" } else { "<=" }
+                ),
+                Bool => format!(
+                    "(select(0u, 1u, {x}) {} select(0u, 1u, {y}))",
+                    if strict { "<" } else { "<=" }
+                ),
+                _ => format!("({x} {} {y})", if strict { "<" } else { "<=" }),
+            }
+        }
+        And => format!("({a} && {b})"),
+        Or => format!("({a} || {b})"),
+        Xor => format!("({a} != {b})"),
+        BitAnd => format!("({a} & {b})"),
+        BitOr => format!("({a} | {b})"),
+        BitXor if k == Bool => format!("({a} != {b})"),
+        BitXor => format!("({a} ^ {b})"),
+        Shl => match k {
+            Int => n(format!(
+                "select({a} << bitcast<u32>({b}), 0, bitcast<u32>({b}) >= 32u)"
+            )),
+            _ => n(format!("select({a} << {b}, 0u, {b} >= 32u)")),
+        },
+        Shr => match k {
+            Int => format!("({a} >> min(bitcast<u32>({b}), 31u))"),
+            _ => format!("select({a} >> {b}, 0u, {b} >= 32u)"),
+        },
+        MakeComplex => format!("vec2({a}, {b})"),
+    }
+}
+
+/// WGSL reading element `i` of input `k` (a word array) as its compute type.
+fn load_code(dtype: Dtype, k: usize) -> String {
+    let word = |shift: &str| format!("in{k}[i >> {shift}]");
+    let byte = format!("(({} >> ((i & 3u) * 8u)) & 0xffu)", word("2u"));
+    let half = format!("(({} >> ((i & 1u) * 16u)) & 0xffffu)", word("1u"));
+    let body = match dtype {
+        Dtype::Bool => format!("{byte} != 0u"),
+        Dtype::U8 => byte,
+        Dtype::I8 => format!("bitcast<i32>({byte} << 24u) >> 24u"),
+        Dtype::U16 => half,
+        Dtype::I16 => format!("bitcast<i32>({half} << 16u) >> 16u"),
+        Dtype::F16 => format!("unpack2x16float({})[i & 1u]", word("1u")),
+        Dtype::U32 => format!("in{k}[i]"),
+        Dtype::I32 => format!("bitcast<i32>(in{k}[i])"),
+        Dtype::F32 => format!("bitcast<f32>(in{k}[i])"),
+        _ => format!("vec2(bitcast<f32>(in{k}[2u * i]), bitcast<f32>(in{k}[2u * i + 1u]))"),
+    };
+    format!(
+        "fn load{k}(i: u32) -> {} {{\n    return {body};\n}}\n",
+        wgsl_type(dtype)
+    )
+}
+
+/// WGSL turning a computed value into the bits stored for `dtype` (the low bits of a word for
+/// packed types).
+fn store_bits(dtype: Dtype, x: &str) -> String {
+    match dtype {
+        Dtype::Bool => format!("u32({x})"),
+        Dtype::I8 => format!("(bitcast<u32>({x}) & 0xffu)"),
+        Dtype::I16 => format!("(bitcast<u32>({x}) & 0xffffu)"),
+        Dtype::U8 | Dtype::U16 | Dtype::U32 => x.to_string(),
+        Dtype::F16 => format!("(pack2x16float(vec2({x}, 0.0)) & 0xffffu)"),
+        Dtype::I32 => format!("bitcast<u32>({x})"),
+        _ => format!("bitcast<u32>({x})"),
+    }
+}
+
+struct Codegen<'a> {
+    body: String,
+    next: usize,
+    expr: &'a Expr,
+    ndim: usize,
+}
+
+impl Codegen<'_> {
+    /// Emits `let` statements computing `t`; returns the variable holding its value.
+    fn emit(&mut self, t: &Typed) -> String {
+        let value = match &t.node {
+            Node::Input(k) => format!("load{k}(at{k})"),
+            Node::Scalar(k) => {
+                // Scalars follow shape and (offset, strides) of every input in the parameters.
+                let base = 4 + self.ndim + self.expr.inputs.len() * (self.ndim + 1);
+                let at: usize = base + self.expr.scalars[..*k].iter().map(Vec::len).sum::<usize>();
+                let w = |i: usize| format!("params.dims[{}]", at - 4 + i);
+                match t.dtype.kind() {
+                    Kind::Bool => format!("{} != 0u", w(0)),
+                    Kind::Int => format!("bitcast<i32>({})", w(0)),
+                    Kind::UInt => w(0),
+                    Kind::Float => format!("bitcast<f32>({})", w(0)),
+                    Kind::Complex => {
+                        format!("vec2(bitcast<f32>({}), bitcast<f32>({}))", w(0), w(1))
+                    }
+                }
+            }
+            Node::Cast(a) => {
+                let x = self.emit(a);
+                cast_code(a.dtype, t.dtype, &x)
+            }
+            Node::Unary(op, a) => {
+                let x = self.emit(a);
+                unary_code(*op, a.dtype, t.dtype, &x)
+            }
+            Node::Binary(op, a, b) => {
+                let x = self.emit(a);
+                let y = self.emit(b);
+                binary_code(*op, a.dtype, t.dtype, &x, &y)
+            }
+            Node::Select(c, a, b) => {
+                let c = self.emit(c);
+                let x = self.emit(a);
+                let y = self.emit(b);
+                format!("select({y}, {x}, {c})")
+            }
+        };
+        let name = format!("v{}", self.next);
+        self.next += 1;
+        let _ = writeln!(
+            self.body,
+            "    let {name}: {} = {value};",
+            wgsl_type(t.dtype)
+        );
+        name
+    }
+}
+
+/// The WGSL source of the kernel computing `expr`: it depends on the structure only.
+fn source(expr: &Expr) -> String {
+    let ndim = expr.shape.len();
+    let k = expr.inputs.len();
+    let out = expr.root.dtype;
+    let mut s = String::from(PRELUDE);
+    s += "\nstruct Params {\n    n: u32,\n    first: u32,\n    groups_x: u32,\n    ndim: u32,\n    dims: array<u32>,\n}\n\n";
+    for (i, a) in expr.inputs.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "@group(0) @binding({i}) var<storage, read> in{i}: array<u32>;"
+        );
+        s += &load_code(a.dtype, i);
+    }
+    let _ = writeln!(
+        s,
+        "@group(0) @binding({k}) var<storage, read_write> out: array<u32>;"
+    );
+    let _ = writeln!(
+        s,
+        "@group(0) @binding({}) var<storage, read> params: Params;\n",
+        k + 1
+    );
+    // value(e): the expression at flat index e.
+    let mut g = Codegen {
+        body: String::new(),
+        next: 0,
+        expr,
+        ndim,
+    };
+    let mut head = String::from("    var rem = e;\n");
+    for d in (0..ndim).rev() {
+        let _ = writeln!(
+            head,
+            "    let i{d} = rem % params.dims[{d}];\n    rem /= params.dims[{d}];"
+        );
+    }
+    for i in 0..k {
+        let base = ndim + i * (ndim + 1);
+        let mut at = format!("params.dims[{base}]");
+        for d in 0..ndim {
+            let _ = write!(at, " + i{d} * params.dims[{}]", base + 1 + d);
+        }
+        let _ = writeln!(head, "    let at{i} = {at};");
+    }
+    let result = g.emit(&expr.root);
+    let _ = write!(
+        s,
+        "fn value(e: u32) -> {} {{\n{head}{}    return {result};\n}}\n\n",
+        wgsl_type(out),
+        g.body
+    );
+    s += "@compute @workgroup_size(256)\nfn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {\n";
+    s += "    let unit = (wg.y * params.groups_x + wg.x) * 256u + lid;\n";
+    if out == Dtype::C64 {
+        s += "    if unit >= params.n {\n        return;\n    }\n";
+        s += "    let v = value(params.first + unit);\n";
+        s += "    out[2u * unit] = bitcast<u32>(v.x);\n    out[2u * unit + 1u] = bitcast<u32>(v.y);\n}\n";
+        return s;
+    }
+    let per_word = 4 / out.itemsize();
+    let bits = out.itemsize() * 8;
+    let _ = writeln!(s, "    let first = unit * {per_word}u;");
+    s += "    if first >= params.n {\n        return;\n    }\n    var word = 0u;\n";
+    let _ = writeln!(s, "    for (var j = 0u; j < {per_word}u; j++) {{");
+    s += "        if first + j < params.n {\n";
+    let _ = writeln!(
+        s,
+        "            word |= {} << (j * {bits}u);",
+        store_bits(out, "value(params.first + first + j)")
+    );
+    s += "        }\n    }\n    out[unit] = word;\n}\n";
+    s
+}
 
 /// Computes `expr` into a new C-contiguous buffer.
-pub(crate) fn evaluate(_gpu: &Gpu, expr: &Expr) -> Result<PooledBuffer> {
-    match *expr {}
+pub(crate) fn evaluate(gpu: &Gpu, expr: &Expr) -> Result<PooledBuffer> {
+    let src = source(expr);
+    let pipeline = gpu.generated_pipeline(&src)?;
+    let storages = expr
+        .inputs
+        .iter()
+        .map(|a| a.storage())
+        .collect::<Result<Vec<_>>>()?;
+    let inputs: Vec<Input<'_>> = expr
+        .inputs
+        .iter()
+        .zip(&storages)
+        .map(|(a, s)| Input {
+            buffer: s.buffer(),
+            layout: &a.layout,
+            itemsize: a.dtype.itemsize(),
+        })
+        .collect();
+    let scalars: Vec<u32> = expr.scalars.concat();
+    let result = kernels::elementwise(
+        gpu,
+        &pipeline,
+        &inputs,
+        &scalars,
+        &expr.shape,
+        expr.root.dtype,
+    )?;
+    Ok(result.into_buffer())
 }

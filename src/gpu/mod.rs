@@ -4,7 +4,9 @@
 
 pub mod array;
 pub mod context;
-mod elementwise;
+pub(crate) mod elementwise;
 mod kernels;
+pub mod ops;
 mod pool;
+pub mod promote;
 mod transfer;

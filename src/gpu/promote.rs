@@ -14,9 +14,9 @@
 //! | 32-bit int + `f16`/`f32`         | `f64`       | **`f32`** |
 //! | anything + `c64`                 | `c64` or `c128` | **`c64`** |
 //!
-//! Rust scalars are NumPy's "weak" Python scalars: an integer takes the array's dtype (`u8` array
-//! + `2` stays `u8`; a value that does not fit is an error, as in NEP 50), a float takes the
-//! array's float or complex dtype and turns integer arrays into `f32` (NumPy: `f64`).
+//! Rust scalars are NumPy's "weak" Python scalars: an integer takes the array's dtype (a `u8`
+//! array plus `2` stays `u8`; a value that does not fit is an error, as in NEP 50), a float takes
+//! the array's float or complex dtype and turns integer arrays into `f32` (NumPy: `f64`).
 //!
 //! Functions that need floats (`sqrt`, `exp`, `sin`, true division, ...) take integer inputs
 //! as NumPy's loops do: 8-bit and bool as `f16`, 16-bit as `f32`, 32-bit as `f32` (NumPy: `f64`).
@@ -191,7 +191,13 @@ mod tests {
     #[test]
     fn weak_scalars() {
         assert_eq!(Scalar::Int(2).dtype_with(U8).unwrap(), U8);
-        assert!(Scalar::Int(300).dtype_with(U8).unwrap_err().to_string().contains("out of bounds"));
+        assert!(
+            Scalar::Int(300)
+                .dtype_with(U8)
+                .unwrap_err()
+                .to_string()
+                .contains("out of bounds")
+        );
         assert!(Scalar::Int(-1).dtype_with(U16).is_err());
         assert_eq!(Scalar::Int(2).dtype_with(F16).unwrap(), F16);
         assert_eq!(Scalar::Float(0.5).dtype_with(U8).unwrap(), F32);

@@ -511,11 +511,9 @@ impl HostArray {
             .checked_mul(itemsize)
             .ok_or_else(|| Error::layout(format!("shape {shape:?}: total size overflows")))?;
         layout.validate(itemsize, format.alignment(), nbytes)?;
-        let mut blocks = Vec::new();
-        blocks
-            .try_reserve_exact(nbytes.div_ceil(16))
+        // A zeroed allocation (calloc): the pages are zero already, no pass writing zeros.
+        let blocks = bytemuck::allocation::try_zeroed_vec::<Block>(nbytes.div_ceil(16))
             .map_err(|_| Error::OutOfMemory(format!("host allocation of {nbytes} bytes failed")))?;
-        blocks.resize(nbytes.div_ceil(16), Block([0; 16]));
         Ok(HostArray {
             blocks,
             nbytes,
