@@ -299,10 +299,7 @@ impl Expr {
 
     /// Combines `exprs` over their broadcast shape: inputs concatenated (shared ones once),
     /// each broadcast to the result shape.
-    fn merge(
-        gpu: &Gpu,
-        exprs: Vec<Expr>,
-    ) -> Result<(Vec<Typed>, Vec<GpuArray>, Vec<Vec<u32>>, Vec<usize>)> {
+    fn merge(gpu: &Gpu, exprs: Vec<Expr>) -> Result<Merged> {
         let mut shape: Vec<usize> = vec![];
         for e in &exprs {
             shape = broadcast_shapes(&shape, &e.shape)?;
