@@ -20,6 +20,11 @@ fn nan() -> f32 {
     return bitcast<f32>(0x7fc00000u);
 }
 
+// y, unless x is NaN: then x (math functions propagate NaN; WGSL's builtins need not).
+fn nanp(x: f32, y: f32) -> f32 {
+    return select(y, x, is_nan(x));
+}
+
 // Rounds an f32 to the nearest f16 value (ties to even), as f32.
 fn f16r(x: f32) -> f32 {
     return unpack2x16float(pack2x16float(vec2(x, 0.0)) & 0xffffu).x;
@@ -71,15 +76,16 @@ fn idiv(a: i32, b: i32) -> i32 {
     if b == -1 {
         return bitcast<i32>(0u - bitcast<u32>(a));
     }
+    // `%` of negative integers is not portable (GLSL leaves it undefined): a - q·b instead.
     let q = a / b;
-    return select(q, q - 1, (a % b != 0) && ((a < 0) != (b < 0)));
+    return select(q, q - 1, (a - q * b != 0) && ((a < 0) != (b < 0)));
 }
 
 fn irem(a: i32, b: i32) -> i32 {
     if b == 0 || b == -1 {
         return 0;
     }
-    let r = a % b;
+    let r = a - (a / b) * b;
     return select(r, r + b, (r != 0) && ((r < 0) != (b < 0)));
 }
 
@@ -187,34 +193,28 @@ fn fpow(a: f32, b: f32) -> f32 {
     return pow(a, b);
 }
 
-// log1p and expm1 without cancellation (Goldberg's and Kahan's tricks).
+// log1p and expm1 without cancellation. Series near 0 rather than the classic tricks that rely
+// on `(1 + x) - 1` being computed exactly: shader compilers may reassociate that to `x`.
 fn log1p_(x: f32) -> f32 {
-    let u = 1.0 + x;
-    if u == 1.0 {
-        return x;
+    if abs(x) < 0.5 {
+        // log(1 + x) = 2 atanh(s), s = x / (2 + x), |s| < 1/3: odd series in s to s^13.
+        let s = x / (2.0 + x);
+        let s2 = s * s;
+        let p = 1.0 + s2 * (1.0 / 3.0 + s2 * (1.0 / 5.0 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0
+            + s2 * (1.0 / 11.0 + s2 * (1.0 / 13.0))))));
+        return 2.0 * s * p;
     }
-    if is_inf(u) {
-        return log(u);
-    }
-    return log(u) * (x / (u - 1.0));
+    return log(1.0 + x);
 }
 
 fn expm1_(x: f32) -> f32 {
-    if abs(x) < 1e-5 {
-        return x + 0.5 * x * x;
+    if abs(x) < 0.5 {
+        // Taylor series to x^10 / 10!: the next term is below 2^-25 relative.
+        return x * (1.0 + x * (1.0 / 2.0 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0
+            + x * (1.0 / 720.0 + x * (1.0 / 5040.0 + x * (1.0 / 40320.0 + x * (1.0 / 362880.0
+            + x * (1.0 / 3628800.0))))))))));
     }
-    let u = exp(x);
-    if is_inf(u) {
-        return u;
-    }
-    if u == 1.0 {
-        return x;
-    }
-    let um1 = u - 1.0;
-    if um1 == -1.0 {
-        return -1.0;
-    }
-    return um1 * x / log(u);
+    return exp(x) - 1.0;
 }
 
 fn fround(x: f32) -> f32 {

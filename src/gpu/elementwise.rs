@@ -598,7 +598,8 @@ fn unary_code(op: Un, t: Dtype, out: Dtype, x: &str) -> String {
     use Kind::*;
     use Un::*;
     let k = t.kind();
-    let f = |name: &str| norm(out, &format!("{name}({x})"));
+    // Math functions of a real argument, NaN in → NaN out.
+    let f = |name: &str| norm(out, &format!("nanp({x}, {name}({x}))"));
     match op {
         Neg => match k {
             UInt => norm(out, &format!("(0u - {x})")),
@@ -607,6 +608,7 @@ fn unary_code(op: Un, t: Dtype, out: Dtype, x: &str) -> String {
         Abs => match k {
             Complex => format!("cabs({x})"),
             Bool | UInt => x.to_string(),
+            Int => norm(out, &format!("abs({x})")),
             _ => f("abs"),
         },
         Sign => match k {
