@@ -7,6 +7,7 @@ use common::{Rng, gpu};
 use gpuarray::{Dtype, Element, GpuArray, SliceArg, View, where_};
 use half::f16;
 use num_complex::Complex32;
+use std::f64::consts::PI;
 
 fn up<T: Element>(data: &[T], shape: &[usize]) -> GpuArray {
     gpu()
@@ -51,17 +52,12 @@ const ULP: f64 = f32::EPSILON as f64; // 2^-23
 fn float_unary_ops_match_f64_references() {
     let mut rng = Rng::new(10);
     type F = fn(f64) -> f64;
+    type Op = fn(&GpuArray) -> gpuarray::Result<GpuArray>;
+    type Case = (&'static str, Op, F, (f64, f64), f64, f64);
     // (name, op, reference, input range, atol, rtol). Tolerances are WGSL's stated accuracy
     // (WGSL spec, "Floating Point Accuracy") where it gives one; our own formulas (log1p, expm1,
     // sinh near 0, tanh for large |x|) are held to what they achieve on top of exp/log.
-    let cases: Vec<(
-        &str,
-        fn(&GpuArray) -> gpuarray::Result<GpuArray>,
-        F,
-        (f64, f64),
-        f64,
-        f64,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         (
             "sqrt",
             GpuArray::sqrt,
@@ -130,7 +126,7 @@ fn float_unary_ops_match_f64_references() {
             "sin",
             GpuArray::sin,
             f64::sin,
-            (-3.14159, 3.14159),
+            (-PI, PI),
             2f64.powi(-11),
             0.0,
         ),
@@ -138,7 +134,7 @@ fn float_unary_ops_match_f64_references() {
             "cos",
             GpuArray::cos,
             f64::cos,
-            (-3.14159, 3.14159),
+            (-PI, PI),
             2f64.powi(-11),
             0.0,
         ),
@@ -441,7 +437,8 @@ fn integer_ops_are_exact_with_numpy_semantics() {
         // Unary: neg, abs, invert; shifts by small amounts; pow with small exponents.
         let small: Vec<i64> = (0..n).map(|i| (i % 9) as i64).collect();
         let s = to_dev(&small);
-        let checks: Vec<(&str, GpuArray, Box<dyn Fn(usize) -> i64>)> = vec![
+        type Check<'a> = (&'a str, GpuArray, Box<dyn Fn(usize) -> i64 + 'a>);
+        let checks: Vec<Check> = vec![
             ("neg", a.neg().unwrap(), Box::new(|i| -xs[i])),
             ("abs", a.abs().unwrap(), Box::new(|i| xs[i].abs())),
             ("invert", a.invert().unwrap(), Box::new(|i| !xs[i])),
