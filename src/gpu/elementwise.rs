@@ -116,10 +116,10 @@ enum Node {
 pub(crate) struct Expr {
     root: Typed,
     /// Computed arrays, each already broadcast to `shape`.
-    inputs: Vec<GpuArray>,
+    pub(crate) inputs: Vec<GpuArray>,
     /// Words of each scalar (two for complex).
-    scalars: Vec<Vec<u32>>,
-    shape: Vec<usize>,
+    pub(crate) scalars: Vec<Vec<u32>>,
+    pub(crate) shape: Vec<usize>,
 }
 
 fn unsupported(what: &str, dtype: Dtype) -> Error {
@@ -256,8 +256,13 @@ pub(crate) enum Operand<'a> {
 }
 
 impl Expr {
+    /// The dtype of the expression's value.
+    pub(crate) fn dtype(&self) -> Dtype {
+        self.root.dtype
+    }
+
     /// The expression of an array: its own pending tree when it has one (fusion), else a leaf.
-    fn of(a: &GpuArray) -> Expr {
+    pub(crate) fn of(a: &GpuArray) -> Expr {
         if let Some(expr) = &a.data.expr
             && a.is_lazy()
             && a.layout == Layout::contiguous(&expr.shape, 1, Order::C).unwrap_or_default()
@@ -288,7 +293,7 @@ impl Expr {
     }
 
     /// An expression that evaluates `self` first when it has grown too large to fuse more.
-    fn bounded(self, gpu: &Gpu, max_inputs: usize) -> Result<Expr> {
+    pub(crate) fn bounded(self, gpu: &Gpu, max_inputs: usize) -> Result<Expr> {
         if self.inputs.len() <= max_inputs && self.root.count() <= MAX_NODES {
             return Ok(self);
         }
@@ -357,7 +362,7 @@ struct Merged {
     shape: Vec<usize>,
 }
 
-fn max_inputs(gpu: &Gpu) -> usize {
+pub(crate) fn max_inputs(gpu: &Gpu) -> usize {
     // Two bindings are the output and the parameters.
     (gpu.inner.limits.max_storage_buffers_per_shader_stage as usize).clamp(3, 16) - 2
 }
@@ -514,7 +519,7 @@ pub(crate) fn cast(x: &GpuArray, dtype: Dtype) -> Result<GpuArray> {
 // Code generation.
 
 /// The WGSL type that computes values of `dtype`.
-fn wgsl_type(dtype: Dtype) -> &'static str {
+pub(crate) fn wgsl_type(dtype: Dtype) -> &'static str {
     match dtype.kind() {
         Kind::Bool => "bool",
         Kind::Int => "i32",
@@ -537,7 +542,7 @@ fn norm(dtype: Dtype, x: &str) -> String {
 }
 
 /// WGSL converting `x` of dtype `from` to dtype `to` (NumPy `astype` rules).
-fn cast_code(from: Dtype, to: Dtype, x: &str) -> String {
+pub(crate) fn cast_code(from: Dtype, to: Dtype, x: &str) -> String {
     use Kind::*;
     let (kf, kt) = (from.kind(), to.kind());
     // The value as the float (or complex) it is.
@@ -875,11 +880,16 @@ impl Codegen<'_> {
     }
 }
 
-/// The WGSL source of the kernel computing `expr`: it depends on the structure only.
-fn source(expr: &Expr) -> String {
+/// WGSL shared by every kernel over `expr`: the prelude, the parameters, the input bindings
+/// (0..k) with their loads, the output binding (k), the parameters binding (k + 1), and
+/// `fn value_nd(i0, i1, ...)`: the expression at one multi-index of its shape.
+///
+/// Parameters: `[n, first, groups_x, ndim, shape[ndim], (offset, strides[ndim]) per input,
+/// scalar words...]`, then whatever the kernel's own entry point needs, from word
+/// [`extra_words`].
+pub(crate) fn expression_code(expr: &Expr) -> String {
     let ndim = expr.shape.len();
     let k = expr.inputs.len();
-    let out = expr.root.dtype;
     let mut s = String::from(PRELUDE);
     s += "\nstruct Params {\n    n: u32,\n    first: u32,\n    groups_x: u32,\n    ndim: u32,\n    dims: array<u32>,\n}\n\n";
     for (i, a) in expr.inputs.iter().enumerate() {
@@ -898,20 +908,13 @@ fn source(expr: &Expr) -> String {
         "@group(0) @binding({}) var<storage, read> params: Params;\n",
         k + 1
     );
-    // value(e): the expression at flat index e.
     let mut g = Codegen {
         body: String::new(),
         next: 0,
         expr,
         ndim,
     };
-    let mut head = String::from("    var rem = e;\n");
-    for d in (0..ndim).rev() {
-        let _ = writeln!(
-            head,
-            "    let i{d} = rem % params.dims[{d}];\n    rem /= params.dims[{d}];"
-        );
-    }
+    let mut head = String::new();
     for i in 0..k {
         let base = ndim + i * (ndim + 1);
         let mut at = format!("params.dims[{base}]");
@@ -921,12 +924,40 @@ fn source(expr: &Expr) -> String {
         let _ = writeln!(head, "    let at{i} = {at};");
     }
     let result = g.emit(&expr.root);
+    let args: Vec<String> = (0..ndim).map(|d| format!("i{d}: u32")).collect();
     let _ = write!(
         s,
-        "fn value(e: u32) -> {} {{\n{head}{}    return {result};\n}}\n\n",
-        wgsl_type(out),
+        "fn value_nd({}) -> {} {{\n{head}{}    return {result};\n}}\n\n",
+        args.join(", "),
+        wgsl_type(expr.root.dtype),
         g.body
     );
+    s
+}
+
+/// Index into `params.dims` of the first word after the expression's own parameters.
+pub(crate) fn extra_words(expr: &Expr) -> usize {
+    let ndim = expr.shape.len();
+    ndim + expr.inputs.len() * (ndim + 1) + expr.scalars.iter().map(Vec::len).sum::<usize>()
+}
+
+/// The WGSL source of the elementwise kernel computing `expr`: it depends on the structure only.
+fn source(expr: &Expr) -> String {
+    let ndim = expr.shape.len();
+    let out = expr.root.dtype;
+    let mut s = expression_code(expr);
+    // value(e): the expression at flat (C-order) index e.
+    s += "fn value(e: u32) -> ";
+    s += wgsl_type(out);
+    s += " {\n    var rem = e;\n";
+    for d in (0..ndim).rev() {
+        let _ = writeln!(
+            s,
+            "    let i{d} = rem % params.dims[{d}];\n    rem /= params.dims[{d}];"
+        );
+    }
+    let args: Vec<String> = (0..ndim).map(|d| format!("i{d}")).collect();
+    let _ = writeln!(s, "    return value_nd({});\n}}\n", args.join(", "));
     s += "@compute @workgroup_size(256)\nfn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {\n";
     s += "    let unit = (wg.y * params.groups_x + wg.x) * 256u + lid;\n";
     if out == Dtype::C64 {

@@ -9,4 +9,5 @@ mod kernels;
 pub mod ops;
 mod pool;
 pub mod promote;
+mod reduce;
 mod transfer;

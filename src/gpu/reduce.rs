@@ -1,0 +1,534 @@
+//! Reductions along any set of axes: sum, prod, min, max, all, any, argmin, argmax, and mean,
+//! var, std built on them.
+//!
+//! The first pass reads the input through its expression (a pending elementwise chain is computed
+//! inside the reduction kernel, with no round trip through memory). Each workgroup of 256
+//! invocations reduces a block of 2048 elements of one output: every invocation combines 8
+//! elements, then a tree in workgroup memory combines the 256 partial results pairwise. Further
+//! passes reduce the blocks' results the same way until one per output is left. The sum of N
+//! values therefore has an error of about (8 + 8·passes)·ε rather than N·ε.
+//!
+//! Accumulators follow NumPy, narrowed to 32 bits: integer and bool sums and products accumulate
+//! in i32 (u32 for unsigned types; NumPy: 64 bits) and wrap, floats in f32 (f16 too, rounded at
+//! the end), complex in complex64.
+
+use std::fmt::Write;
+
+use wgpu::util::DeviceExt;
+
+use crate::error::{Error, Result};
+use crate::gpu::array::GpuArray;
+use crate::gpu::context::{Counters, Gpu};
+use crate::gpu::elementwise::{self, Expr, cast_code, expression_code, extra_words, wgsl_type};
+use crate::view::dtype::{Dtype, Kind};
+use crate::view::layout::{Layout, Order};
+
+/// Elements each invocation combines before the workgroup tree.
+const PER_THREAD: u64 = 8;
+const BLOCK: u64 = 256 * PER_THREAD;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Sum,
+    Prod,
+    Min,
+    Max,
+    All,
+    Any,
+    ArgMin,
+    ArgMax,
+}
+
+impl Op {
+    fn is_arg(self) -> bool {
+        matches!(self, Op::ArgMin | Op::ArgMax)
+    }
+}
+
+/// The accumulator dtype of `op` over `dtype`.
+fn accumulator(op: Op, dtype: Dtype) -> Result<Dtype> {
+    let k = dtype.kind();
+    Ok(match op {
+        Op::All | Op::Any => Dtype::U32,
+        _ if k == Kind::Complex && !matches!(op, Op::Sum | Op::Prod) => {
+            return Err(Error::unsupported(format!(
+                "{op:?} of complex numbers (NumPy orders them lexicographically; take real/abs first)"
+            )));
+        }
+        _ => match k {
+            Kind::Bool => {
+                if matches!(op, Op::Sum | Op::Prod) {
+                    Dtype::I32
+                } else {
+                    Dtype::U32
+                }
+            }
+            Kind::Int => Dtype::I32,
+            Kind::UInt => Dtype::U32,
+            Kind::Float => Dtype::F32,
+            Kind::Complex => Dtype::C64,
+        },
+    })
+}
+
+/// The dtype of the result NumPy gives (narrowed to 32 bits).
+fn result_dtype(op: Op, dtype: Dtype, acc: Dtype) -> Dtype {
+    match op {
+        Op::All | Op::Any => Dtype::Bool,
+        Op::ArgMin | Op::ArgMax => Dtype::I32,
+        Op::Min | Op::Max => dtype,
+        Op::Sum | Op::Prod if dtype == Dtype::F16 => Dtype::F16,
+        Op::Sum | Op::Prod => acc,
+    }
+}
+
+/// WGSL of the identity element and of `combine(a, b) -> P` for `op` on accumulator `acc`.
+fn combine_code(op: Op, acc: Dtype) -> (String, String) {
+    let t = wgsl_type(acc);
+    let float = acc == Dtype::F32;
+    let (lo, hi) = match acc {
+        Dtype::I32 => ("-2147483647 - 1", "2147483647"),
+        Dtype::U32 => ("0u", "0xffffffffu"),
+        _ => ("bitcast<f32>(0xff800000u)", "bitcast<f32>(0x7f800000u)"),
+    };
+    let zero = match acc {
+        Dtype::C64 => "vec2(0.0, 0.0)".to_string(),
+        _ => format!("{t}(0)"),
+    };
+    let one = match acc {
+        Dtype::C64 => "vec2(1.0, 0.0)".to_string(),
+        _ => format!("{t}(1)"),
+    };
+    let identity = match op {
+        Op::Sum | Op::Any => zero,
+        Op::Prod | Op::All => one,
+        Op::Min | Op::ArgMin => hi.to_string(),
+        Op::Max | Op::ArgMax => lo.to_string(),
+    };
+    let value = match op {
+        Op::Sum => "a.v + b.v".to_string(),
+        Op::Prod if acc == Dtype::C64 => "cmul(a.v, b.v)".to_string(),
+        Op::Prod => "a.v * b.v".to_string(),
+        Op::Min if float => "fmin_nan(a.v, b.v)".to_string(),
+        Op::Max if float => "fmax_nan(a.v, b.v)".to_string(),
+        Op::Min | Op::All => "min(a.v, b.v)".to_string(),
+        Op::Max | Op::Any => "max(a.v, b.v)".to_string(),
+        Op::ArgMin | Op::ArgMax => String::new(),
+    };
+    let body = if op.is_arg() {
+        // The first NaN wins (NumPy); otherwise the better value, ties to the lower index.
+        let better = if op == Op::ArgMin { "<" } else { ">" };
+        let nan = if float {
+            "    let an = is_nan(a.v);\n    let bn = is_nan(b.v);\n    if an || bn {\n        \
+             if an && (!bn || a.i < b.i) {\n            return a;\n        }\n        return b;\n    }\n"
+        } else {
+            ""
+        };
+        format!(
+            "{nan}    if a.v {better} b.v || (a.v == b.v && a.i < b.i) {{\n        return a;\n    }}\n    return b;\n"
+        )
+    } else {
+        format!("    return P({value}, 0u);\n")
+    };
+    (
+        identity,
+        format!("fn combine(a: P, b: P) -> P {{\n{body}}}\n"),
+    )
+}
+
+/// Words of one partial result `P { v, i }`, padded so that `v` is an element of its dtype.
+fn partial_words(acc: Dtype) -> u64 {
+    if acc == Dtype::C64 { 4 } else { 2 }
+}
+
+/// The entry point shared by every pass: blocks of `BLOCK` elements of one output each.
+/// `load(m, r)` reads element `r` of output `m`; the extra parameters (at `extra`) are
+/// `[blocks, M, R, G]`.
+fn main_code(acc: Dtype, extra: usize) -> String {
+    let vw = if acc == Dtype::C64 { 2 } else { 1 };
+    let pw = partial_words(acc);
+    let store_v = if acc == Dtype::C64 {
+        "    out[base] = bitcast<u32>(r.v.x);\n    out[base + 1u] = bitcast<u32>(r.v.y);\n"
+            .to_string()
+    } else {
+        format!("    out[base] = bitcast<u32>(r.v);\n")
+    };
+    format!(
+        "var<workgroup> sp: array<P, 256>;\n\n\
+         @compute @workgroup_size(256)\n\
+         fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
+         \x20   let block = wg.y * params.groups_x + wg.x;\n\
+         \x20   let blocks = params.dims[{e0}];\n\
+         \x20   let R = params.dims[{e2}];\n\
+         \x20   let G = params.dims[{e3}];\n\
+         \x20   let m = min(block, blocks - 1u) / G;\n\
+         \x20   let g = min(block, blocks - 1u) % G;\n\
+         \x20   var acc = identity();\n\
+         \x20   for (var k = 0u; k < {PER_THREAD}u; k++) {{\n\
+         \x20       let r = g * {BLOCK}u + k * 256u + lid;\n\
+         \x20       if r < R {{\n\
+         \x20           acc = combine(acc, load(m, r));\n\
+         \x20       }}\n\
+         \x20   }}\n\
+         \x20   sp[lid] = acc;\n\
+         \x20   workgroupBarrier();\n\
+         \x20   for (var s = 128u; s > 0u; s >>= 1u) {{\n\
+         \x20       if lid < s {{\n\
+         \x20           sp[lid] = combine(sp[lid], sp[lid + s]);\n\
+         \x20       }}\n\
+         \x20       workgroupBarrier();\n\
+         \x20   }}\n\
+         \x20   if lid == 0u && block < blocks {{\n\
+         \x20       let r = sp[0];\n\
+         \x20       let base = block * {pw}u;\n\
+         {store_v}\
+         \x20       out[base + {vw}u] = r.i;\n\
+         \x20   }}\n\
+         }}\n",
+        e0 = extra,
+        e2 = extra + 2,
+        e3 = extra + 3,
+    )
+}
+
+fn p_struct(acc: Dtype, identity: &str) -> String {
+    format!(
+        "struct P {{\n    v: {},\n    i: u32,\n}}\n\nfn identity() -> P {{\n    return P({identity}, 0xffffffffu);\n}}\n\n",
+        wgsl_type(acc)
+    )
+}
+
+/// Runs one pass: `blocks = M·G` workgroups.
+fn run_pass(
+    gpu: &Gpu,
+    source: &str,
+    inputs: &[&GpuArray],
+    mut params: Vec<u32>,
+    m: u64,
+    r: u64,
+    acc: Dtype,
+) -> Result<(crate::gpu::pool::PooledBuffer, u64)> {
+    let g = r.div_ceil(BLOCK).max(1);
+    let blocks = m * g;
+    if blocks > u32::MAX as u64 || r > u32::MAX as u64 {
+        return Err(Error::unsupported(
+            "reductions over more than 2^32 elements",
+        ));
+    }
+    let groups_x = blocks.min(65535);
+    let groups_y = blocks.div_ceil(groups_x);
+    params[2] = groups_x as u32;
+    params.extend([blocks as u32, m as u32, r as u32, g as u32]);
+    let pipeline = gpu.generated_pipeline(source)?;
+    let out = gpu.buffer(blocks * partial_words(acc) * 4, GpuArray::USAGE)?;
+    let storages = inputs
+        .iter()
+        .map(|a| a.storage())
+        .collect::<Result<Vec<_>>>()?;
+    let binding = gpu.inner.limits.max_storage_buffer_binding_size;
+    if storages.iter().any(|s| s.buffer().size() > binding) || out.buffer().size() > binding {
+        return Err(Error::unsupported(format!(
+            "reductions over arrays larger than one storage binding ({binding} bytes)"
+        )));
+    }
+    let device = &gpu.inner.device;
+    gpu.scoped("running a reduction", || {
+        let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("reduce params"),
+            contents: bytemuck::cast_slice(&params),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
+        let k = storages.len() as u32;
+        let mut entries: Vec<wgpu::BindGroupEntry<'_>> = storages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: s.buffer().as_entire_binding(),
+            })
+            .collect();
+        entries.push(wgpu::BindGroupEntry {
+            binding: k,
+            resource: out.buffer().as_entire_binding(),
+        });
+        entries.push(wgpu::BindGroupEntry {
+            binding: k + 1,
+            resource: params.as_entire_binding(),
+        });
+        let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("reduce"),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &entries,
+        });
+        let mut encoder = device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&pipeline);
+            pass.set_bind_group(0, &bind, &[]);
+            pass.dispatch_workgroups(groups_x as u32, groups_y as u32, 1);
+        }
+        gpu.inner.queue.submit([encoder.finish()]);
+    })?;
+    Counters::bump(&gpu.inner.counters.dispatches);
+    Ok((out, g))
+}
+
+/// Normalises `axes` (negative count from the end; `None` = all) to a sorted, unique list.
+fn normalize_axes(axes: Option<&[isize]>, ndim: usize) -> Result<Vec<usize>> {
+    let Some(axes) = axes else {
+        return Ok((0..ndim).collect());
+    };
+    let mut out = vec![];
+    for &a in axes {
+        let k = if a < 0 { a + ndim as isize } else { a };
+        if k < 0 || k >= ndim as isize {
+            return Err(Error::shape(format!(
+                "axis {a} is out of bounds for an array of {ndim} dimensions"
+            )));
+        }
+        if out.contains(&(k as usize)) {
+            return Err(Error::shape(format!("axis {a} is repeated in {axes:?}")));
+        }
+        out.push(k as usize);
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+fn reduce(x: &GpuArray, op: Op, axes: Option<&[isize]>, keepdims: bool) -> Result<GpuArray> {
+    x.check()?;
+    let gpu = &x.gpu;
+    let ndim = x.ndim();
+    let axes = normalize_axes(axes, ndim)?;
+    let kept: Vec<usize> = (0..ndim).filter(|a| !axes.contains(a)).collect();
+    let m: u64 = kept.iter().map(|&a| x.shape()[a] as u64).product();
+    let r: u64 = axes.iter().map(|&a| x.shape()[a] as u64).product();
+    let acc = accumulator(op, x.dtype)?;
+    let out_dtype = result_dtype(op, x.dtype, acc);
+    let out_shape: Vec<usize> = (0..ndim)
+        .filter_map(|a| match (axes.contains(&a), keepdims) {
+            (false, _) => Some(x.shape()[a]),
+            (true, true) => Some(1),
+            (true, false) => None,
+        })
+        .collect();
+    if r == 0 && matches!(op, Op::Min | Op::Max | Op::ArgMin | Op::ArgMax) {
+        return Err(Error::shape(format!(
+            "zero-size reduction of shape {:?} along axes {axes:?} has no identity for {op:?}",
+            x.shape()
+        )));
+    }
+    let (identity, combine) = combine_code(op, acc);
+    let pw = partial_words(acc);
+    if m == 0 {
+        let empty = GpuArray::from_parts(
+            gpu.clone(),
+            gpu.buffer(4, GpuArray::USAGE)?,
+            acc,
+            Layout::contiguous(&out_shape, 1, Order::C)?,
+        );
+        return empty.cast(out_dtype);
+    }
+
+    // Pass 1: through the input's expression.
+    let expr = Expr::of(x).bounded(gpu, elementwise::max_inputs(gpu))?;
+    let mut src = expression_code(&expr);
+    src += &p_struct(acc, &identity);
+    src += &combine;
+    // load(m, r): output m's element r, as the multi-index of the input.
+    src += "fn load(m: u32, r: u32) -> P {\n    var mm = m;\n    var rr = r;\n";
+    for &a in kept.iter().rev() {
+        let _ = writeln!(
+            src,
+            "    let i{a} = mm % params.dims[{a}];\n    mm /= params.dims[{a}];"
+        );
+    }
+    for &a in axes.iter().rev() {
+        let _ = writeln!(
+            src,
+            "    let i{a} = rr % params.dims[{a}];\n    rr /= params.dims[{a}];"
+        );
+    }
+    let args: Vec<String> = (0..ndim).map(|d| format!("i{d}")).collect();
+    let value = format!("value_nd({})", args.join(", "));
+    let from = expr.dtype();
+    let v = match op {
+        Op::All | Op::Any => format!("u32({})", cast_code(from, Dtype::Bool, &value)),
+        _ if from == Dtype::Bool && acc == Dtype::U32 => format!("u32({value})"),
+        _ => cast_code(from, acc, &value),
+    };
+    let _ = writeln!(src, "    return P({v}, r);\n}}\n");
+    src += &main_code(acc, extra_words(&expr));
+    let mut params: Vec<u32> = vec![0, 0, 0, ndim as u32];
+    params.extend(expr.shape.iter().map(|&d| d as u32));
+    for a in &expr.inputs {
+        params.push(a.layout.offset as u32);
+        params.extend(a.layout.strides.iter().map(|&s| s as i32 as u32));
+    }
+    params.extend(expr.scalars.concat());
+    let inputs: Vec<&GpuArray> = expr.inputs.iter().collect();
+    let (mut partials, mut g) = run_pass(gpu, &src, &inputs, params, m, r, acc)?;
+
+    // Further passes over the partial results [M, G] until G = 1.
+    while g > 1 {
+        let vw = if acc == Dtype::C64 { 2 } else { 1 };
+        let load_v = if acc == Dtype::C64 {
+            "vec2(bitcast<f32>(in0[at]), bitcast<f32>(in0[at + 1u]))".to_string()
+        } else {
+            format!("bitcast<{}>(in0[at])", wgsl_type(acc))
+        };
+        let src = format!(
+            "{prelude}\nstruct Params {{\n    n: u32,\n    first: u32,\n    groups_x: u32,\n    ndim: u32,\n    dims: array<u32>,\n}}\n\n\
+             @group(0) @binding(0) var<storage, read> in0: array<u32>;\n\
+             @group(0) @binding(1) var<storage, read_write> out: array<u32>;\n\
+             @group(0) @binding(2) var<storage, read> params: Params;\n\n\
+             {p}{combine}\
+             fn load(m: u32, r: u32) -> P {{\n    let at = (m * params.dims[0] + r) * {pw}u;\n    return P({load_v}, in0[at + {vw}u]);\n}}\n\n{main}",
+            prelude = include_str!("../../shaders/elementwise.wgsl"),
+            p = p_struct(acc, &identity),
+            main = main_code(acc, 1),
+        );
+        let prev = GpuArray::from_parts(
+            gpu.clone(),
+            partials,
+            acc,
+            Layout::contiguous(&[0], 1, Order::C)?,
+        );
+        let params = vec![0, 0, 0, 0, g as u32];
+        let (next, next_g) = run_pass(gpu, &src, &[&prev], params, m, g, acc)?;
+        partials = next;
+        g = next_g;
+    }
+
+    // The final partials hold (value, index) per output: view the part that is the result.
+    let words = partial_words(acc) as isize;
+    let shape: Vec<usize> = out_shape.clone();
+    let c = Layout::contiguous(&shape, 1, Order::C)?;
+    let (dtype, offset, per) = if op.is_arg() {
+        (Dtype::I32, if acc == Dtype::C64 { 2 } else { 1 }, words)
+    } else {
+        let elems = if acc == Dtype::C64 { words / 2 } else { words };
+        (acc, 0, elems)
+    };
+    let layout = Layout::new(shape, c.strides.iter().map(|s| s * per).collect(), offset);
+    let result = GpuArray::from_parts(gpu.clone(), partials, dtype, layout);
+    if result.dtype == out_dtype {
+        Ok(result)
+    } else {
+        result.cast(out_dtype)
+    }
+}
+
+impl GpuArray {
+    /// Sum over `axes` (`None`: all), keeping reduced axes as size 1 with `keepdims`. Integers
+    /// and bool accumulate in i32 (u32 for unsigned) and wrap; floats in f32, pairwise.
+    ///
+    /// ```
+    /// use gpuarray::{Gpu, View};
+    /// let gpu = Gpu::new()?;
+    /// let a = gpu.upload(&View::from_slice(&[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3])?)?;
+    /// assert_eq!(a.sum(Some(&[0]), false)?.to_host()?.as_slice::<f32>()?, [5.0, 7.0, 9.0]);
+    /// assert_eq!(a.sum(None, false)?.to_host()?.as_slice::<f32>()?, [21.0]);
+    /// # Ok::<(), gpuarray::Error>(())
+    /// ```
+    pub fn sum(&self, axes: Option<&[isize]>, keepdims: bool) -> Result<GpuArray> {
+        reduce(self, Op::Sum, axes, keepdims)
+    }
+
+    /// Product over `axes`.
+    pub fn prod(&self, axes: Option<&[isize]>, keepdims: bool) -> Result<GpuArray> {
+        reduce(self, Op::Prod, axes, keepdims)
+    }
+
+    /// Minimum over `axes` (NaN propagates; an empty reduction is an error).
+    pub fn min(&self, axes: Option<&[isize]>, keepdims: bool) -> Result<GpuArray> {
+        reduce(self, Op::Min, axes, keepdims)
+    }
+
+    /// Maximum over `axes` (NaN propagates; an empty reduction is an error).
+    pub fn max(&self, axes: Option<&[isize]>, keepdims: bool) -> Result<GpuArray> {
+        reduce(self, Op::Max, axes, keepdims)
+    }
+
+    /// Whether all elements over `axes` are nonzero.
+    pub fn all(&self, axes: Option<&[isize]>, keepdims: bool) -> Result<GpuArray> {
+        reduce(self, Op::All, axes, keepdims)
+    }
+
+    /// Whether any element over `axes` is nonzero.
+    pub fn any(&self, axes: Option<&[isize]>, keepdims: bool) -> Result<GpuArray> {
+        reduce(self, Op::Any, axes, keepdims)
+    }
+
+    /// Index of the minimum along `axis` (`None`: of the flattened array), first occurrence;
+    /// the first NaN wins, as in NumPy. `i32` indices.
+    pub fn argmin(&self, axis: Option<isize>) -> Result<GpuArray> {
+        reduce(
+            self,
+            Op::ArgMin,
+            axis.as_ref().map(std::slice::from_ref),
+            false,
+        )
+    }
+
+    /// Index of the maximum along `axis` (`None`: of the flattened array).
+    pub fn argmax(&self, axis: Option<isize>) -> Result<GpuArray> {
+        reduce(
+            self,
+            Op::ArgMax,
+            axis.as_ref().map(std::slice::from_ref),
+            false,
+        )
+    }
+
+    /// Mean over `axes`: a float sum divided by the count (integers give f32; NumPy: f64).
+    /// The mean of nothing is NaN.
+    pub fn mean(&self, axes: Option<&[isize]>, keepdims: bool) -> Result<GpuArray> {
+        self.check()?;
+        let count = count(self, axes)?;
+        let float = match self.dtype.kind() {
+            Kind::Float | Kind::Complex => self.dtype,
+            _ => Dtype::F32,
+        };
+        let sum = self.cast(float)?.sum(axes, keepdims)?;
+        sum.div(count as f64)
+    }
+
+    /// Variance over `axes` with `ddof` delta degrees of freedom: `mean(|x - mean(x)|²)` with
+    /// the divisor `N - ddof`, in two passes (the second fused with the subtraction).
+    pub fn var(&self, axes: Option<&[isize]>, ddof: usize, keepdims: bool) -> Result<GpuArray> {
+        self.check()?;
+        let n = count(self, axes)?;
+        let x = self.cast(if self.dtype.kind() == Kind::Complex {
+            Dtype::C64
+        } else {
+            Dtype::F32
+        })?;
+        let mean = x.mean(axes, true)?;
+        let d = x.sub(&mean)?;
+        let sq = if x.dtype == Dtype::C64 {
+            d.real()?
+                .mul(&d.real()?)?
+                .add(&d.imag()?.mul(&d.imag()?)?)?
+        } else {
+            d.mul(&d)?
+        };
+        let s = sq.sum(axes, keepdims)?;
+        let var = s.div(n as f64 - ddof as f64)?;
+        match self.dtype {
+            Dtype::F16 => var.cast(Dtype::F16),
+            _ => Ok(var),
+        }
+    }
+
+    /// Standard deviation: `sqrt(var)`.
+    pub fn std(&self, axes: Option<&[isize]>, ddof: usize, keepdims: bool) -> Result<GpuArray> {
+        self.var(axes, ddof, keepdims)?.sqrt()
+    }
+}
+
+/// Elements reduced per output.
+fn count(x: &GpuArray, axes: Option<&[isize]>) -> Result<usize> {
+    let axes = normalize_axes(axes, x.ndim())?;
+    Ok(axes.iter().map(|&a| x.shape()[a]).product())
+}

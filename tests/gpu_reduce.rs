@@ -1,0 +1,347 @@
+//! Reductions against plain-Rust references in f64: every op, several axis sets, keepdims,
+//! strided and fused inputs, NaN, ties, empty and large arrays.
+
+mod common;
+
+use common::{Rng, gpu};
+use gpuarray::{Dtype, Element, GpuArray, HostArray, View};
+
+fn up<T: Element>(data: &[T], shape: &[usize]) -> GpuArray {
+    gpu()
+        .upload(&View::from_slice(data, shape).unwrap())
+        .unwrap()
+}
+
+/// The result as f64 values, whatever its dtype.
+fn values(a: &GpuArray) -> Vec<f64> {
+    let h = a.to_host().unwrap();
+    let f = h.view().astype(Dtype::F64).unwrap();
+    f.as_slice::<f64>().unwrap().to_vec()
+}
+
+/// Reference reduction: groups the elements of `x` (C order, `shape`) by their index over the
+/// kept axes and folds each group with `f`, in f64.
+fn reference(x: &[f64], shape: &[usize], axes: &[usize], f: &dyn Fn(&[f64]) -> f64) -> Vec<f64> {
+    let kept: Vec<usize> = (0..shape.len()).filter(|a| !axes.contains(a)).collect();
+    let m: usize = kept.iter().map(|&a| shape[a]).product();
+    let mut groups = vec![vec![]; m];
+    for (flat, &v) in x.iter().enumerate() {
+        let mut rem = flat;
+        let mut idx = vec![0; shape.len()];
+        for a in (0..shape.len()).rev() {
+            idx[a] = rem % shape[a];
+            rem /= shape[a];
+        }
+        let g = kept.iter().fold(0, |acc, &a| acc * shape[a] + idx[a]);
+        groups[g].push(v);
+    }
+    groups.iter().map(|g| f(g)).collect()
+}
+
+fn sum(g: &[f64]) -> f64 {
+    g.iter().sum()
+}
+
+#[test]
+fn float_reductions_over_every_axis_set() {
+    let mut rng = Rng::new(20);
+    let shape = [7usize, 300, 5];
+    let n: usize = shape.iter().product();
+    let x: Vec<f32> = (0..n).map(|_| rng.f64(-1.0, 1.0) as f32).collect();
+    let xd: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+    let a = up(&x, &shape);
+    let axis_sets: [Option<&[isize]>; 6] = [
+        None,
+        Some(&[0]),
+        Some(&[1]),
+        Some(&[-1]),
+        Some(&[0, 2]),
+        Some(&[2, 1]),
+    ];
+    for axes in axis_sets {
+        let ax: Vec<usize> = match axes {
+            None => vec![0, 1, 2],
+            Some(a) => a
+                .iter()
+                .map(|&k| if k < 0 { (k + 3) as usize } else { k as usize })
+                .collect(),
+        };
+        let r = |f: &dyn Fn(&[f64]) -> f64| reference(&xd, &shape, &ax, f);
+        type F = fn(&GpuArray, Option<&[isize]>, bool) -> gpuarray::Result<GpuArray>;
+        // Sums: pairwise in f32, within (8 + 8·passes)·ε of the sum of |x|.
+        let cases: [(&str, F, Vec<f64>, f64); 4] = [
+            ("sum", GpuArray::sum, r(&sum), 3e-6),
+            (
+                "mean",
+                GpuArray::mean,
+                r(&|g| sum(g) / g.len() as f64),
+                3e-6,
+            ),
+            (
+                "min",
+                GpuArray::min,
+                r(&|g| g.iter().cloned().fold(f64::INFINITY, f64::min)),
+                0.0,
+            ),
+            (
+                "max",
+                GpuArray::max,
+                r(&|g| g.iter().cloned().fold(f64::NEG_INFINITY, f64::max)),
+                0.0,
+            ),
+        ];
+        for (name, op, want, tol) in cases {
+            for keepdims in [false, true] {
+                let got = op(&a, axes, keepdims).unwrap();
+                let want_shape: Vec<usize> = (0..3)
+                    .filter_map(|k| {
+                        if ax.contains(&k) {
+                            keepdims.then_some(1)
+                        } else {
+                            Some(shape[k])
+                        }
+                    })
+                    .collect();
+                assert_eq!(
+                    got.shape(),
+                    want_shape,
+                    "{name} {axes:?} keepdims {keepdims}"
+                );
+                let scale = r(&|g| {
+                    g.iter().map(|v| v.abs()).sum::<f64>()
+                        / if name == "mean" { g.len() as f64 } else { 1.0 }
+                });
+                for ((g, w), s) in values(&got).iter().zip(&want).zip(&scale) {
+                    assert!(
+                        (g - w).abs() <= tol * s.max(1e-30),
+                        "{name} {axes:?}: {g} vs {w}"
+                    );
+                }
+            }
+        }
+        // var and std with ddof 0 and 1.
+        for ddof in [0usize, 1] {
+            let var = |g: &[f64]| {
+                let m = sum(g) / g.len() as f64;
+                g.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (g.len() - ddof) as f64
+            };
+            let got = values(&a.var(axes, ddof, false).unwrap());
+            let sd = values(&a.std(axes, ddof, false).unwrap());
+            for ((g, s), w) in got.iter().zip(&sd).zip(r(&var)) {
+                assert!(
+                    (g - w).abs() <= 1e-5 * w,
+                    "var {axes:?} ddof {ddof}: {g} vs {w}"
+                );
+                assert!(
+                    (s - w.sqrt()).abs() <= 1e-5 * w.sqrt(),
+                    "std {axes:?}: {s} vs {}",
+                    w.sqrt()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn integer_bool_and_complex_reductions() {
+    let mut rng = Rng::new(21);
+    let shape = [13usize, 40];
+    let n = 13 * 40;
+    let xi: Vec<i16> = (0..n)
+        .map(|_| (rng.next_u64() % 2001) as i16 - 1000)
+        .collect();
+    let a = up(&xi, &shape);
+    let xd: Vec<f64> = xi.iter().map(|&v| v as f64).collect();
+    // Integer sums accumulate in i32 (NumPy: int64): exact here.
+    let s = a.sum(Some(&[1]), false).unwrap();
+    assert_eq!(s.dtype(), Dtype::I32);
+    assert_eq!(values(&s), reference(&xd, &shape, &[1], &sum));
+    assert_eq!(a.min(None, false).unwrap().dtype(), Dtype::I16);
+    assert_eq!(
+        values(&a.max(Some(&[0]), false).unwrap()),
+        reference(&xd, &shape, &[0], &|g| g
+            .iter()
+            .cloned()
+            .fold(f64::MIN, f64::max))
+    );
+    let small: Vec<u8> = (0..n).map(|i| (i % 3) as u8).collect();
+    let p = up(&small, &shape).prod(Some(&[0]), false).unwrap();
+    assert_eq!(p.dtype(), Dtype::U32);
+    let sd: Vec<f64> = small.iter().map(|&v| v as f64).collect();
+    assert_eq!(
+        values(&p),
+        reference(&sd, &shape, &[0], &|g| g.iter().product())
+    );
+    // all / any over bools and numbers.
+    let b = up(&small, &shape);
+    assert_eq!(b.all(Some(&[1]), false).unwrap().dtype(), Dtype::Bool);
+    assert_eq!(
+        values(&b.all(Some(&[0]), false).unwrap()),
+        reference(&sd, &shape, &[0], &|g| g.iter().all(|&v| v != 0.0) as u8
+            as f64)
+    );
+    assert_eq!(values(&b.any(None, false).unwrap()), [1.0]);
+    let bools = b.gt(1).unwrap();
+    assert_eq!(
+        values(&bools.sum(None, false).unwrap()),
+        [small.iter().filter(|&&v| v > 1).count() as f64]
+    );
+    // Complex sums and means.
+    let z: Vec<num_complex::Complex32> = (0..n)
+        .map(|i| num_complex::Complex32::new(i as f32, -(i as f32) * 0.5))
+        .collect();
+    let zs = up(&z, &shape).sum(Some(&[1]), false).unwrap();
+    let got = zs.to_host().unwrap();
+    for (r, g) in got
+        .as_slice::<num_complex::Complex32>()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        let want: f32 = (0..40).map(|c| (r * 40 + c) as f32).sum();
+        assert_eq!((g.re, g.im), (want, -want * 0.5));
+    }
+    assert!(
+        up(&z, &shape).max(None, false).is_err(),
+        "complex max is refused"
+    );
+}
+
+#[test]
+fn nan_ties_and_arg_reductions() {
+    let x = up(&[3.0f32, 1.0, 7.0, 1.0, 7.0, 2.0], &[2, 3]);
+    assert_eq!(values(&x.argmin(None).unwrap()), [1.0]);
+    assert_eq!(
+        values(&x.argmax(None).unwrap()),
+        [2.0],
+        "ties go to the first"
+    );
+    assert_eq!(values(&x.argmax(Some(1)).unwrap()), [2.0, 1.0]);
+    assert_eq!(values(&x.argmin(Some(0)).unwrap()), [1.0, 0.0, 1.0]);
+    assert_eq!(x.argmax(None).unwrap().dtype(), Dtype::I32);
+    let nan = up(&[1.0f32, f32::NAN, 5.0, f32::NAN], &[4]);
+    assert!(values(&nan.sum(None, false).unwrap())[0].is_nan());
+    assert!(values(&nan.min(None, false).unwrap())[0].is_nan());
+    assert!(values(&nan.max(None, false).unwrap())[0].is_nan());
+    assert_eq!(
+        values(&nan.argmax(None).unwrap()),
+        [1.0],
+        "the first NaN, as NumPy"
+    );
+    assert_eq!(values(&nan.argmin(None).unwrap()), [1.0]);
+    // Empty reductions: sum is 0, mean is NaN, min has no identity.
+    let e = up::<f32>(&[], &[0, 4]);
+    assert_eq!(values(&e.sum(Some(&[0]), false).unwrap()), [0.0; 4]);
+    assert!(
+        values(&e.mean(Some(&[0]), false).unwrap())
+            .iter()
+            .all(|v| v.is_nan())
+    );
+    assert!(
+        e.min(Some(&[0]), false)
+            .unwrap_err()
+            .to_string()
+            .contains("no identity")
+    );
+    assert_eq!(e.sum(Some(&[1]), false).unwrap().shape(), [0]);
+    // 0-d input; bad axes.
+    let s = up(&[2.5f32], &[]);
+    assert_eq!(values(&s.sum(None, false).unwrap()), [2.5]);
+    assert!(
+        x.sum(Some(&[2]), false)
+            .unwrap_err()
+            .to_string()
+            .contains("out of bounds")
+    );
+    assert!(
+        x.sum(Some(&[1, -1]), false)
+            .unwrap_err()
+            .to_string()
+            .contains("repeated")
+    );
+}
+
+#[test]
+fn strided_broadcast_and_fused_inputs() {
+    let gpu = gpuarray::Gpu::new().unwrap();
+    let own =
+        |v: &[f32], shape: &[usize]| gpu.upload(&View::from_slice(v, shape).unwrap()).unwrap();
+    let data: Vec<f32> = (0..24).map(|i| i as f32).collect();
+    let a = own(&data, &[4, 6]);
+    // Over a transposed view: sums of the columns of a.
+    assert_eq!(
+        values(&a.transpose().sum(Some(&[1]), false).unwrap()),
+        [36.0, 40.0, 44.0, 48.0, 52.0, 56.0]
+    );
+    // A fused producer: (a * a + 1) is computed inside the reduction kernel.
+    let sq = &(&a * &a) + 1.0;
+    let before = gpu.stats();
+    let got = values(&sq.sum(Some(&[0]), false).unwrap());
+    let after = gpu.stats();
+    let want: Vec<f64> = (0..6)
+        .map(|c| (0..4).map(|r| ((r * 6 + c) as f64).powi(2) + 1.0).sum())
+        .collect();
+    assert_eq!(got, want);
+    assert!(sq.is_lazy(), "the producer was never materialised");
+    // One reduction pass, plus the gather of the strided result view for the download.
+    assert_eq!(after.dispatches - before.dispatches, 2);
+    // A broadcast input: each row of [4, 6] + [6].
+    let row = own(&[1.0; 6], &[6]);
+    assert_eq!(
+        values(&(&a + &row).sum(Some(&[1]), false).unwrap()),
+        [21.0, 57.0, 93.0, 129.0]
+    );
+    // Per-channel means of an image: [h, w, 3] over (0, 1).
+    let img: Vec<u8> = (0..(8 * 5 * 3))
+        .map(|i| (i % 3 * 100 + i % 7) as u8)
+        .collect();
+    let means = values(
+        &gpu.upload(&View::from_slice(&img, &[8, 5, 3]).unwrap())
+            .unwrap()
+            .mean(Some(&[0, 1]), false)
+            .unwrap(),
+    );
+    for c in 0..3 {
+        let want: f64 = img
+            .iter()
+            .skip(c)
+            .step_by(3)
+            .map(|&v| v as f64)
+            .sum::<f64>()
+            / 40.0;
+        assert!(
+            (means[c] - want).abs() < 1e-4,
+            "channel {c}: {} vs {want}",
+            means[c]
+        );
+    }
+}
+
+#[test]
+fn sum_of_16m_floats_is_within_1e_6_of_f64() {
+    let mut rng = Rng::new(22);
+    let n = 1 << 24;
+    let x: Vec<f32> = (0..n).map(|_| rng.f64(0.0, 1.0) as f32).collect();
+    let want: f64 = x.iter().map(|&v| v as f64).sum();
+    let a = up(&x, &[n]);
+    let got = values(&a.sum(None, false).unwrap())[0];
+    let rel = (got - want).abs() / want;
+    eprintln!("sum of 2^24 f32: relative error {rel:.2e}");
+    assert!(rel <= 1e-6, "{got} vs {want}: {rel:e}");
+    // Mean of a [4096, 4096] view over one axis: many outputs, several passes each.
+    let b = a.reshape(&[4096, 4096]).unwrap();
+    let m = values(&b.mean(Some(&[0]), false).unwrap());
+    let host = HostArray::from_slice(&x, &[4096, 4096]).unwrap();
+    let v = host.view();
+    for c in [0usize, 1234, 4095] {
+        let want: f64 = (0..4096)
+            .map(|r| v.get::<f32>(&[r, c]).unwrap() as f64)
+            .sum::<f64>()
+            / 4096.0;
+        assert!(
+            (m[c] - want).abs() <= 1e-6 * want,
+            "column {c}: {} vs {want}",
+            m[c]
+        );
+    }
+}
