@@ -151,7 +151,7 @@ fn main_code(acc: Dtype, extra: usize) -> String {
         "    out[base] = bitcast<u32>(r.v.x);\n    out[base + 1u] = bitcast<u32>(r.v.y);\n"
             .to_string()
     } else {
-        format!("    out[base] = bitcast<u32>(r.v);\n")
+        "    out[base] = bitcast<u32>(r.v);\n".to_string()
     };
     format!(
         "var<workgroup> sp: array<P, 256>;\n\n\
