@@ -341,3 +341,39 @@ fn sum_of_16m_floats_is_within_1e_6_of_f64() {
         );
     }
 }
+
+#[test]
+fn histograms_of_u8_data() {
+    // The green channel of a real photo: a strided view, counted on the GPU.
+    let photo = image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/coffee.png"))
+        .unwrap()
+        .into_rgb8();
+    let img = gpu().upload(&View::from_image(&photo).unwrap()).unwrap();
+    let green = img
+        .slice(&[gpuarray::SliceArg::ALL, gpuarray::SliceArg::ALL, 1.into()])
+        .unwrap();
+    let h = green.histogram_u8().unwrap().to_host().unwrap();
+    let mut want = [0u32; 256];
+    photo.pixels().for_each(|p| want[p.0[1] as usize] += 1);
+    assert_eq!(h.as_slice::<u32>().unwrap(), want);
+    // Many workgroups, a length that is not a multiple of 4, and a lazy producer.
+    let mut rng = Rng::new(23);
+    let n = 1_000_003;
+    let bytes = rng.bytes(n);
+    let a = up(&bytes, &[n]);
+    let shifted = &a + 1; // wraps 255 → 0
+    let got = shifted.histogram_u8().unwrap().to_host().unwrap();
+    let mut want = [0u32; 256];
+    bytes
+        .iter()
+        .for_each(|&b| want[b.wrapping_add(1) as usize] += 1);
+    assert_eq!(got.as_slice::<u32>().unwrap(), want);
+    // Other dtypes are refused by name.
+    let f = up(&[1.0f32], &[1]);
+    assert!(
+        f.histogram_u8()
+            .unwrap_err()
+            .to_string()
+            .contains("float32")
+    );
+}

@@ -1,0 +1,102 @@
+//! Histograms of 8-bit data (`shaders/histogram.wgsl`), e.g. for histogram equalisation.
+
+use wgpu::util::DeviceExt;
+
+use crate::error::{Error, Result};
+use crate::gpu::array::GpuArray;
+use crate::gpu::context::Counters;
+use crate::view::dtype::Dtype;
+use crate::view::layout::{Layout, Order};
+
+const HISTOGRAM_WGSL: &str = include_str!("../../shaders/histogram.wgsl");
+/// Bytes one workgroup counts: 256 invocations × 16 words × 4 bytes.
+const BLOCK: u64 = 256 * 16 * 4;
+
+impl GpuArray {
+    /// How often each value 0..=255 occurs in `u8` data, as 256 `u32` counts: NumPy's
+    /// `bincount(x.ravel(), minlength=256)`. Strided and lazy inputs are made contiguous first.
+    ///
+    /// ```
+    /// use gpuarray::{Gpu, View};
+    /// let gpu = Gpu::new()?;
+    /// let a = gpu.upload(&View::from_slice(&[3u8, 0, 3, 255, 3], &[5])?)?;
+    /// let h = a.histogram_u8()?.to_host()?;
+    /// let h = h.as_slice::<u32>()?;
+    /// assert_eq!((h[0], h[3], h[255], h.iter().sum::<u32>()), (1, 3, 1, 5));
+    /// # Ok::<(), gpuarray::Error>(())
+    /// ```
+    pub fn histogram_u8(&self) -> Result<GpuArray> {
+        if self.dtype != Dtype::U8 {
+            return Err(Error::dtype(format!(
+                "histogram_u8 counts uint8 data, not {} (convert with astype or from_unit_float)",
+                self.dtype
+            )));
+        }
+        let x = self.contiguous()?;
+        let gpu = &self.gpu;
+        let n = x.len() as u64;
+        if n > u32::MAX as u64 {
+            return Err(Error::unsupported("histograms of more than 2^32 elements"));
+        }
+        let counts = gpu.buffer(256 * 4, GpuArray::USAGE)?;
+        let data = x.storage()?;
+        let binding = gpu.inner.limits.max_storage_buffer_binding_size;
+        if data.buffer().size() > binding {
+            return Err(Error::unsupported(format!(
+                "histograms of arrays larger than one storage binding ({binding} bytes)"
+            )));
+        }
+        let module = gpu.module("histogram.wgsl", HISTOGRAM_WGSL)?;
+        let pipeline = gpu.pipeline("histogram", &module, &[])?;
+        let blocks = n.div_ceil(BLOCK).max(1);
+        let groups_x = blocks.min(65535);
+        let groups_y = blocks.div_ceil(groups_x);
+        let device = &gpu.inner.device;
+        gpu.scoped("counting a histogram", || {
+            let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("histogram params"),
+                contents: bytemuck::cast_slice(&[n as u32, groups_x as u32]),
+                usage: wgpu::BufferUsages::STORAGE,
+            });
+            let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("histogram"),
+                layout: &pipeline.get_bind_group_layout(0),
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: data.buffer().as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                            buffer: counts.buffer(),
+                            offset: 0,
+                            size: wgpu::BufferSize::new(256 * 4),
+                        }),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: params.as_entire_binding(),
+                    },
+                ],
+            });
+            let mut encoder = device.create_command_encoder(&Default::default());
+            // A pooled buffer holds old data: the counts start from zero.
+            encoder.clear_buffer(counts.buffer(), 0, Some(256 * 4));
+            {
+                let mut pass = encoder.begin_compute_pass(&Default::default());
+                pass.set_pipeline(&pipeline);
+                pass.set_bind_group(0, &bind, &[]);
+                pass.dispatch_workgroups(groups_x as u32, groups_y as u32, 1);
+            }
+            gpu.inner.queue.submit([encoder.finish()]);
+        })?;
+        Counters::bump(&gpu.inner.counters.dispatches);
+        Ok(GpuArray::from_parts(
+            gpu.clone(),
+            counts,
+            Dtype::U32,
+            Layout::contiguous(&[256], 1, Order::C)?,
+        ))
+    }
+}
