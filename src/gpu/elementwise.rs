@@ -19,6 +19,72 @@ use crate::view::dtype::{Dtype, Kind};
 use crate::view::layout::{Layout, Order};
 
 const PRELUDE: &str = include_str!("../../shaders/elementwise.wgsl");
+
+/// The helper functions of `shaders/elementwise.wgsl` that `code` calls, directly or through
+/// each other, in the file's order. Shader compilers (OpenGL's above all) take time for every
+/// function they are given, so generated kernels carry only what they use.
+pub(crate) fn prelude_for(code: &str) -> String {
+    static ITEMS: std::sync::LazyLock<Vec<(String, String)>> = std::sync::LazyLock::new(|| {
+        // Each item: a function (up to its closing `}` at column 0) and the lines above it.
+        let mut items: Vec<(String, String)> = vec![];
+        let mut pending = String::new();
+        let mut in_fn = false;
+        for line in PRELUDE.lines() {
+            if in_fn {
+                let text = &mut items.last_mut().expect("inside a function").1;
+                text.push_str(line);
+                text.push('\n');
+                in_fn = line != "}";
+            } else if let Some(rest) = line.strip_prefix("fn ") {
+                let name = rest
+                    .split('(')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string();
+                let text = std::mem::take(&mut pending) + line + "\n";
+                items.push((name, text));
+                in_fn = true;
+            } else {
+                pending.push_str(line);
+                pending.push('\n');
+            }
+        }
+        items
+    });
+    let calls = |text: &str, name: &str| {
+        text.match_indices(&format!("{name}(")).any(|(at, _)| {
+            !text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    };
+    let mut needed = vec![false; ITEMS.len()];
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (i, (name, _)) in ITEMS.iter().enumerate() {
+            if !needed[i]
+                && (calls(code, name)
+                    || ITEMS
+                        .iter()
+                        .zip(&needed)
+                        .any(|((_, t), &n)| n && calls(t, name)))
+            {
+                needed[i] = true;
+                changed = true;
+            }
+        }
+    }
+    ITEMS
+        .iter()
+        .zip(&needed)
+        .filter(|(_, n)| **n)
+        .map(|((_, t), _)| t.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 /// Nodes in one fused kernel before an operand is evaluated on its own.
 const MAX_NODES: usize = 96;
 
@@ -890,7 +956,7 @@ impl Codegen<'_> {
 pub(crate) fn expression_code(expr: &Expr) -> String {
     let ndim = expr.shape.len();
     let k = expr.inputs.len();
-    let mut s = String::from(PRELUDE);
+    let mut s = String::new();
     s += "\nstruct Params {\n    n: u32,\n    first: u32,\n    groups_x: u32,\n    ndim: u32,\n    dims: array<u32>,\n}\n\n";
     for (i, a) in expr.inputs.iter().enumerate() {
         let _ = writeln!(
@@ -941,6 +1007,11 @@ pub(crate) fn extra_words(expr: &Expr) -> usize {
     ndim + expr.inputs.len() * (ndim + 1) + expr.scalars.iter().map(Vec::len).sum::<usize>()
 }
 
+/// Puts the helpers `code` needs in front of it.
+pub(crate) fn with_prelude(code: String) -> String {
+    prelude_for(&code) + &code
+}
+
 /// The WGSL source of the elementwise kernel computing `expr`: it depends on the structure only.
 fn source(expr: &Expr) -> String {
     let ndim = expr.shape.len();
@@ -964,7 +1035,7 @@ fn source(expr: &Expr) -> String {
         s += "    if unit >= params.n {\n        return;\n    }\n";
         s += "    let v = value(params.first + unit);\n";
         s += "    out[2u * unit] = bitcast<u32>(v.x);\n    out[2u * unit + 1u] = bitcast<u32>(v.y);\n}\n";
-        return s;
+        return with_prelude(s);
     }
     let per_word = 4 / out.itemsize();
     let bits = out.itemsize() * 8;
@@ -978,7 +1049,7 @@ fn source(expr: &Expr) -> String {
         store_bits(out, "value(params.first + first + j)")
     );
     s += "        }\n    }\n    out[unit] = word;\n}\n";
-    s
+    with_prelude(s)
 }
 
 /// Computes `expr` into a new C-contiguous buffer.

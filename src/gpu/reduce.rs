@@ -6,7 +6,9 @@
 //! invocations reduces a block of 2048 elements of one output: every invocation combines 8
 //! elements, then a tree in workgroup memory combines the 256 partial results pairwise. Further
 //! passes reduce the blocks' results the same way until one per output is left. The sum of N
-//! values therefore has an error of about (8 + 8·passes)·ε rather than N·ε.
+//! values therefore has an error of about (8 + 8·passes)·ε rather than N·ε. Short reductions
+//! (at most 32 elements per output, e.g. over the channels of an image) run one output per
+//! invocation instead, so a workgroup is not spent on a handful of elements.
 //!
 //! Accumulators follow NumPy, narrowed to 32 bits: integer and bool sums and products accumulate
 //! in i32 (u32 for unsigned types; NumPy: 64 bits) and wrap, floats in f32 (f16 too, rounded at
@@ -19,7 +21,9 @@ use wgpu::util::DeviceExt;
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
 use crate::gpu::context::{Counters, Gpu};
-use crate::gpu::elementwise::{self, Expr, cast_code, expression_code, extra_words, wgsl_type};
+use crate::gpu::elementwise::{
+    self, Expr, cast_code, expression_code, extra_words, wgsl_type, with_prelude,
+};
 use crate::view::dtype::{Dtype, Kind};
 use crate::view::layout::{Layout, Order};
 
@@ -141,6 +145,41 @@ fn partial_words(acc: Dtype) -> u64 {
     if acc == Dtype::C64 { 4 } else { 2 }
 }
 
+/// Reductions of at most this many elements per output run one output per invocation,
+/// sequentially (an error of at most 32·ε), instead of a workgroup per output.
+const SHORT: u64 = 32;
+
+fn is_short(r: u64) -> bool {
+    r <= SHORT
+}
+
+/// The entry point for short rows: invocation m reduces output m's `R` elements in order.
+fn rows_main_code(acc: Dtype, extra: usize) -> String {
+    let vw = if acc == Dtype::C64 { 2 } else { 1 };
+    let pw = partial_words(acc);
+    let store_v = if acc == Dtype::C64 {
+        "    out[base] = bitcast<u32>(a.v.x);\n    out[base + 1u] = bitcast<u32>(a.v.y);\n"
+    } else {
+        "    out[base] = bitcast<u32>(a.v);\n"
+    };
+    format!(
+        "@compute @workgroup_size(256)\n\
+         fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
+         \x20   let m = (wg.y * params.groups_x + wg.x) * 256u + lid;\n\
+         \x20   if m >= params.dims[{e1}] {{\n        return;\n    }}\n\
+         \x20   var a = identity();\n\
+         \x20   for (var r = 0u; r < params.dims[{e2}]; r++) {{\n\
+         \x20       a = combine(a, load(m, r));\n\
+         \x20   }}\n\
+         \x20   let base = m * {pw}u;\n\
+         {store_v}\
+         \x20   out[base + {vw}u] = a.i;\n\
+         }}\n",
+        e1 = extra + 1,
+        e2 = extra + 2,
+    )
+}
+
 /// The entry point shared by every pass: blocks of `BLOCK` elements of one output each.
 /// `load(m, r)` reads element `r` of output `m`; the extra parameters (at `extra`) are
 /// `[blocks, M, R, G]`.
@@ -208,15 +247,18 @@ fn run_pass(
     r: u64,
     acc: Dtype,
 ) -> Result<(crate::gpu::pool::PooledBuffer, u64)> {
-    let g = r.div_ceil(BLOCK).max(1);
+    let rows = is_short(r);
+    let g = if rows { 1 } else { r.div_ceil(BLOCK).max(1) };
     let blocks = m * g;
     if blocks > u32::MAX as u64 || r > u32::MAX as u64 {
         return Err(Error::unsupported(
             "reductions over more than 2^32 elements",
         ));
     }
-    let groups_x = blocks.min(65535);
-    let groups_y = blocks.div_ceil(groups_x);
+    // Short rows: one output per invocation; else one workgroup per block of an output.
+    let workgroups = if rows { m.div_ceil(256) } else { blocks };
+    let groups_x = workgroups.min(65535);
+    let groups_y = workgroups.div_ceil(groups_x);
     params[2] = groups_x as u32;
     params.extend([blocks as u32, m as u32, r as u32, g as u32]);
     let pipeline = gpu.generated_pipeline(source)?;
@@ -358,7 +400,12 @@ fn reduce(x: &GpuArray, op: Op, axes: Option<&[isize]>, keepdims: bool) -> Resul
         _ => cast_code(from, acc, &value),
     };
     let _ = writeln!(src, "    return P({v}, r);\n}}\n");
-    src += &main_code(acc, extra_words(&expr));
+    src += &if is_short(r) {
+        rows_main_code(acc, extra_words(&expr))
+    } else {
+        main_code(acc, extra_words(&expr))
+    };
+    let src = with_prelude(src);
     let mut params: Vec<u32> = vec![0, 0, 0, ndim as u32];
     params.extend(expr.shape.iter().map(|&d| d as u32));
     for a in &expr.inputs {
@@ -378,16 +425,20 @@ fn reduce(x: &GpuArray, op: Op, axes: Option<&[isize]>, keepdims: bool) -> Resul
             format!("bitcast<{}>(in0[at])", wgsl_type(acc))
         };
         let src = format!(
-            "{prelude}\nstruct Params {{\n    n: u32,\n    first: u32,\n    groups_x: u32,\n    ndim: u32,\n    dims: array<u32>,\n}}\n\n\
+            "\nstruct Params {{\n    n: u32,\n    first: u32,\n    groups_x: u32,\n    ndim: u32,\n    dims: array<u32>,\n}}\n\n\
              @group(0) @binding(0) var<storage, read> in0: array<u32>;\n\
              @group(0) @binding(1) var<storage, read_write> out: array<u32>;\n\
              @group(0) @binding(2) var<storage, read> params: Params;\n\n\
              {p}{combine}\
              fn load(m: u32, r: u32) -> P {{\n    let at = (m * params.dims[0] + r) * {pw}u;\n    return P({load_v}, in0[at + {vw}u]);\n}}\n\n{main}",
-            prelude = include_str!("../../shaders/elementwise.wgsl"),
             p = p_struct(acc, &identity),
-            main = main_code(acc, 1),
+            main = if is_short(g) {
+                rows_main_code(acc, 1)
+            } else {
+                main_code(acc, 1)
+            },
         );
+        let src = with_prelude(src);
         let prev = GpuArray::from_parts(
             gpu.clone(),
             partials,
