@@ -4,22 +4,11 @@
 mod common;
 
 use common::{Rng, gpu};
-use gpuarray::{Dtype, HostArray, SliceArg, View};
+use gpuarray::{Dtype, GpuArray, HostArray, SliceArg, View};
 use half::f16;
 use num_complex::Complex32;
 
-const GPU_DTYPES: [Dtype; 10] = [
-    Dtype::Bool,
-    Dtype::I8,
-    Dtype::U8,
-    Dtype::I16,
-    Dtype::U16,
-    Dtype::I32,
-    Dtype::U32,
-    Dtype::F16,
-    Dtype::F32,
-    Dtype::C64,
-];
+const GPU_DTYPES: [Dtype; 10] = GpuArray::DTYPES;
 
 /// Values that exercise every conversion rule: signs, fractions, ties, out-of-range for every
 /// integer type, infinities and NaN; stored as `dtype` through the host's own conversion.

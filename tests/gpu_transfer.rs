@@ -3,20 +3,9 @@
 mod common;
 
 use common::{Rng, gpu};
-use gpuarray::{Dtype, Error, Format, HostArray, Layout, SliceArg, View, ViewMut};
+use gpuarray::{Dtype, Error, Format, GpuArray, HostArray, Layout, SliceArg, View, ViewMut};
 
-const GPU_DTYPES: [Dtype; 10] = [
-    Dtype::Bool,
-    Dtype::I8,
-    Dtype::U8,
-    Dtype::I16,
-    Dtype::U16,
-    Dtype::I32,
-    Dtype::U32,
-    Dtype::F16,
-    Dtype::F32,
-    Dtype::C64,
-];
+const GPU_DTYPES: [Dtype; 10] = GpuArray::DTYPES;
 
 /// Random bytes for `n` elements of `dtype` (any bit pattern, NaNs included; bool 0 or 1).
 fn random_bytes(rng: &mut Rng, dtype: Dtype, n: usize) -> Vec<u8> {

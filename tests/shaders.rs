@@ -2,19 +2,7 @@
 
 use std::path::Path;
 
-/// Parses and validates one WGSL module, returning naga's message on failure.
-fn validate(source: &str) -> Result<(), String> {
-    let module = naga::front::wgsl::parse_str(source).map_err(|e| e.emit_to_string(source))?;
-    naga::valid::Validator::new(
-        naga::valid::ValidationFlags::all(),
-        // pack2x16float/unpack2x16float are core WGSL; naga lists them as a capability that
-        // wgpu grants on every backend.
-        naga::valid::Capabilities::SHADER_FLOAT16_IN_FLOAT32,
-    )
-    .validate(&module)
-    .map_err(|e| e.emit_to_string(source))?;
-    Ok(())
-}
+use gpuarray::gpu::context::validate_wgsl as validate;
 
 #[test]
 fn every_shader_file_validates() {

@@ -49,32 +49,22 @@ pub(crate) struct Data {
     error: Option<Error>,
 }
 
-/// The dtype code `shaders/convert.wgsl` knows, or an error for the 64-bit dtypes.
+/// The dtype code `shaders/convert.wgsl` knows (its position in [`GpuArray::DTYPES`]), or an
+/// error for the 64-bit dtypes.
 pub(crate) fn dtype_code(dtype: Dtype) -> Result<u32> {
-    Ok(match dtype {
-        Dtype::Bool => 0,
-        Dtype::I8 => 1,
-        Dtype::U8 => 2,
-        Dtype::I16 => 3,
-        Dtype::U16 => 4,
-        Dtype::I32 => 5,
-        Dtype::U32 => 6,
-        Dtype::F16 => 7,
-        Dtype::F32 => 8,
-        Dtype::C64 => 9,
-        Dtype::I64 | Dtype::U64 | Dtype::F64 | Dtype::C128 => {
-            return Err(Error::dtype(format!(
-                "{dtype} does not live on the GPU (WGSL has no 64-bit types); convert explicitly \
-                 with Gpu::upload_as(view, Dtype::{}) ",
-                match dtype {
-                    Dtype::I64 => "I32",
-                    Dtype::U64 => "U32",
-                    Dtype::C128 => "C64",
-                    _ => "F32",
-                }
-            )));
-        }
-    })
+    if let Some(code) = GpuArray::DTYPES.iter().position(|&d| d == dtype) {
+        return Ok(code as u32);
+    }
+    let narrow = match dtype {
+        Dtype::I64 => "I32",
+        Dtype::U64 => "U32",
+        Dtype::C128 => "C64",
+        _ => "F32",
+    };
+    Err(Error::dtype(format!(
+        "{dtype} does not live on the GPU (WGSL has no 64-bit types); convert explicitly with \
+         Gpu::upload_as(view, Dtype::{narrow})"
+    )))
 }
 
 impl Data {
@@ -88,6 +78,20 @@ impl Data {
 }
 
 impl GpuArray {
+    /// The dtypes that live on the GPU (not the 64-bit ones).
+    pub const DTYPES: [Dtype; 10] = [
+        Dtype::Bool,
+        Dtype::I8,
+        Dtype::U8,
+        Dtype::I16,
+        Dtype::U16,
+        Dtype::I32,
+        Dtype::U32,
+        Dtype::F16,
+        Dtype::F32,
+        Dtype::C64,
+    ];
+
     /// Usage of every array buffer.
     pub(crate) const USAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
         .union(wgpu::BufferUsages::COPY_SRC)

@@ -4,7 +4,7 @@ use wgpu::util::DeviceExt;
 
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
-use crate::gpu::context::Counters;
+use crate::gpu::kernels::{groups_2d, submit_once};
 use crate::view::dtype::Dtype;
 use crate::view::layout::{Layout, Order};
 
@@ -48,50 +48,33 @@ impl GpuArray {
         }
         let module = gpu.module("histogram.wgsl", HISTOGRAM_WGSL)?;
         let pipeline = gpu.pipeline("histogram", &module, &[])?;
-        let blocks = n.div_ceil(BLOCK).max(1);
-        let groups_x = blocks.min(65535);
-        let groups_y = blocks.div_ceil(groups_x);
-        let device = &gpu.inner.device;
-        gpu.scoped("counting a histogram", || {
-            let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        let groups = groups_2d(n.div_ceil(BLOCK));
+        let params = gpu
+            .inner
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some("histogram params"),
-                contents: bytemuck::cast_slice(&[n as u32, groups_x as u32]),
+                contents: bytemuck::cast_slice(&[n as u32, groups.0]),
                 usage: wgpu::BufferUsages::STORAGE,
             });
-            let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("histogram"),
-                layout: &pipeline.get_bind_group_layout(0),
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: data.buffer().as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                            buffer: counts.buffer(),
-                            offset: 0,
-                            size: wgpu::BufferSize::new(256 * 4),
-                        }),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: params.as_entire_binding(),
-                    },
-                ],
-            });
-            let mut encoder = device.create_command_encoder(&Default::default());
-            // A pooled buffer holds old data: the counts start from zero.
-            encoder.clear_buffer(counts.buffer(), 0, Some(256 * 4));
-            {
-                let mut pass = encoder.begin_compute_pass(&Default::default());
-                pass.set_pipeline(&pipeline);
-                pass.set_bind_group(0, &bind, &[]);
-                pass.dispatch_workgroups(groups_x as u32, groups_y as u32, 1);
-            }
-            gpu.inner.queue.submit([encoder.finish()]);
-        })?;
-        Counters::bump(&gpu.inner.counters.dispatches);
+        let resources = [
+            data.buffer().as_entire_binding(),
+            wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: counts.buffer(),
+                offset: 0,
+                size: wgpu::BufferSize::new(256 * 4),
+            }),
+            params.as_entire_binding(),
+        ];
+        // A pooled buffer holds old data: the counts start from zero.
+        submit_once(
+            gpu,
+            "counting a histogram",
+            &pipeline,
+            &resources,
+            groups,
+            |encoder| encoder.clear_buffer(counts.buffer(), 0, Some(256 * 4)),
+        )?;
         Ok(GpuArray::from_parts(
             gpu.clone(),
             counts,

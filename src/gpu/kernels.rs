@@ -208,11 +208,8 @@ fn dispatch(
             } else {
                 count
             };
-            let groups = units.div_ceil(WORKGROUP);
-            let groups_x = groups.min(MAX_GROUPS);
-            let groups_y = groups.div_ceil(groups_x);
-            let mut params: Vec<u32> =
-                vec![count as u32, e0 as u32, groups_x as u32, shape.len() as u32];
+            let (groups_x, groups_y) = groups_2d(units.div_ceil(WORKGROUP));
+            let mut params: Vec<u32> = vec![count as u32, e0 as u32, groups_x, shape.len() as u32];
             params.extend(shape.iter().map(|&d| d as u32));
             for (input, &(_, _, offset)) in inputs.iter().zip(&windows) {
                 params.push(offset);
@@ -245,7 +242,7 @@ fn dispatch(
                 let mut pass = encoder.begin_compute_pass(&Default::default());
                 pass.set_pipeline(pipeline);
                 pass.set_bind_group(0, &bind, &[]);
-                pass.dispatch_workgroups(groups_x as u32, groups_y as u32, 1);
+                pass.dispatch_workgroups(groups_x, groups_y, 1);
             }
             Counters::bump(&gpu.inner.counters.dispatches);
             e0 = e1;
@@ -253,6 +250,52 @@ fn dispatch(
         gpu.inner.queue.submit([encoder.finish()]);
         Ok(())
     })?
+}
+
+/// `n` workgroups as a 2-D grid (x at most 65535), for kernels that flatten `wg.y·gx + wg.x`.
+pub(crate) fn groups_2d(n: u64) -> (u32, u32) {
+    let x = n.clamp(1, MAX_GROUPS);
+    (x as u32, n.div_ceil(x).max(1) as u32)
+}
+
+/// Records and submits one dispatch of `pipeline` over `groups`, with `resources` bound at
+/// 0, 1, ... of group 0, after whatever `before` records (e.g. clearing a buffer), inside error
+/// scopes.
+pub(crate) fn submit_once(
+    gpu: &Gpu,
+    what: &str,
+    pipeline: &wgpu::ComputePipeline,
+    resources: &[wgpu::BindingResource<'_>],
+    groups: (u32, u32),
+    before: impl FnOnce(&mut wgpu::CommandEncoder),
+) -> Result<()> {
+    let device = &gpu.inner.device;
+    gpu.scoped(what, || {
+        let entries: Vec<wgpu::BindGroupEntry<'_>> = resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: r.clone(),
+            })
+            .collect();
+        let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(what),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &entries,
+        });
+        let mut encoder = device.create_command_encoder(&Default::default());
+        before(&mut encoder);
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, &bind, &[]);
+            pass.dispatch_workgroups(groups.0, groups.1, 1);
+        }
+        gpu.inner.queue.submit([encoder.finish()]);
+    })?;
+    Counters::bump(&gpu.inner.counters.dispatches);
+    Ok(())
 }
 
 fn entry(binding: u32, buffer: &wgpu::Buffer, offset: u64, size: u64) -> wgpu::BindGroupEntry<'_> {

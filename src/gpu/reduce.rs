@@ -20,10 +20,11 @@ use wgpu::util::DeviceExt;
 
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
-use crate::gpu::context::{Counters, Gpu};
+use crate::gpu::context::Gpu;
 use crate::gpu::elementwise::{
     self, Expr, cast_code, expression_code, extra_words, wgsl_type, with_prelude,
 };
+use crate::gpu::kernels::{groups_2d, submit_once};
 use crate::view::dtype::{Dtype, Kind};
 use crate::view::layout::{Layout, Order};
 
@@ -257,9 +258,8 @@ fn run_pass(
     }
     // Short rows: one output per invocation; else one workgroup per block of an output.
     let workgroups = if rows { m.div_ceil(256) } else { blocks };
-    let groups_x = workgroups.min(65535);
-    let groups_y = workgroups.div_ceil(groups_x);
-    params[2] = groups_x as u32;
+    let groups = groups_2d(workgroups);
+    params[2] = groups.0;
     params.extend([blocks as u32, m as u32, r as u32, g as u32]);
     let pipeline = gpu.generated_pipeline(source)?;
     let out = gpu.buffer(blocks * partial_words(acc) * 4, GpuArray::USAGE)?;
@@ -273,45 +273,28 @@ fn run_pass(
             "reductions over arrays larger than one storage binding ({binding} bytes)"
         )));
     }
-    let device = &gpu.inner.device;
-    gpu.scoped("running a reduction", || {
-        let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+    let params = gpu
+        .inner
+        .device
+        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("reduce params"),
             contents: bytemuck::cast_slice(&params),
             usage: wgpu::BufferUsages::STORAGE,
         });
-        let k = storages.len() as u32;
-        let mut entries: Vec<wgpu::BindGroupEntry<'_>> = storages
-            .iter()
-            .enumerate()
-            .map(|(i, s)| wgpu::BindGroupEntry {
-                binding: i as u32,
-                resource: s.buffer().as_entire_binding(),
-            })
-            .collect();
-        entries.push(wgpu::BindGroupEntry {
-            binding: k,
-            resource: out.buffer().as_entire_binding(),
-        });
-        entries.push(wgpu::BindGroupEntry {
-            binding: k + 1,
-            resource: params.as_entire_binding(),
-        });
-        let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("reduce"),
-            layout: &pipeline.get_bind_group_layout(0),
-            entries: &entries,
-        });
-        let mut encoder = device.create_command_encoder(&Default::default());
-        {
-            let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(&pipeline);
-            pass.set_bind_group(0, &bind, &[]);
-            pass.dispatch_workgroups(groups_x as u32, groups_y as u32, 1);
-        }
-        gpu.inner.queue.submit([encoder.finish()]);
-    })?;
-    Counters::bump(&gpu.inner.counters.dispatches);
+    let mut resources: Vec<wgpu::BindingResource<'_>> = storages
+        .iter()
+        .map(|s| s.buffer().as_entire_binding())
+        .collect();
+    resources.push(out.buffer().as_entire_binding());
+    resources.push(params.as_entire_binding());
+    submit_once(
+        gpu,
+        "running a reduction",
+        &pipeline,
+        &resources,
+        groups,
+        |_| {},
+    )?;
     Ok((out, g))
 }
 
