@@ -712,3 +712,46 @@ fn a_chain_runs_as_one_dispatch_and_compiles_once() {
             .contains("does not fit")
     );
 }
+
+#[test]
+fn fused_kernels_run_in_chunks_past_one_binding() {
+    // 40 Mi f32 elements (160 MiB, past lavapipe's 128 MiB binding): a reversed input, a
+    // broadcast row and a scalar in one kernel, which runs in several windows.
+    let gpu = gpu();
+    let (rows, cols) = (10 * 1024, 4096);
+    let n = rows * cols;
+    assert!((n * 4) as u64 > gpu.info().max_storage_binding);
+    let x: Vec<f32> = (0..n).map(|i| (i % 1000) as f32).collect();
+    let row: Vec<f32> = (0..cols).map(|j| j as f32 * 0.5).collect();
+    let a = up(&x, &[rows, cols]).slice(&[SliceArg::step(-1)]).unwrap();
+    let r = up(&row, &[cols]);
+    let y = &(&a * 2.0) + &r;
+    let got = y.to_host().unwrap();
+    let got = got.as_slice::<f32>().unwrap();
+    for (i, j) in [
+        (0, 0),
+        (1, 7),
+        (rows / 2, cols - 1),
+        (rows - 1, 1234),
+        (rows - 1, cols - 1),
+    ] {
+        let want = x[(rows - 1 - i) * cols + j] * 2.0 + row[j];
+        assert_eq!(got[i * cols + j], want, "[{i}, {j}]");
+    }
+    // And a reduction over the same lazy expression, row sums of a slice of it.
+    let s = y
+        .slice(&[SliceArg::range(Some(0), Some(4), 1)])
+        .unwrap()
+        .sum(Some(&[1]), false)
+        .unwrap();
+    let s = s.to_host().unwrap();
+    for (i, v) in s.as_slice::<f32>().unwrap().iter().enumerate() {
+        let want: f64 = (0..cols)
+            .map(|j| (x[(rows - 1 - i) * cols + j] * 2.0 + row[j]) as f64)
+            .sum();
+        assert!(
+            (*v as f64 - want).abs() <= 1e-6 * want,
+            "row {i}: {v} vs {want}"
+        );
+    }
+}

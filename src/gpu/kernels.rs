@@ -168,7 +168,6 @@ fn dispatch(
     }
     let limits = &gpu.inner.limits;
     let binding = limits.max_storage_buffer_binding_size & !3;
-    let align = (limits.min_storage_buffer_offset_alignment as u64).max(8);
     let dst_size = dst.itemsize() as u64;
     let device = &gpu.inner.device;
 
@@ -182,16 +181,7 @@ fn dispatch(
             // The window of each input this chunk reads: (start byte, end byte, element offset).
             let windows: Vec<(u64, u64, u32)> = inputs
                 .iter()
-                .map(|input| {
-                    let size = input.itemsize as u64;
-                    let (lo, hi) = reach(input.layout, e0, e1);
-                    let start = (lo as u64 * size) / align * align;
-                    let end = (hi as u64 * size)
-                        .next_multiple_of(4)
-                        .min(input.buffer.size());
-                    let offset = (input.layout.offset as u64).wrapping_sub(start / size) as u32;
-                    (start, end, offset)
-                })
+                .map(|input| window(gpu, input, e0, e1))
                 .collect();
             if windows.iter().any(|&(start, end, _)| end - start > binding) {
                 if chunk == 256 {
@@ -250,6 +240,21 @@ fn dispatch(
         gpu.inner.queue.submit([encoder.finish()]);
         Ok(())
     })?
+}
+
+/// The part of `input`'s buffer that the flat elements `[e0, e1)` read: the start byte (aligned
+/// for a binding offset), the end byte, and the offset of element `[0, ...]` in elements from
+/// the start (wrapping, as the kernels compute).
+pub(crate) fn window(gpu: &Gpu, input: &Input<'_>, e0: u64, e1: u64) -> (u64, u64, u32) {
+    let align = (gpu.inner.limits.min_storage_buffer_offset_alignment as u64).max(8);
+    let size = input.itemsize as u64;
+    let (lo, hi) = reach(input.layout, e0, e1);
+    let start = (lo as u64 * size) / align * align;
+    let end = (hi as u64 * size)
+        .next_multiple_of(4)
+        .min(input.buffer.size());
+    let offset = (input.layout.offset as u64).wrapping_sub(start / size) as u32;
+    (start, end, offset)
 }
 
 /// `n` workgroups as a 2-D grid (x at most 65535), for kernels that flatten `wg.y·gx + wg.x`.

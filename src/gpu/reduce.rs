@@ -24,7 +24,7 @@ use crate::gpu::context::Gpu;
 use crate::gpu::elementwise::{
     self, Expr, cast_code, expression_code, extra_words, wgsl_type, with_prelude,
 };
-use crate::gpu::kernels::{groups_2d, submit_once};
+use crate::gpu::kernels::{Input, groups_2d, submit_once, window};
 use crate::view::dtype::{Dtype, Kind};
 use crate::view::layout::{Layout, Order};
 
@@ -242,7 +242,7 @@ fn p_struct(acc: Dtype, identity: &str) -> String {
 fn run_pass(
     gpu: &Gpu,
     source: &str,
-    inputs: &[&GpuArray],
+    inputs: &[(&wgpu::Buffer, u64, u64)],
     mut params: Vec<u32>,
     m: u64,
     r: u64,
@@ -263,14 +263,10 @@ fn run_pass(
     params.extend([blocks as u32, m as u32, r as u32, g as u32]);
     let pipeline = gpu.generated_pipeline(source)?;
     let out = gpu.buffer(blocks * partial_words(acc) * 4, GpuArray::USAGE)?;
-    let storages = inputs
-        .iter()
-        .map(|a| a.storage())
-        .collect::<Result<Vec<_>>>()?;
     let binding = gpu.inner.limits.max_storage_buffer_binding_size;
-    if storages.iter().any(|s| s.buffer().size() > binding) || out.buffer().size() > binding {
+    if inputs.iter().any(|&(_, _, size)| size > binding) || out.buffer().size() > binding {
         return Err(Error::unsupported(format!(
-            "reductions over arrays larger than one storage binding ({binding} bytes)"
+            "reductions reading or writing more than one storage binding ({binding} bytes)"
         )));
     }
     let params = gpu
@@ -281,9 +277,15 @@ fn run_pass(
             contents: bytemuck::cast_slice(&params),
             usage: wgpu::BufferUsages::STORAGE,
         });
-    let mut resources: Vec<wgpu::BindingResource<'_>> = storages
+    let mut resources: Vec<wgpu::BindingResource<'_>> = inputs
         .iter()
-        .map(|s| s.buffer().as_entire_binding())
+        .map(|&(buffer, offset, size)| {
+            wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer,
+                offset,
+                size: wgpu::BufferSize::new(size),
+            })
+        })
         .collect();
     resources.push(out.buffer().as_entire_binding());
     resources.push(params.as_entire_binding());
@@ -391,12 +393,29 @@ fn reduce(x: &GpuArray, op: Op, axes: Option<&[isize]>, keepdims: bool) -> Resul
     let src = with_prelude(src);
     let mut params: Vec<u32> = vec![0, 0, 0, ndim as u32];
     params.extend(expr.shape.iter().map(|&d| d as u32));
-    for a in &expr.inputs {
-        params.push(a.layout.offset as u32);
+    // Each input is bound through the window its elements span.
+    let storages = expr
+        .inputs
+        .iter()
+        .map(|a| a.storage())
+        .collect::<Result<Vec<_>>>()?;
+    let mut inputs = vec![];
+    for (a, s) in expr.inputs.iter().zip(&storages) {
+        let input = Input {
+            buffer: s.buffer(),
+            layout: &a.layout,
+            itemsize: a.dtype.itemsize(),
+        };
+        let (start, end, offset) = if m * r == 0 {
+            (0, s.buffer().size().min(4), a.layout.offset as u32)
+        } else {
+            window(gpu, &input, 0, m * r)
+        };
+        params.push(offset);
         params.extend(a.layout.strides.iter().map(|&s| s as i32 as u32));
+        inputs.push((s.buffer(), start, end - start));
     }
     params.extend(expr.scalars.concat());
-    let inputs: Vec<&GpuArray> = expr.inputs.iter().collect();
     let (mut partials, mut g) = run_pass(gpu, &src, &inputs, params, m, r, acc)?;
 
     // Further passes over the partial results [M, G] until G = 1.
@@ -429,7 +448,8 @@ fn reduce(x: &GpuArray, op: Op, axes: Option<&[isize]>, keepdims: bool) -> Resul
             Layout::contiguous(&[0], 1, Order::C)?,
         );
         let params = vec![0, 0, 0, 0, g as u32];
-        let (next, next_g) = run_pass(gpu, &src, &[&prev], params, m, g, acc)?;
+        let prev = prev.storage()?.buffer();
+        let (next, next_g) = run_pass(gpu, &src, &[(prev, 0, prev.size())], params, m, g, acc)?;
         partials = next;
         g = next_g;
     }
