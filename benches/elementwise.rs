@@ -22,7 +22,8 @@
 //! Criterion reports each case; afterwards a summary times all of them itself, interleaved
 //! round-robin in the same run, and prints the medians and `ratio = X.XX` lines:
 //! fused / copy (a) and fused / vec4 kernel (b) effective bandwidth, fused over unfused speed-up,
-//! and sum / copy read bandwidth. On lavapipe the copy is a `memcpy` that no compute kernel
+//! and sum / copy read bandwidth. The summary also times the hand-written kernel with one `f32`
+//! per invocation (`array<f32>`), to show how much of a gap is the element width alone. On lavapipe the copy is a `memcpy` that no compute kernel
 //! reaches, so (a) is printed but (b) is the comparison that says something about the generated
 //! kernel there. Nothing here asserts anything about timings.
 
@@ -46,6 +47,23 @@ const WORKGROUP: u32 = 256;
 const VEC4_WGSL: &str = r"
 @group(0) @binding(0) var<storage, read> src: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read_write> dst: array<vec4<f32>>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = (wg.y * groups.x + wg.x) * 256u + lid;
+    if i < arrayLength(&dst) {
+        dst[i] = src[i] * 2.0 + 1.0;
+    }
+}
+";
+
+/// The same op one `f32` per invocation (a diagnostic: how much of the gap to the vec4 kernel
+/// is the element width alone).
+const SCALAR_WGSL: &str = r"
+@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>,
@@ -117,15 +135,80 @@ fn sum(gpu: &Gpu, a: &GpuArray) -> GpuArray {
     s
 }
 
-/// Raw wgpu on the same device: two 64 MiB buffers for the copy, and the vec4 kernel reading
-/// the first into a third, with its pipeline and bind group built once.
+/// A raw-wgpu kernel `dst = src * 2 + 1` with its pipeline, bind group and grid built once.
+struct Kernel {
+    pipeline: wgpu::ComputePipeline,
+    bind: wgpu::BindGroup,
+    groups: (u32, u32),
+}
+
+impl Kernel {
+    /// `per_invocation`: elements each invocation handles.
+    fn new(
+        gpu: &Gpu,
+        wgsl: &str,
+        per_invocation: u32,
+        src: &wgpu::Buffer,
+        dst: &wgpu::Buffer,
+    ) -> Kernel {
+        let device = gpu.device();
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("a*2+1"),
+            source: wgpu::ShaderSource::Wgsl(wgsl.into()),
+        });
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("a*2+1"),
+            layout: None,
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: Default::default(),
+            cache: None,
+        });
+        let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("a*2+1"),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: src.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: dst.as_entire_binding(),
+                },
+            ],
+        });
+        let groups = (N as u32 / per_invocation).div_ceil(WORKGROUP);
+        let max = device.limits().max_compute_workgroups_per_dimension;
+        let x = groups.min(max);
+        Kernel {
+            pipeline,
+            bind,
+            groups: (x, groups.div_ceil(x)),
+        }
+    }
+
+    fn run(&self, gpu: &Gpu) {
+        let mut encoder = gpu.device().create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, &self.bind, &[]);
+            pass.dispatch_workgroups(self.groups.0, self.groups.1, 1);
+        }
+        gpu.queue().submit([encoder.finish()]);
+        sync(gpu);
+    }
+}
+
+/// Raw wgpu on the same device: two 64 MiB buffers for the copy, and the vec4 and scalar kernels
+/// reading the first into a third.
 struct Raw {
     src: wgpu::Buffer,
     copy_dst: wgpu::Buffer,
     kernel_dst: wgpu::Buffer,
-    pipeline: wgpu::ComputePipeline,
-    bind: wgpu::BindGroup,
-    groups: (u32, u32),
+    vec4: Kernel,
+    scalar: Kernel,
 }
 
 impl Raw {
@@ -149,42 +232,14 @@ impl Raw {
         };
         let copy_dst = empty("bench copy dst");
         let kernel_dst = empty("bench kernel dst");
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("vec4 a*2+1"),
-            source: wgpu::ShaderSource::Wgsl(VEC4_WGSL.into()),
-        });
-        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some("vec4 a*2+1"),
-            layout: None,
-            module: &module,
-            entry_point: Some("main"),
-            compilation_options: Default::default(),
-            cache: None,
-        });
-        let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("vec4 a*2+1"),
-            layout: &pipeline.get_bind_group_layout(0),
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: src.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: kernel_dst.as_entire_binding(),
-                },
-            ],
-        });
-        let groups = (N as u32 / 4).div_ceil(WORKGROUP);
-        let max = device.limits().max_compute_workgroups_per_dimension;
-        let x = groups.min(max);
+        let vec4 = Kernel::new(gpu, VEC4_WGSL, 4, &src, &kernel_dst);
+        let scalar = Kernel::new(gpu, SCALAR_WGSL, 1, &src, &kernel_dst);
         Raw {
             src,
             copy_dst,
             kernel_dst,
-            pipeline,
-            bind,
-            groups: (x, groups.div_ceil(x)),
+            vec4,
+            scalar,
         }
     }
 
@@ -196,15 +251,7 @@ impl Raw {
     }
 
     fn kernel(&self, gpu: &Gpu) {
-        let mut encoder = gpu.device().create_command_encoder(&Default::default());
-        {
-            let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(&self.pipeline);
-            pass.set_bind_group(0, &self.bind, &[]);
-            pass.dispatch_workgroups(self.groups.0, self.groups.1, 1);
-        }
-        gpu.queue().submit([encoder.finish()]);
-        sync(gpu);
+        self.vec4.run(gpu);
     }
 }
 
@@ -271,6 +318,8 @@ fn check(gpu: &Gpu, a: &GpuArray, b: &GpuArray, host: &(Vec<f32>, Vec<f32>), raw
     let yu = yu.as_slice::<f32>().expect("f32");
     raw.copy(gpu);
     let copied = read_back(gpu, &raw.copy_dst);
+    raw.scalar.run(gpu);
+    let scalar = read_back(gpu, &raw.kernel_dst);
     raw.kernel(gpu);
     let kernel = read_back(gpu, &raw.kernel_dst);
     for i in probes() {
@@ -279,6 +328,7 @@ fn check(gpu: &Gpu, a: &GpuArray, b: &GpuArray, host: &(Vec<f32>, Vec<f32>), raw
         assert!(close(yu[i], want), "unfused [{i}]: {} != {want}", yu[i]);
         assert!(copied[i] == ha[i], "copy [{i}]");
         let want = ha[i] * 2.0 + 1.0;
+        assert!(close(scalar[i], want), "scalar [{i}]");
         assert!(
             close(kernel[i], want),
             "vec4 [{i}]: {} != {want}",
@@ -294,7 +344,9 @@ fn check(gpu: &Gpu, a: &GpuArray, b: &GpuArray, host: &(Vec<f32>, Vec<f32>), raw
         (s - want).abs() <= 1e-5 * scale,
         "sum: {s} != {want} (scale {scale})"
     );
-    println!("results checked against the CPU (fused, unfused, copy, vec4 kernel, sum)");
+    println!(
+        "results checked against the CPU (fused, unfused, copy, vec4 and scalar kernels, sum)"
+    );
 }
 
 fn bench(c: &mut Criterion, gpu: &Gpu, a: &GpuArray, b: &GpuArray, raw: &Raw) {
@@ -359,8 +411,10 @@ fn summary(gpu: &Gpu, a: &GpuArray, b: &GpuArray, raw: &Raw) {
         &mut || raw.copy(gpu),
         &mut || raw.kernel(gpu),
         &mut || drop(black_box(sum(gpu, a))),
+        &mut || raw.scalar.run(gpu),
     ]);
-    let (t_fused, t_unfused, t_copy, t_kernel, t_sum) = (t[0], t[1], t[2], t[3], t[4]);
+    let (t_fused, t_unfused, t_copy, t_kernel, t_sum, t_scalar) =
+        (t[0], t[1], t[2], t[3], t[4], t[5]);
     println!(
         "  {:<44} {:>9} {:>13} {:>9}",
         "16 Mi f32 (64 MiB per array)", "time", "bytes moved", "GB/s"
@@ -381,6 +435,11 @@ fn summary(gpu: &Gpu, a: &GpuArray, b: &GpuArray, raw: &Raw) {
     );
     line("(a) raw copy_buffer_to_buffer (R + W)", 2 * BYTES, t_copy);
     line("(b) raw vec4 kernel a*2+1 (R + W)", 2 * BYTES, t_kernel);
+    line(
+        "(raw scalar kernel a*2+1, one f32 each)",
+        2 * BYTES,
+        t_scalar,
+    );
     line("sum(None) (R)", BYTES, t_sum);
     line("(copy, counting its read only)", BYTES, t_copy);
     let fused_bw = gb_s(3 * BYTES, t_fused);
@@ -391,6 +450,10 @@ fn summary(gpu: &Gpu, a: &GpuArray, b: &GpuArray, raw: &Raw) {
     println!(
         "  ratio = {:.2}  (b: fused / hand-written vec4 kernel effective bandwidth; goal >= 0.90)",
         fused_bw / gb_s(2 * BYTES, t_kernel)
+    );
+    println!(
+        "  ratio = {:.2}  (fused / raw scalar kernel effective bandwidth; diagnostic)",
+        fused_bw / gb_s(2 * BYTES, t_scalar)
     );
     println!(
         "  ratio = {:.2}  (fused speed-up: unfused time / fused time)",
