@@ -893,12 +893,15 @@ struct Codegen<'a> {
     next: usize,
     expr: &'a Expr,
     ndim: usize,
+    /// Inputs arrive as arguments `x0, x1, ...` (the contiguous fast path) rather than loads.
+    args: bool,
 }
 
 impl Codegen<'_> {
     /// Emits `let` statements computing `t`; returns the variable holding its value.
     fn emit(&mut self, t: &Typed) -> String {
         let value = match &t.node {
+            Node::Input(k) if self.args => format!("x{k}"),
             Node::Input(k) => format!("load{k}(at{k})"),
             Node::Scalar(k) => {
                 // Scalars follow shape and (offset, strides) of every input in the parameters.
@@ -979,6 +982,7 @@ pub(crate) fn expression_code(expr: &Expr) -> String {
         next: 0,
         expr,
         ndim,
+        args: false,
     };
     let mut head = String::new();
     for i in 0..k {
@@ -1012,8 +1016,93 @@ pub(crate) fn with_prelude(code: String) -> String {
     prelude_for(&code) + &code
 }
 
+/// Whether `expr` can run four elements per invocation with 16-byte loads and stores: every
+/// input and the result are 32-bit, and every input is C-contiguous at an offset that is a
+/// multiple of 4 elements (so no index arithmetic is needed either).
+fn is_fast(expr: &Expr) -> bool {
+    expr.root.dtype.itemsize() == 4
+        && expr.inputs.iter().all(|a| {
+            a.dtype.itemsize() == 4 && a.layout.is_c_contiguous(1) && a.layout.offset % 4 == 0
+        })
+}
+
+/// The fast-path kernel (see [`is_fast`]): invocation `u` computes elements `4u..4u + 4` of its
+/// chunk from one `vec4<u32>` of each input.
+fn fast_source(expr: &Expr) -> String {
+    let ndim = expr.shape.len();
+    let k = expr.inputs.len();
+    let out = expr.root.dtype;
+    let mut s = String::from(
+        "\nstruct Params {\n    n: u32,\n    first: u32,\n    groups_x: u32,\n    ndim: u32,\n    dims: array<u32>,\n}\n\n",
+    );
+    for i in 0..k {
+        let _ = writeln!(
+            s,
+            "@group(0) @binding({i}) var<storage, read> in{i}: array<vec4<u32>>;"
+        );
+    }
+    let _ = writeln!(
+        s,
+        "@group(0) @binding({k}) var<storage, read_write> out: array<vec4<u32>>;"
+    );
+    let _ = writeln!(
+        s,
+        "@group(0) @binding({}) var<storage, read> params: Params;\n",
+        k + 1
+    );
+    let mut g = Codegen {
+        body: String::new(),
+        next: 0,
+        expr,
+        ndim,
+        args: true,
+    };
+    let result = g.emit(&expr.root);
+    let args: Vec<String> = expr
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, a)| format!("x{i}: {}", wgsl_type(a.dtype)))
+        .collect();
+    let _ = write!(
+        s,
+        "fn value_fast({}) -> {} {{\n{}    return {result};\n}}\n\n",
+        args.join(", "),
+        wgsl_type(out),
+        g.body
+    );
+    s += "@compute @workgroup_size(256)\nfn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {\n";
+    s += "    let unit = (wg.y * params.groups_x + wg.x) * 256u + lid;\n    let first = unit * 4u;\n";
+    s += "    if first >= params.n {\n        return;\n    }\n";
+    // Input i's element [0, ...] sits at params.dims[ndim + i·(ndim + 1)] in its window.
+    let mut call = vec![];
+    for (i, a) in expr.inputs.iter().enumerate() {
+        let base = ndim + i * (ndim + 1);
+        let _ = writeln!(
+            s,
+            "    let w{i} = in{i}[(params.dims[{base}] + params.first + first) >> 2u];"
+        );
+        call.push(match a.dtype.kind() {
+            Kind::Float => format!("bitcast<f32>(w{i}[j])"),
+            Kind::Int => format!("bitcast<i32>(w{i}[j])"),
+            _ => format!("w{i}[j]"),
+        });
+    }
+    s += "    var w = vec4<u32>(0u);\n    for (var j = 0u; j < 4u; j++) {\n        if first + j < params.n {\n";
+    let _ = writeln!(
+        s,
+        "            w[j] = {};",
+        store_bits(out, &format!("value_fast({})", call.join(", ")))
+    );
+    s += "        }\n    }\n    out[unit] = w;\n}\n";
+    with_prelude(s)
+}
+
 /// The WGSL source of the elementwise kernel computing `expr`: it depends on the structure only.
 fn source(expr: &Expr) -> String {
+    if is_fast(expr) {
+        return fast_source(expr);
+    }
     let ndim = expr.shape.len();
     let out = expr.root.dtype;
     let mut s = expression_code(expr);

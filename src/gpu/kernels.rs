@@ -211,7 +211,8 @@ fn dispatch(
                 contents: bytemuck::cast_slice(&params),
                 usage: wgpu::BufferUsages::STORAGE,
             });
-            let out_bytes = (count * dst_size).next_multiple_of(4);
+            // Whole 16-byte words: the fast path writes vec4<u32> (buffers are sized in 256s).
+            let out_bytes = (count * dst_size).next_multiple_of(16);
             let k = inputs.len() as u32;
             let mut entries: Vec<wgpu::BindGroupEntry<'_>> = inputs
                 .iter()
@@ -246,12 +247,13 @@ fn dispatch(
 /// for a binding offset), the end byte, and the offset of element `[0, ...]` in elements from
 /// the start (wrapping, as the kernels compute).
 pub(crate) fn window(gpu: &Gpu, input: &Input<'_>, e0: u64, e1: u64) -> (u64, u64, u32) {
-    let align = (gpu.inner.limits.min_storage_buffer_offset_alignment as u64).max(8);
+    // 16-byte aligned windows, whole 16-byte words: kernels may read vec4<u32>.
+    let align = (gpu.inner.limits.min_storage_buffer_offset_alignment as u64).max(16);
     let size = input.itemsize as u64;
     let (lo, hi) = reach(input.layout, e0, e1);
     let start = (lo as u64 * size) / align * align;
     let end = (hi as u64 * size)
-        .next_multiple_of(4)
+        .next_multiple_of(16)
         .min(input.buffer.size());
     let offset = (input.layout.offset as u64).wrapping_sub(start / size) as u32;
     (start, end, offset)
