@@ -383,7 +383,10 @@ impl Gpu {
                     entry_point: Some("main"),
                     compilation_options: wgpu::PipelineCompilationOptions {
                         constants,
-                        ..Default::default()
+                        // Our kernels write workgroup memory before reading it. Zero-filling
+                        // becomes a huge array constant on OpenGL that llvmpipe takes seconds to
+                        // compile.
+                        zero_initialize_workgroup_memory: false,
                     },
                     cache: None,
                 })

@@ -1026,6 +1026,80 @@ fn is_fast(expr: &Expr) -> bool {
         })
 }
 
+/// Emits `t` over four lanes at once as `vec4` WGSL, for the operations whose vector form is
+/// plain WGSL arithmetic; `None` for any other operation (the kernel then evaluates the lanes
+/// one by one). Inputs are `x0, x1, ...` as `vec4`s, scalars are splatted.
+fn emit4(
+    t: &Typed,
+    expr: &Expr,
+    ndim: usize,
+    body: &mut String,
+    next: &mut usize,
+) -> Option<String> {
+    let ty = match t.dtype {
+        Dtype::F32 => "vec4<f32>",
+        Dtype::I32 => "vec4<i32>",
+        Dtype::U32 => "vec4<u32>",
+        _ => return None,
+    };
+    let float = t.dtype == Dtype::F32;
+    let value = match &t.node {
+        Node::Input(k) => format!("x{k}"),
+        Node::Scalar(k) => {
+            let at = ndim
+                + expr.inputs.len() * (ndim + 1)
+                + expr.scalars[..*k].iter().map(Vec::len).sum::<usize>();
+            let scalar = match t.dtype {
+                Dtype::F32 => format!("bitcast<f32>(params.dims[{at}])"),
+                Dtype::I32 => format!("bitcast<i32>(params.dims[{at}])"),
+                _ => format!("params.dims[{at}]"),
+            };
+            format!("{ty}({scalar})")
+        }
+        Node::Unary(op, a) if a.dtype == t.dtype => {
+            let x = emit4(a, expr, ndim, body, next)?;
+            match op {
+                Un::Neg if t.dtype != Dtype::U32 => format!("(-{x})"),
+                // abs keeps NaN a NaN: it only clears the sign bit.
+                Un::Abs if t.dtype != Dtype::U32 => format!("abs({x})"),
+                _ => return None,
+            }
+        }
+        Node::Binary(op, a, b) if a.dtype == t.dtype && b.dtype == t.dtype => {
+            let x = emit4(a, expr, ndim, body, next)?;
+            let y = emit4(b, expr, ndim, body, next)?;
+            let nan = |v: &str| {
+                format!("((bitcast<vec4<u32>>({v}) & vec4(0x7fffffffu)) > vec4(0x7f800000u))")
+            };
+            match op {
+                Bin::Add => format!("({x} + {y})"),
+                Bin::Sub => format!("({x} - {y})"),
+                Bin::Mul => format!("({x} * {y})"),
+                Bin::Div if float => format!("({x} / {y})"),
+                // NumPy's minimum/maximum: NaN in either operand gives NaN.
+                Bin::Min if float => format!(
+                    "select(select(min({x}, {y}), {y}, {}), {x}, {})",
+                    nan(&y),
+                    nan(&x)
+                ),
+                Bin::Max if float => format!(
+                    "select(select(max({x}, {y}), {y}, {}), {x}, {})",
+                    nan(&y),
+                    nan(&x)
+                ),
+                Bin::Min => format!("min({x}, {y})"),
+                Bin::Max => format!("max({x}, {y})"),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    let name = format!("q{next}");
+    *next += 1;
+    let _ = writeln!(body, "    let {name}: {ty} = {value};");
+    Some(name)
+}
+
 /// The fast-path kernel (see [`is_fast`]): invocation `u` computes elements `4u..4u + 4` of its
 /// chunk from one `vec4<u32>` of each input.
 fn fast_source(expr: &Expr) -> String {
@@ -1087,6 +1161,39 @@ fn fast_source(expr: &Expr) -> String {
             Kind::Int => format!("bitcast<i32>(w{i}[j])"),
             _ => format!("w{i}[j]"),
         });
+    }
+    // Whole vectors in vector code when every operation has a vector form.
+    let mut body4 = String::new();
+    if let Some(r4) = emit4(&expr.root, expr, ndim, &mut body4, &mut 0) {
+        let args4: Vec<String> = expr
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| match a.dtype.kind() {
+                Kind::Float => format!("bitcast<vec4<f32>>(w{i})"),
+                Kind::Int => format!("bitcast<vec4<i32>>(w{i})"),
+                _ => format!("w{i}"),
+            })
+            .collect();
+        let params4: Vec<String> = expr
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| format!("x{i}: vec4<{}>", wgsl_type(a.dtype)))
+            .collect();
+        let out4 = format!("vec4<{}>", wgsl_type(out));
+        s = s.replace(
+            "@compute @workgroup_size(256)",
+            &format!(
+                "fn value4({}) -> {out4} {{\n{body4}    return {r4};\n}}\n\n@compute @workgroup_size(256)",
+                params4.join(", ")
+            ),
+        );
+        let _ = writeln!(
+            s,
+            "    if first + 3u < params.n {{\n        out[unit] = bitcast<vec4<u32>>(value4({}));\n        return;\n    }}",
+            args4.join(", ")
+        );
     }
     s += "    var w = vec4<u32>(0u);\n    for (var j = 0u; j < 4u; j++) {\n        if first + j < params.n {\n";
     let _ = writeln!(
@@ -1161,6 +1268,12 @@ pub(crate) fn evaluate(gpu: &Gpu, expr: &Expr) -> Result<PooledBuffer> {
         })
         .collect();
     let scalars: Vec<u32> = expr.scalars.concat();
+    // The four-wide fast path writes 4 elements per invocation, the general kernel one word.
+    let per = if is_fast(expr) {
+        4
+    } else {
+        kernels::elements_per_invocation(expr.root.dtype)
+    };
     let result = kernels::elementwise(
         gpu,
         &pipeline,
@@ -1168,6 +1281,7 @@ pub(crate) fn evaluate(gpu: &Gpu, expr: &Expr) -> Result<PooledBuffer> {
         &scalars,
         &expr.shape,
         expr.root.dtype,
+        per,
     )?;
     Ok(result.into_buffer())
 }

@@ -111,7 +111,14 @@ pub(crate) fn convert(gpu: &Gpu, src: Source<'_>, dst: Dtype, mode: Mode) -> Res
         layout: src.layout,
         itemsize: src.dtype.itemsize(),
     };
-    elementwise(gpu, &pipeline, &[input], &[], &src.layout.shape, dst)
+    let per = elements_per_invocation(dst);
+    elementwise(gpu, &pipeline, &[input], &[], &src.layout.shape, dst, per)
+}
+
+/// Elements one invocation of a one-word-per-invocation kernel writes: a word's worth (4, 2 or
+/// 1), or one complex64 element.
+pub(crate) fn elements_per_invocation(dst: Dtype) -> u64 {
+    (4 / dst.itemsize() as u64).max(1)
 }
 
 /// One input of an elementwise kernel: a buffer and where its elements lie (in elements, already
@@ -126,7 +133,7 @@ pub(crate) struct Input<'a> {
 ///
 /// The kernel's bindings are the inputs (0..k), the output (k) and the parameters (k + 1):
 /// `[n, first, groups_x, ndim, shape[ndim], (offset, strides[ndim]) per input, scalars...]`.
-/// Each invocation writes one output word (or one complex64 element). Arrays larger than one
+/// Each invocation writes `per_invocation` consecutive elements. Arrays larger than one
 /// storage binding run in chunks of whole 256-element runs, each input bound through a window
 /// that covers exactly what the chunk reads.
 pub(crate) fn elementwise(
@@ -136,6 +143,7 @@ pub(crate) fn elementwise(
     scalars: &[u32],
     shape: &[usize],
     dst: Dtype,
+    per_invocation: u64,
 ) -> Result<GpuArray> {
     let layout = Layout::contiguous(shape, 1, Order::C)?;
     let n = layout.len() as u64;
@@ -144,7 +152,17 @@ pub(crate) fn elementwise(
         GpuArray::USAGE,
     )?;
     if n > 0 {
-        dispatch(gpu, pipeline, inputs, scalars, shape, dst, &out, n)?;
+        dispatch(
+            gpu,
+            pipeline,
+            inputs,
+            scalars,
+            shape,
+            dst,
+            &out,
+            n,
+            per_invocation,
+        )?;
     }
     Ok(GpuArray::from_parts(gpu.clone(), out, dst, layout))
 }
@@ -159,6 +177,7 @@ fn dispatch(
     dst: Dtype,
     out: &PooledBuffer,
     n: u64,
+    per_invocation: u64,
 ) -> Result<()> {
     if n > u32::MAX as u64 {
         return Err(Error::unsupported(format!(
@@ -193,11 +212,7 @@ fn dispatch(
                 continue;
             }
             let count = e1 - e0;
-            let units = if dst_size <= 4 {
-                count.div_ceil(4 / dst_size)
-            } else {
-                count
-            };
+            let units = count.div_ceil(per_invocation);
             let (groups_x, groups_y) = groups_2d(units.div_ceil(WORKGROUP));
             let mut params: Vec<u32> = vec![count as u32, e0 as u32, groups_x, shape.len() as u32];
             params.extend(shape.iter().map(|&d| d as u32));
