@@ -8,6 +8,7 @@ pub mod view;
 pub use error::{Error, Result};
 pub use gpu::array::GpuArray;
 pub use gpu::context::{Gpu, GpuInfo, GpuOptions, GpuStats};
+pub use gpu::fft;
 pub use view::dtype::{Dtype, Element, Kind};
 pub use view::format::{ByteOrder, Code, Format, Item, ItemKind};
 pub use view::layout::{Layout, MAX_NDIM, Order, SliceArg};

@@ -5,6 +5,7 @@
 pub mod array;
 pub mod context;
 mod elementwise;
+pub mod fft;
 mod kernels;
 mod pool;
 mod transfer;
