@@ -142,6 +142,8 @@ pub(crate) struct Inner {
     pub pool: Arc<Pool>,
     pub counters: Counters,
     pub lost: Arc<AtomicBool>,
+    /// FFT plans (twiddle, chirp tables) by kind and length.
+    pub fft_plans: crate::gpu::fft::plan::PlanCache,
     _adapter: wgpu::Adapter,
 }
 
@@ -277,6 +279,7 @@ impl Gpu {
                 pool,
                 counters: Counters::default(),
                 lost,
+                fft_plans: Default::default(),
                 _adapter: adapter,
             }),
         })

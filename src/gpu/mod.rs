@@ -5,6 +5,7 @@
 pub mod array;
 pub mod context;
 pub(crate) mod elementwise;
+pub mod fft;
 mod histogram;
 mod kernels;
 pub mod ops;

@@ -1,0 +1,158 @@
+//! `cargo bench --bench fft`: gpuarray's FFT against rustfft (f32, one thread) on this machine,
+//! printed as tables. On a machine without a GPU this measures Mesa's software drivers
+//! (lavapipe by default, llvmpipe with `WGPU_BACKEND=gl`): CPU code either way.
+//!
+//! GPU times are wall-clock from the call to the end of the GPU work (`device.poll(wait)`), data
+//! already on the GPU, plans and pipelines warmed up; best of a few runs. "GB/s" counts the bytes
+//! every pass through global memory reads and writes (complex64: 8 bytes, float32: 4).
+
+use std::time::{Duration, Instant};
+
+use gpuarray::fft::{self, Norm};
+use gpuarray::{Gpu, GpuArray, View};
+use num_complex::Complex32;
+use rustfft::FftPlanner;
+
+fn best<T>(reps: usize, mut f: impl FnMut() -> T) -> Duration {
+    f(); // warm-up: plans, pipelines, buffers
+    (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .min()
+        .unwrap()
+}
+
+fn gpu_time(gpu: &Gpu, reps: usize, f: impl Fn() -> GpuArray) -> Duration {
+    best(reps, || {
+        let out = f();
+        gpu.device()
+            .poll(wgpu::PollType::wait_indefinitely())
+            .unwrap();
+        out
+    })
+}
+
+fn data(n: usize) -> Vec<Complex32> {
+    (0..n)
+        .map(|i| Complex32::new((i % 7) as f32 - 3.0, (i % 5) as f32 * 0.5))
+        .collect()
+}
+
+/// rustfft along the rows of `[rows, n]`, then (2-D) along the columns by transposing.
+fn cpu_fft(x: &mut [Complex32], rows: usize, n: usize, two_d: bool) {
+    let mut planner = FftPlanner::<f32>::new();
+    planner.plan_fft_forward(n).process(x);
+    if two_d {
+        let mut t = vec![Complex32::default(); x.len()];
+        transpose(x, &mut t, rows, n);
+        planner.plan_fft_forward(rows).process(&mut t);
+        transpose(&t, x, n, rows);
+    }
+}
+
+fn transpose(a: &[Complex32], b: &mut [Complex32], rows: usize, cols: usize) {
+    for r in 0..rows {
+        for c in 0..cols {
+            b[c * rows + r] = a[r * cols + c];
+        }
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn main() {
+    let gpu = Gpu::new().expect("an adapter");
+    println!("adapter: {}", gpu.info());
+    println!("CPU baseline: rustfft 6, f32, one thread\n");
+    println!(
+        "| case | GPU ms | passes | GB/s | rustfft ms | GPU / rustfft |\n\
+         |---|---:|---:|---:|---:|---:|"
+    );
+    let upload = |x: &[Complex32], shape: &[usize]| {
+        gpu.upload(&View::from_slice(x, shape).unwrap()).unwrap()
+    };
+    let row = |name: &str, t: Duration, passes: usize, bytes: f64, cpu: Duration| {
+        println!(
+            "| {name} | {:.1} | {passes} | {:.2} | {:.1} | {:.2} |",
+            ms(t),
+            bytes / t.as_secs_f64() / 1e9,
+            ms(cpu),
+            t.as_secs_f64() / cpu.as_secs_f64()
+        );
+    };
+
+    // 1-D batched: 1024 transforms of 4096 points (one pass in workgroup memory).
+    let (rows, n) = (1024, 4096);
+    let x = data(rows * n);
+    let a = upload(&x, &[rows, n]);
+    let t = gpu_time(&gpu, 5, || fft::fft(&a, None, -1, Norm::Backward).unwrap());
+    let cpu = best(3, || cpu_fft(&mut x.clone(), rows, n, false));
+    row("C2C 1-D 4096 × 1024", t, 1, 16.0 * (rows * n) as f64, cpu);
+
+    // 1-D 2^20 (four-step: two passes).
+    let n = 1 << 20;
+    let x = data(n);
+    let a = upload(&x, &[n]);
+    let t = gpu_time(&gpu, 5, || fft::fft(&a, None, -1, Norm::Backward).unwrap());
+    let cpu = best(3, || cpu_fft(&mut x.clone(), 1, n, false));
+    row("C2C 1-D 2^20", t, 2, 2.0 * 16.0 * n as f64, cpu);
+
+    // 2-D 2048²: one pass per axis (axis 0 read and written with stride 2048).
+    let n = 2048;
+    let x = data(n * n);
+    let a = upload(&x, &[n, n]);
+    let t = gpu_time(&gpu, 3, || {
+        fft::fft2(&a, None, None, Norm::Backward).unwrap()
+    });
+    let cpu = best(2, || cpu_fft(&mut x.clone(), n, n, true));
+    row("C2C 2-D 2048²", t, 2, 2.0 * 16.0 * (n * n) as f64, cpu);
+
+    // R2C 2-D 2048²: half-length rows (f32 in, 1024 complex out), split pass (to 1025),
+    // columns. The baseline is rustfft's C2C of the same data (rustfft has no R2C).
+    let real: Vec<f32> = x.iter().map(|z| z.re).collect();
+    let r = gpu
+        .upload(&View::from_slice(&real, &[n, n]).unwrap())
+        .unwrap();
+    let t = gpu_time(&gpu, 3, || {
+        fft::rfft2(&r, None, None, Norm::Backward).unwrap()
+    });
+    let half = (n * n) as f64 * 4.0;
+    let spec = (n * (n / 2 + 1)) as f64 * 8.0;
+    row(
+        "R2C 2-D 2048² (rustfft: C2C)",
+        t,
+        3,
+        2.0 * half + (half + spec) + 2.0 * spec,
+        cpu,
+    );
+
+    println!(
+        "\n1-D C2C over N, batched to 2^20 points in all (batch = max(1, 2^20 / N)):\n\n\
+         | N | batch | GPU ms | GPU ns / (batch·N·log2 N) | rustfft ms | rustfft ns / (batch·N·log2 N) |\n\
+         |---:|---:|---:|---:|---:|---:|"
+    );
+    for log in 10..=22 {
+        let n = 1usize << log;
+        let batch = ((1 << 20) / n).max(1);
+        let x = data(batch * n);
+        let a = upload(&x, &[batch, n]);
+        let reps = if log >= 21 { 2 } else { 4 };
+        let t = gpu_time(&gpu, reps, || {
+            fft::fft(&a, None, -1, Norm::Backward).unwrap()
+        });
+        let cpu = best(reps, || cpu_fft(&mut x.clone(), batch, n, false));
+        let work = (batch * n * log) as f64;
+        println!(
+            "| 2^{log} | {batch} | {:.1} | {:.3} | {:.1} | {:.3} |",
+            ms(t),
+            t.as_secs_f64() * 1e9 / work,
+            ms(cpu),
+            cpu.as_secs_f64() * 1e9 / work
+        );
+    }
+}

@@ -1,0 +1,183 @@
+// The FFT's helper passes (gpu::fft): everything that is not a Stockham butterfly kernel.
+//
+// One module, one pipeline per MODE (a pipeline-overridable constant, so each pipeline keeps only
+// its own branch). Arrays are C-contiguous and seen as [outer, len, inner]: the transformed axis
+// in the middle, everything before it folded into `outer`, everything after it into `inner`.
+// Buffers are bound as 32-bit words; complex64 is two words (re, im).
+//
+//   0 RESIZE     crop or zero-pad the middle axis: [outer, len_in, inner] -> [outer, len_out, inner]
+//                (WORDS words per element)
+//   1 BLUE_PRE   Bluestein: a[b, j] = x[o, j, i] * chirp[j] for j < n, 0 up to m (b = o * inner + i);
+//                conj(x) first for an inverse transform
+//   2 BLUE_MUL   Bluestein: a[b, j] *= table[j] (the chirp's spectrum, already divided by m)
+//   3 BLUE_POST  Bluestein: y[o, k, i] = scale * a[b, k] * chirp[k], conjugated for an inverse
+//   4 R2C_POST   real -> complex: the half-length spectrum Z [outer, h] of z = x[0::2] + i x[1::2]
+//                to X [outer, h + 1]: X[k] = (Z[k] + conj Z[h-k]) / 2 - i w^k (Z[k] - conj Z[h-k]) / 2
+//   5 C2R_PRE    complex -> real: X [outer, h + 1] to Z [outer, h] with
+//                Z[k] = (X[k] + conj X[h-k]) + i conj(w^k) (X[k] - conj X[h-k]) (imaginary parts of
+//                X[0] and X[h] ignored, as NumPy does); an inverse half-length FFT of Z is x
+//   6 HERMITIAN  [outer, n/2 + 1, inner] -> [outer, n, inner]: X[k] for k <= n/2, conj X[n-k] above
+//                (imaginary parts of X[0] and, for even n, X[n/2] dropped)
+//   7 ROLL       np.roll over all axes at once: out[idx] = in[(idx - shift) mod shape]
+//                (WORDS words per element)
+//
+// The tables (chirps, spectra, twiddles w^k = exp(-2 pi i k / n)) are computed in f64 on the host
+// with the phase reduced in integers: WGSL's sin and cos are far too inaccurate for an FFT.
+
+override MODE: u32 = 0u;
+override WORDS: u32 = 2u;
+
+// p[0] items in this dispatch, p[1] workgroups along x, p[2] outer, p[3] len_in (n),
+// p[4] len_out, p[5] inner, p[6] scale (f32 bits), p[7] conjugate (inverse), p[8] m,
+// ROLL: p[9] ndim, then shape[ndim], then shift[ndim].
+@group(0) @binding(0) var<storage, read> src: array<u32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<u32>;
+@group(0) @binding(2) var<storage, read> table: array<vec2<f32>>;
+@group(0) @binding(3) var<storage, read> p: array<u32>;
+
+fn load(e: u32) -> vec2<f32> {
+    return vec2<f32>(bitcast<f32>(src[2u * e]), bitcast<f32>(src[2u * e + 1u]));
+}
+
+fn store(e: u32, v: vec2<f32>) {
+    dst[2u * e] = bitcast<u32>(v.x);
+    dst[2u * e + 1u] = bitcast<u32>(v.y);
+}
+
+fn cmul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
+    return vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x);
+}
+
+fn conj(a: vec2<f32>) -> vec2<f32> {
+    return vec2<f32>(a.x, -a.y);
+}
+
+fn copy_element(src_e: u32, to: u32) {
+    for (var w = 0u; w < WORDS; w++) {
+        dst[to * WORDS + w] = src[src_e * WORDS + w];
+    }
+}
+
+fn zero_element(to: u32) {
+    for (var w = 0u; w < WORDS; w++) {
+        dst[to * WORDS + w] = 0u;
+    }
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let e = (wid.y * p[1] + wid.x) * 256u + lid;
+    if e >= p[0] {
+        return;
+    }
+    let outer = p[2];
+    let len_in = p[3];
+    let len_out = p[4];
+    let inner = p[5];
+    let scale = bitcast<f32>(p[6]);
+    let inverse = p[7] != 0u;
+    let m = p[8];
+    switch MODE {
+        case 0u: {
+            // e indexes the output [outer, len_out, inner].
+            let i = e % inner;
+            let k = (e / inner) % len_out;
+            let o = e / inner / len_out;
+            if k < len_in {
+                copy_element((o * len_in + k) * inner + i, e);
+            } else {
+                zero_element(e);
+            }
+        }
+        case 1u: {
+            // e indexes a [outer * inner, m].
+            let j = e % m;
+            let b = e / m;
+            var v = vec2<f32>(0.0);
+            if j < len_in {
+                v = load(((b / inner) * len_in + j) * inner + b % inner);
+                if inverse {
+                    v = conj(v);
+                }
+                v = cmul(v, table[j]);
+            }
+            store(e, v);
+        }
+        case 2u: {
+            store(e, cmul(load(e), table[e % m]));
+        }
+        case 3u: {
+            // e indexes the output [outer, n, inner].
+            let i = e % inner;
+            let k = (e / inner) % len_in;
+            let o = e / inner / len_in;
+            var v = cmul(load((o * inner + i) * m + k), table[k]);
+            if inverse {
+                v = conj(v);
+            }
+            store(e, v * scale);
+        }
+        case 4u: {
+            // e indexes the output [outer, h + 1]; len_in = h.
+            let h = len_in;
+            let k = e % (h + 1u);
+            let row = (e / (h + 1u)) * h;
+            let zk = load(row + k % h);
+            let zc = conj(load(row + (h - k) % h));
+            let even = (zk + zc) * 0.5;
+            let d = (zk - zc) * 0.5;
+            // -i * d
+            let odd = vec2<f32>(d.y, -d.x);
+            store(e, (even + cmul(table[k], odd)) * scale);
+        }
+        case 5u: {
+            // e indexes the output [outer, h]; len_in = h, the input is [outer, h + 1].
+            let h = len_in;
+            let k = e % h;
+            let row = (e / h) * (h + 1u);
+            var a = load(row + k);
+            var c = load(row + h - k);
+            if k == 0u {
+                a.y = 0.0;
+                c.y = 0.0;
+            }
+            let sum = a + conj(c);
+            let d = cmul(conj(table[k]), a - conj(c));
+            // sum + i * d
+            store(e, (sum + vec2<f32>(-d.y, d.x)) * scale);
+        }
+        case 6u: {
+            // e indexes the output [outer, n, inner]; len_in = n / 2 + 1, len_out = n.
+            let n = len_out;
+            let i = e % inner;
+            let k = (e / inner) % n;
+            let o = e / inner / n;
+            var v: vec2<f32>;
+            if k < len_in {
+                v = load((o * len_in + k) * inner + i);
+                if k == 0u || 2u * k == n {
+                    v.y = 0.0;
+                }
+            } else {
+                v = conj(load((o * len_in + n - k) * inner + i));
+            }
+            store(e, v);
+        }
+        default: {
+            // ROLL: e indexes the output, C order.
+            let ndim = p[9];
+            var rest = e;
+            var at = 0u;
+            var step = 1u;
+            for (var a = ndim; a > 0u; a--) {
+                let n = p[9u + a];
+                let shift = p[9u + ndim + a];
+                let idx = rest % n;
+                rest = rest / n;
+                at += ((idx + n - shift) % n) * step;
+                step *= n;
+            }
+            copy_element(at, e);
+        }
+    }
+}

@@ -1,0 +1,571 @@
+//! Discrete Fourier transforms on the GPU, with NumPy's names, parameters and conventions
+//! (`numpy.fft`): [`fft`], [`ifft`], [`fft2`], [`ifft2`], [`fftn`], [`ifftn`], [`rfft`],
+//! [`irfft`], [`rfft2`], [`irfft2`], [`rfftn`], [`irfftn`], and [`fftshift`], [`ifftshift`],
+//! [`fftfreq`], [`rfftfreq`].
+//!
+//! Any GPU dtype goes in: complex transforms compute in complex64 (`astype(Dtype::C64)`), real
+//! ones in float32 (complex input keeps its real part, as `astype` does). Inputs may be strided
+//! views (transposed, sliced): they are gathered into a C-contiguous array first. Results are
+//! C-contiguous. `n` / `s` crop or zero-pad the input along the transformed axes; `norm` is
+//! [`Norm::Backward`] (no scaling forward, `1/n` inverse), [`Norm::Ortho`] or [`Norm::Forward`].
+//! A transform is batched over every axis it does not transform.
+//!
+//! # Algorithms
+//! - Lengths whose prime factors are all ≤ 7: Stockham autosort, mixed radix 8, 4, 2, 3, 5, 7.
+//!   When a line fits the adapter's workgroup memory (`max_compute_workgroup_storage_size / 8`
+//!   points: 4096 on lavapipe) it is read once, transformed there and written once; longer
+//!   lines take two such passes (four-step, up to the square of that length). Lines along a
+//!   non-last axis are read and written with the axis stride, without a transpose pass.
+//! - Other lengths: Bluestein's chirp-z, a convolution through a power-of-two transform of
+//!   length ≥ 2n − 1 (about 4× the memory and 3 transforms' time).
+//! - Real transforms along the last axis of even length `n`: a complex transform of length
+//!   `n/2` of the pairs `x[2j] + i·x[2j+1]` (the float32 buffer read as complex64, no copy) and
+//!   one post-processing pass (`irfft`: one pre-processing pass, then the inverse). Along other
+//!   axes, or for odd `n`, the real input is transformed as complex (`irfft`: its Hermitian
+//!   extension), which costs about twice as much.
+//! - Twiddles and chirps are computed in f64 on the host, phases reduced in integers, and
+//!   uploaded as f32 tables; plans (these tables) are cached per context by length, pipelines
+//!   by their generated source.
+//!
+//! Limits: an array (and Bluestein's padded work array) must fit one storage binding (128 MiB
+//! on lavapipe); FFT passes are not chunked. Lengths with only small prime factors go up to
+//! the square of the workgroup length (16 Mi points on lavapipe), Bluestein lengths up to half
+//! of that.
+//!
+//! ```
+//! use gpuarray::fft::{self, Norm};
+//! use gpuarray::{Gpu, View};
+//!
+//! let gpu = Gpu::new()?;
+//! let x = gpu.upload(&View::from_slice(&[1.0f32, 0.0, 0.0, 0.0], &[4])?)?;
+//! let spectrum = fft::fft(&x, None, -1, Norm::Backward)?;                  // a delta: all ones
+//! let back = fft::irfft(&fft::rfft(&x, None, -1, Norm::Backward)?, Some(4), -1, Norm::Backward)?;
+//! let host = spectrum.to_host()?;
+//! let ones = host.as_slice::<num_complex::Complex32>()?;
+//! assert!(ones.iter().all(|z| (z.re - 1.0).abs() < 1e-6 && z.im.abs() < 1e-6));
+//! assert!((back.to_host()?.as_slice::<f32>()?[0] - 1.0).abs() < 1e-6);
+//! # Ok::<(), gpuarray::Error>(())
+//! ```
+
+pub(crate) mod plan;
+
+use crate::error::{Error, Result};
+use crate::gpu::array::GpuArray;
+use crate::gpu::context::Gpu;
+use crate::gpu::pool::PooledBuffer;
+use crate::view::dtype::Dtype;
+use crate::view::layout::{Layout, Order};
+use crate::view::view::View;
+use plan::{Aux, PlanKind, aux, plan};
+
+/// Which direction is scaled, as NumPy's `norm` argument.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Norm {
+    /// No scaling forward, `1/n` on the inverse (NumPy's default, `"backward"`).
+    #[default]
+    Backward,
+    /// `1/√n` both ways (`"ortho"`).
+    Ortho,
+    /// `1/n` forward, no scaling on the inverse (`"forward"`).
+    Forward,
+}
+
+impl Norm {
+    fn scale(self, n: usize, inverse: bool) -> f32 {
+        let n = n as f64;
+        (match (self, inverse) {
+            (Norm::Backward, false) | (Norm::Forward, true) => 1.0,
+            (Norm::Ortho, _) => 1.0 / n.sqrt(),
+            (Norm::Backward, true) | (Norm::Forward, false) => 1.0 / n,
+        }) as f32
+    }
+}
+
+/// The axis `axis` (negative: from the end) of an array of `ndim` dimensions.
+fn axis_index(ndim: usize, axis: isize) -> Result<usize> {
+    let a = if axis < 0 { axis + ndim as isize } else { axis };
+    if a < 0 || a >= ndim as isize {
+        return Err(Error::shape(format!(
+            "axis {axis} is out of range for an array of {ndim} dimension(s)"
+        )));
+    }
+    Ok(a as usize)
+}
+
+/// `(outer, n, inner)` of `shape` around `axis`.
+fn split(shape: &[usize], axis: usize) -> (usize, usize, usize) {
+    (
+        shape[..axis].iter().product(),
+        shape[axis],
+        shape[axis + 1..].iter().product(),
+    )
+}
+
+/// A new C-contiguous array over `buffer`.
+fn array(gpu: &Gpu, buffer: PooledBuffer, dtype: Dtype, shape: &[usize]) -> Result<GpuArray> {
+    Ok(GpuArray::from_parts(
+        gpu.clone(),
+        buffer,
+        dtype,
+        Layout::contiguous(shape, 1, Order::C)?,
+    ))
+}
+
+/// A buffer for `count` elements of 8 bytes, or an error when it would not fit one binding.
+fn buffer8(gpu: &Gpu, count: usize) -> Result<PooledBuffer> {
+    let bytes = (count as u64).saturating_mul(8);
+    let max = gpu.inner.limits.max_storage_buffer_binding_size;
+    if bytes > max {
+        return Err(Error::unsupported(format!(
+            "an FFT needing a work array of {bytes} bytes: larger than one storage binding \
+             ({max} bytes) on this adapter, and FFT passes are not chunked"
+        )));
+    }
+    gpu.buffer(bytes.max(8), GpuArray::USAGE)
+}
+
+/// `a` as C-contiguous complex64 at offset 0.
+fn complex(a: &GpuArray) -> Result<GpuArray> {
+    if a.dtype == Dtype::C64 {
+        a.contiguous()
+    } else {
+        a.astype(Dtype::C64)
+    }
+}
+
+/// `a` as C-contiguous float32 at offset 0 (complex input keeps its real part).
+fn real(a: &GpuArray) -> Result<GpuArray> {
+    if a.dtype == Dtype::F32 {
+        a.contiguous()
+    } else {
+        a.astype(Dtype::F32)
+    }
+}
+
+/// `x` (C-contiguous, F32 or C64) cropped or zero-padded to `len` along `axis`.
+fn resize(x: &GpuArray, axis: usize, len: usize) -> Result<GpuArray> {
+    let shape = x.shape();
+    if shape[axis] == len {
+        return Ok(x.clone());
+    }
+    let words = (x.dtype.itemsize() / 4) as u32;
+    let (outer, n, inner) = split(shape, axis);
+    let mut out_shape = shape.to_vec();
+    out_shape[axis] = len;
+    let count = outer * len * inner;
+    let out = buffer8(&x.gpu, count)?;
+    if count > 0 {
+        aux(
+            &x.gpu,
+            Aux::Resize,
+            words,
+            count,
+            x.storage()?.buffer(),
+            out.buffer(),
+            None,
+            &[outer as u32, n as u32, len as u32, inner as u32],
+        )?;
+    }
+    array(&x.gpu, out, x.dtype, &out_shape)
+}
+
+/// The complex transform along `axis` of `x` (C-contiguous complex64).
+fn c2c_axis(x: &GpuArray, axis: usize, inverse: bool, norm: Norm) -> Result<GpuArray> {
+    let gpu = &x.gpu;
+    let (outer, n, inner) = split(x.shape(), axis);
+    if x.is_empty() {
+        return array(gpu, buffer8(gpu, 1)?, Dtype::C64, x.shape());
+    }
+    buffer8(gpu, x.len())?;
+    let p = plan(gpu, PlanKind::Complex, n)?;
+    let out = p.run(
+        gpu,
+        x.storage()?.buffer(),
+        outer,
+        inner,
+        inverse,
+        norm.scale(n, inverse),
+    )?;
+    array(gpu, out, Dtype::C64, x.shape())
+}
+
+/// The real-to-complex transform along `axis` of `x` (C-contiguous float32): `n/2 + 1` outputs.
+fn r2c_axis(x: &GpuArray, axis: usize, norm: Norm) -> Result<GpuArray> {
+    let gpu = &x.gpu;
+    let (outer, n, inner) = split(x.shape(), axis);
+    let mut out_shape = x.shape().to_vec();
+    out_shape[axis] = n / 2 + 1;
+    if inner == 1 && n % 2 == 0 {
+        if x.is_empty() {
+            return array(gpu, buffer8(gpu, 1)?, Dtype::C64, &out_shape);
+        }
+        // The float32 pairs (x[2j], x[2j+1]) are the complex64 z[j]: transform z, then split.
+        let h = n / 2;
+        buffer8(gpu, outer * (h + 1))?;
+        let z = plan(gpu, PlanKind::Complex, h)?.run(
+            gpu,
+            x.storage()?.buffer(),
+            outer,
+            1,
+            false,
+            1.0,
+        )?;
+        let out = buffer8(gpu, outer * (h + 1))?;
+        let twiddles = plan(gpu, PlanKind::Real, n)?;
+        aux(
+            gpu,
+            Aux::R2cPost,
+            2,
+            outer * (h + 1),
+            z.buffer(),
+            out.buffer(),
+            Some(twiddles.real_twiddles()),
+            &[
+                outer as u32,
+                h as u32,
+                (h + 1) as u32,
+                1,
+                norm.scale(n, false).to_bits(),
+            ],
+        )?;
+        return array(gpu, out, Dtype::C64, &out_shape);
+    }
+    let y = c2c_axis(&x.astype(Dtype::C64)?, axis, false, norm)?;
+    resize(&y, axis, n / 2 + 1)
+}
+
+/// The complex-to-real transform along `axis` of `x` (C-contiguous complex64) to `n` real
+/// outputs; `x` is cropped or zero-padded to `n/2 + 1` first.
+fn c2r_axis(x: &GpuArray, axis: usize, n: usize, norm: Norm) -> Result<GpuArray> {
+    let gpu = &x.gpu;
+    let x = resize(x, axis, n / 2 + 1)?;
+    let (outer, m, inner) = split(x.shape(), axis);
+    let mut out_shape = x.shape().to_vec();
+    out_shape[axis] = n;
+    if x.is_empty() {
+        return array(gpu, buffer8(gpu, 1)?, Dtype::F32, &out_shape);
+    }
+    let scale = norm.scale(n, true);
+    if inner == 1 && n % 2 == 0 {
+        let h = n / 2;
+        let z = buffer8(gpu, outer * h)?;
+        let twiddles = plan(gpu, PlanKind::Real, n)?;
+        aux(
+            gpu,
+            Aux::C2rPre,
+            2,
+            outer * h,
+            x.storage()?.buffer(),
+            z.buffer(),
+            Some(twiddles.real_twiddles()),
+            &[outer as u32, h as u32, h as u32, 1, 1.0f32.to_bits()],
+        )?;
+        // The complex64 result z[j] is the float32 pair (x[2j], x[2j+1]).
+        let out = plan(gpu, PlanKind::Complex, h)?.run(gpu, z.buffer(), outer, 1, true, scale)?;
+        return array(gpu, out, Dtype::F32, &out_shape);
+    }
+    let full = buffer8(gpu, outer * n * inner)?;
+    aux(
+        gpu,
+        Aux::Hermitian,
+        2,
+        outer * n * inner,
+        x.storage()?.buffer(),
+        full.buffer(),
+        None,
+        &[outer as u32, m as u32, n as u32, inner as u32],
+    )?;
+    let full = array(gpu, full, Dtype::C64, &out_shape)?;
+    c2c_axis(&full, axis, true, norm)?.astype(Dtype::F32)
+}
+
+/// NumPy's `_cook_nd_args`: the axes (resolved) and the length along each. `s` without `axes`
+/// means the last `s.len()` axes; neither means every axis. `real_inverse` gives the last
+/// axis' default length as `2 (m - 1)` (irfftn).
+fn cook(
+    a: &GpuArray,
+    s: Option<&[usize]>,
+    axes: Option<&[isize]>,
+    real_inverse: bool,
+) -> Result<(Vec<usize>, Vec<usize>)> {
+    let ndim = a.ndim();
+    let axes: Vec<usize> = match (axes, s) {
+        (Some(axes), _) => axes
+            .iter()
+            .map(|&ax| axis_index(ndim, ax))
+            .collect::<Result<_>>()?,
+        (None, Some(s)) => {
+            if s.len() > ndim {
+                return Err(Error::shape(format!(
+                    "s {s:?} has more entries than the array has dimensions ({ndim})"
+                )));
+            }
+            (ndim - s.len()..ndim).collect()
+        }
+        (None, None) => (0..ndim).collect(),
+    };
+    let lens: Vec<usize> = match s {
+        Some(s) => {
+            if s.len() != axes.len() {
+                return Err(Error::shape(format!(
+                    "s {s:?} and axes {axes:?} have different lengths"
+                )));
+            }
+            s.to_vec()
+        }
+        None => {
+            let mut lens: Vec<usize> = axes.iter().map(|&ax| a.shape()[ax]).collect();
+            if real_inverse && let Some(last) = lens.last_mut() {
+                *last = 2 * last.saturating_sub(1);
+            }
+            lens
+        }
+    };
+    if let Some(i) = lens.iter().position(|&n| n == 0) {
+        return Err(Error::shape(format!(
+            "invalid number of FFT data points (0) along axis {}",
+            axes[i]
+        )));
+    }
+    Ok((axes, lens))
+}
+
+fn c2c_nd(
+    a: &GpuArray,
+    s: Option<&[usize]>,
+    axes: Option<&[isize]>,
+    inverse: bool,
+    norm: Norm,
+) -> Result<GpuArray> {
+    let (axes, lens) = cook(a, s, axes, false)?;
+    let mut x = complex(a)?;
+    for (&ax, &len) in axes.iter().zip(&lens) {
+        x = resize(&x, ax, len)?;
+    }
+    for &ax in axes.iter().rev() {
+        x = c2c_axis(&x, ax, inverse, norm)?;
+    }
+    Ok(x)
+}
+
+fn one(n: &Option<usize>) -> Option<&[usize]> {
+    n.as_ref().map(std::slice::from_ref)
+}
+
+/// The 1-D discrete Fourier transform along `axis` (NumPy `fft.fft`): `n` crops or zero-pads
+/// the input along the axis first.
+pub fn fft(a: &GpuArray, n: Option<usize>, axis: isize, norm: Norm) -> Result<GpuArray> {
+    c2c_nd(a, one(&n), Some(&[axis]), false, norm)
+}
+
+/// The inverse of [`fft`] (NumPy `fft.ifft`).
+pub fn ifft(a: &GpuArray, n: Option<usize>, axis: isize, norm: Norm) -> Result<GpuArray> {
+    c2c_nd(a, one(&n), Some(&[axis]), true, norm)
+}
+
+/// The 2-D transform (NumPy `fft.fft2`): [`fftn`] over `axes`, by default the last two.
+pub fn fft2(
+    a: &GpuArray,
+    s: Option<&[usize]>,
+    axes: Option<&[isize]>,
+    norm: Norm,
+) -> Result<GpuArray> {
+    c2c_nd(a, s, Some(axes.unwrap_or(&[-2, -1])), false, norm)
+}
+
+/// The inverse of [`fft2`] (NumPy `fft.ifft2`).
+pub fn ifft2(
+    a: &GpuArray,
+    s: Option<&[usize]>,
+    axes: Option<&[isize]>,
+    norm: Norm,
+) -> Result<GpuArray> {
+    c2c_nd(a, s, Some(axes.unwrap_or(&[-2, -1])), true, norm)
+}
+
+/// The N-D transform (NumPy `fft.fftn`) over `axes` (default: the last `s.len()` axes, or all),
+/// each cropped or zero-padded to `s`.
+pub fn fftn(
+    a: &GpuArray,
+    s: Option<&[usize]>,
+    axes: Option<&[isize]>,
+    norm: Norm,
+) -> Result<GpuArray> {
+    c2c_nd(a, s, axes, false, norm)
+}
+
+/// The inverse of [`fftn`] (NumPy `fft.ifftn`).
+pub fn ifftn(
+    a: &GpuArray,
+    s: Option<&[usize]>,
+    axes: Option<&[isize]>,
+    norm: Norm,
+) -> Result<GpuArray> {
+    c2c_nd(a, s, axes, true, norm)
+}
+
+/// The transform of real input along `axis` (NumPy `fft.rfft`): the `n/2 + 1` non-negative
+/// frequency terms, complex64.
+pub fn rfft(a: &GpuArray, n: Option<usize>, axis: isize, norm: Norm) -> Result<GpuArray> {
+    rfftn(a, one(&n), Some(&[axis]), norm)
+}
+
+/// The inverse of [`rfft`] (NumPy `fft.irfft`): `n` real outputs (default `2 (m - 1)` for `m`
+/// inputs along the axis), float32. The input is cropped or zero-padded to `n/2 + 1`; the
+/// imaginary parts of the zero (and, for even `n`, the Nyquist) term are ignored.
+pub fn irfft(a: &GpuArray, n: Option<usize>, axis: isize, norm: Norm) -> Result<GpuArray> {
+    irfftn(a, one(&n), Some(&[axis]), norm)
+}
+
+/// The 2-D transform of real input (NumPy `fft.rfft2`), by default over the last two axes.
+pub fn rfft2(
+    a: &GpuArray,
+    s: Option<&[usize]>,
+    axes: Option<&[isize]>,
+    norm: Norm,
+) -> Result<GpuArray> {
+    rfftn(a, s, Some(axes.unwrap_or(&[-2, -1])), norm)
+}
+
+/// The inverse of [`rfft2`] (NumPy `fft.irfft2`).
+pub fn irfft2(
+    a: &GpuArray,
+    s: Option<&[usize]>,
+    axes: Option<&[isize]>,
+    norm: Norm,
+) -> Result<GpuArray> {
+    irfftn(a, s, Some(axes.unwrap_or(&[-2, -1])), norm)
+}
+
+/// The N-D transform of real input (NumPy `fft.rfftn`): [`rfft`] along the last of `axes`,
+/// then [`fft`] along the others.
+pub fn rfftn(
+    a: &GpuArray,
+    s: Option<&[usize]>,
+    axes: Option<&[isize]>,
+    norm: Norm,
+) -> Result<GpuArray> {
+    let (axes, lens) = cook(a, s, axes, false)?;
+    let (&last, others) = axes
+        .split_last()
+        .ok_or_else(|| Error::shape("a real FFT needs at least one axis"))?;
+    let x = resize(&real(a)?, last, lens[axes.len() - 1])?;
+    let mut x = r2c_axis(&x, last, norm)?;
+    for (&ax, &len) in others.iter().zip(&lens) {
+        x = resize(&x, ax, len)?;
+    }
+    for &ax in others.iter().rev() {
+        x = c2c_axis(&x, ax, false, norm)?;
+    }
+    Ok(x)
+}
+
+/// The inverse of [`rfftn`] (NumPy `fft.irfftn`): [`ifft`] along all but the last of `axes`,
+/// then [`irfft`] along it; `s[-1]` (default `2 (m - 1)`) is the real output length.
+pub fn irfftn(
+    a: &GpuArray,
+    s: Option<&[usize]>,
+    axes: Option<&[isize]>,
+    norm: Norm,
+) -> Result<GpuArray> {
+    let (axes, lens) = cook(a, s, axes, true)?;
+    let (&last, others) = axes
+        .split_last()
+        .ok_or_else(|| Error::shape("a real FFT needs at least one axis"))?;
+    let mut x = complex(a)?;
+    for (&ax, &len) in others.iter().zip(&lens) {
+        x = resize(&x, ax, len)?;
+    }
+    for &ax in others.iter().rev() {
+        x = c2c_axis(&x, ax, true, norm)?;
+    }
+    c2r_axis(&x, last, lens[axes.len() - 1], norm)
+}
+
+/// `np.roll` of `a` by `shift[k]` along every axis k at once (any GPU dtype; 8- and 16-bit
+/// types through a lossless round trip to 32 bits).
+fn roll(a: &GpuArray, shift: &[usize]) -> Result<GpuArray> {
+    let wide = match a.dtype {
+        Dtype::Bool | Dtype::I8 | Dtype::U8 | Dtype::I16 | Dtype::U16 => Some(Dtype::I32),
+        Dtype::F16 => Some(Dtype::F32),
+        _ => None,
+    };
+    if let Some(wide) = wide {
+        return roll(&a.astype(wide)?, shift)?.astype(a.dtype);
+    }
+    let x = a.contiguous()?;
+    if x.is_empty() || shift.iter().all(|&s| s == 0) {
+        return Ok(x);
+    }
+    let words = (x.dtype.itemsize() / 4) as u32;
+    let out = buffer8(&x.gpu, x.len())?;
+    let mut params = vec![0u32; 7];
+    params.push(x.ndim() as u32);
+    params.extend(x.shape().iter().map(|&n| n as u32));
+    params.extend(shift.iter().map(|&n| n as u32));
+    aux(
+        &x.gpu,
+        Aux::Roll,
+        words,
+        x.len(),
+        x.storage()?.buffer(),
+        out.buffer(),
+        None,
+        &params,
+    )?;
+    array(&x.gpu, out, x.dtype, x.shape())
+}
+
+fn shift(a: &GpuArray, axes: Option<&[isize]>, inverse: bool) -> Result<GpuArray> {
+    let ndim = a.ndim();
+    let axes: Vec<usize> = match axes {
+        Some(axes) => axes
+            .iter()
+            .map(|&ax| axis_index(ndim, ax))
+            .collect::<Result<_>>()?,
+        None => (0..ndim).collect(),
+    };
+    let mut shifts = vec![0usize; ndim];
+    for ax in axes {
+        let n = a.shape()[ax];
+        if n > 0 {
+            let s = if inverse { n - n / 2 } else { n / 2 };
+            shifts[ax] = (shifts[ax] + s) % n;
+        }
+    }
+    roll(a, &shifts)
+}
+
+/// Moves the zero-frequency term to the centre (NumPy `fft.fftshift`) along `axes` (default:
+/// all). Any GPU dtype; the result is C-contiguous.
+pub fn fftshift(a: &GpuArray, axes: Option<&[isize]>) -> Result<GpuArray> {
+    shift(a, axes, false)
+}
+
+/// The inverse of [`fftshift`] (NumPy `fft.ifftshift`; they differ for odd lengths).
+pub fn ifftshift(a: &GpuArray, axes: Option<&[isize]>) -> Result<GpuArray> {
+    shift(a, axes, true)
+}
+
+fn freqs(gpu: &Gpu, n: usize, d: f64, values: impl Iterator<Item = i64>) -> Result<GpuArray> {
+    if n == 0 || d == 0.0 || !d.is_finite() {
+        return Err(Error::shape(format!(
+            "sample frequencies need n > 0 and a finite, nonzero spacing (n = {n}, d = {d})"
+        )));
+    }
+    let v: Vec<f32> = values.map(|k| (k as f64 / (n as f64 * d)) as f32).collect();
+    gpu.upload(&View::from_slice(&v, &[v.len()])?)
+}
+
+/// The sample frequencies of [`fft`] for length `n` and sample spacing `d` (NumPy
+/// `fft.fftfreq`): `[0, 1, …, ⌈n/2⌉ − 1, −⌊n/2⌋, …, −1] / (n·d)`, float32 (computed in f64).
+pub fn fftfreq(gpu: &Gpu, n: usize, d: f64) -> Result<GpuArray> {
+    let n_i = n as i64;
+    let pos = (n_i - 1) / 2 + 1;
+    freqs(gpu, n, d, (0..pos).chain(-(n_i / 2)..0))
+}
+
+/// The sample frequencies of [`rfft`] (NumPy `fft.rfftfreq`): `[0, 1, …, ⌊n/2⌋] / (n·d)`.
+pub fn rfftfreq(gpu: &Gpu, n: usize, d: f64) -> Result<GpuArray> {
+    freqs(gpu, n, d, 0..n as i64 / 2 + 1)
+}
