@@ -403,10 +403,21 @@ impl Gpu {
     /// is validated with naga first, so a code-generation bug is an error naming the problem,
     /// never a driver crash.
     pub(crate) fn generated_pipeline(&self, source: &str) -> Result<wgpu::ComputePipeline> {
-        if let Some(p) = lock(&self.inner.pipelines).get(source) {
+        self.generated_pipeline_keyed(source, || source.to_string())
+    }
+
+    /// [`generated_pipeline`](Self::generated_pipeline) cached by `key`, with the source built
+    /// only on a cache miss.
+    pub(crate) fn generated_pipeline_keyed(
+        &self,
+        key: &str,
+        source: impl FnOnce() -> String,
+    ) -> Result<wgpu::ComputePipeline> {
+        if let Some(p) = lock(&self.inner.pipelines).get(key) {
             return Ok(p.clone());
         }
-        validate_wgsl(source)
+        let source = source();
+        validate_wgsl(&source)
             .map_err(|e| Error::Gpu(format!("generated kernel is invalid: {e}")))?;
         let module = self.scoped("compiling a generated kernel", || {
             self.inner
@@ -416,7 +427,7 @@ impl Gpu {
                     source: wgpu::ShaderSource::Wgsl(source.into()),
                 })
         })?;
-        self.pipeline(source, &module, &[])
+        self.pipeline(key, &module, &[])
     }
 
     /// Compiles WGSL `source` as a shader module inside error scopes and returns what the driver

@@ -23,11 +23,11 @@ use wgpu::util::DeviceExt;
 
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
-use crate::gpu::context::{Counters, Gpu, lock};
+use crate::gpu::context::{Gpu, lock};
+use crate::gpu::kernels::{groups_2d, submit_once};
 use crate::gpu::pool::PooledBuffer;
 
 const AUX_WGSL: &str = include_str!("../../../shaders/fft_aux.wgsl");
-const MAX_GROUPS: usize = 65535;
 
 /// Plans by (kind, length), kept by the [`Gpu`] that made them.
 pub(crate) type PlanCache = Mutex<HashMap<(PlanKind, usize), Arc<Plan>>>;
@@ -461,9 +461,8 @@ pub(crate) fn aux(
         &[("MODE", mode as u32 as f64), ("WORDS", words as f64)],
     )?;
     let groups = items.div_ceil(256);
-    let groups_x = groups.min(MAX_GROUPS);
-    let groups_y = groups.div_ceil(groups_x);
-    let mut p = vec![items as u32, groups_x as u32];
+    let (groups_x, groups_y) = groups_2d(groups as u64);
+    let mut p = vec![items as u32, groups_x];
     p.extend_from_slice(params);
     p.resize(p.len().max(10), 0);
     submit(
@@ -472,7 +471,7 @@ pub(crate) fn aux(
         &pipeline,
         [src, dst, table.unwrap_or(src)],
         &p,
-        (groups_x as u32, groups_y as u32),
+        (groups_x, groups_y),
     )
 }
 
@@ -482,42 +481,18 @@ fn submit(
     pipeline: &wgpu::ComputePipeline,
     [src, dst, table]: [&wgpu::Buffer; 3],
     params: &[u32],
-    (gx, gy): (u32, u32),
+    groups: (u32, u32),
 ) -> Result<()> {
-    let device = &gpu.inner.device;
-    gpu.scoped(what, || {
-        let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+    let params = gpu
+        .inner
+        .device
+        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("fft params"),
             contents: bytemuck::cast_slice(params),
             usage: wgpu::BufferUsages::STORAGE,
         });
-        let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("fft"),
-            layout: &pipeline.get_bind_group_layout(0),
-            entries: &[
-                entry(0, src),
-                entry(1, dst),
-                entry(2, table),
-                entry(3, &params),
-            ],
-        });
-        let mut encoder = device.create_command_encoder(&Default::default());
-        {
-            let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(pipeline);
-            pass.set_bind_group(0, &bind, &[]);
-            pass.dispatch_workgroups(gx, gy, 1);
-        }
-        Counters::bump(&gpu.inner.counters.dispatches);
-        gpu.inner.queue.submit([encoder.finish()]);
-    })
-}
-
-fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
-    wgpu::BindGroupEntry {
-        binding,
-        resource: buffer.as_entire_binding(),
-    }
+    let resources = [src, dst, table, &params].map(|b| b.as_entire_binding());
+    submit_once(gpu, what, pipeline, &resources, groups, |_| {})
 }
 
 /// One generated Stockham kernel: lines of length n, `lines` of them per workgroup, all passes
@@ -741,49 +716,13 @@ impl Stockham {
         if lines.batch == 0 {
             return Ok(());
         }
-        let key = self.key();
-        let cached = lock(&gpu.inner.pipelines).get(&key).cloned();
-        let pipeline = match cached {
-            Some(p) => p,
-            None => {
-                let source = self.wgsl();
-                let module = gpu.scoped("compiling an FFT kernel", || {
-                    gpu.inner
-                        .device
-                        .create_shader_module(wgpu::ShaderModuleDescriptor {
-                            label: Some("fft stockham"),
-                            source: wgpu::ShaderSource::Wgsl(source.into()),
-                        })
-                })?;
-                // Every element of the workgroup array is written before it is read, so the
-                // zero-initialisation wgpu adds by default is skipped: on OpenGL it becomes one
-                // giant array constant that takes llvmpipe tens of seconds to compile.
-                let pipeline = gpu.scoped(&format!("building pipeline {key}"), || {
-                    gpu.inner
-                        .device
-                        .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                            label: Some("fft stockham"),
-                            layout: None,
-                            module: &module,
-                            entry_point: Some("main"),
-                            compilation_options: wgpu::PipelineCompilationOptions {
-                                zero_initialize_workgroup_memory: false,
-                                ..Default::default()
-                            },
-                            cache: None,
-                        })
-                })?;
-                Counters::bump(&gpu.inner.counters.compiles);
-                lock(&gpu.inner.pipelines).insert(key.clone(), pipeline.clone());
-                pipeline
-            }
-        };
+        // The key names the kernel; its WGSL is generated (and validated) only on a miss.
+        let pipeline = gpu.generated_pipeline_keyed(&self.key(), || self.wgsl())?;
         let groups = lines.batch.div_ceil(self.lines);
-        let groups_x = groups.min(MAX_GROUPS);
-        let groups_y = groups.div_ceil(groups_x);
+        let (groups_x, groups_y) = groups_2d(groups as u64);
         let mut p = vec![
             lines.batch as u32,
-            groups_x as u32,
+            groups_x,
             lines.d1 as u32,
             lines.d2 as u32,
         ];
@@ -797,7 +736,7 @@ impl Stockham {
             &pipeline,
             [src, dst, twiddles],
             &p,
-            (groups_x as u32, groups_y as u32),
+            (groups_x, groups_y),
         )
     }
 }
