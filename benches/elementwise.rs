@@ -463,18 +463,7 @@ fn summary(gpu: &Gpu, a: &GpuArray, b: &GpuArray, raw: &Raw) {
         "  ratio = {:.2}  (sum / copy read bandwidth)",
         gb_s(BYTES, t_sum) / gb_s(BYTES, t_copy)
     );
-    let s = gpu.stats();
-    println!(
-        "gpu stats: {} uploads, {} downloads, {} dispatches, {} compiles, {} buffers created, \
-         {} reused, {} MiB pooled",
-        s.uploads,
-        s.downloads,
-        s.dispatches,
-        s.compiles,
-        s.buffers_created,
-        s.buffers_reused,
-        s.pool_bytes >> 20
-    );
+    println!("gpu stats: {}", gpu.stats());
 }
 
 fn main() {

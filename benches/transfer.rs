@@ -322,18 +322,7 @@ fn summary(gpu: &Gpu, data: &Data, raw: &Raw) {
             t_span,
         );
     }
-    let s = gpu.stats();
-    println!(
-        "gpu stats: {} uploads, {} downloads, {} dispatches, {} compiles, {} buffers created, \
-         {} reused, {} MiB pooled",
-        s.uploads,
-        s.downloads,
-        s.dispatches,
-        s.compiles,
-        s.buffers_created,
-        s.buffers_reused,
-        s.pool_bytes >> 20
-    );
+    println!("gpu stats: {}", gpu.stats());
 }
 
 fn main() {

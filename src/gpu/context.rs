@@ -101,6 +101,23 @@ pub struct GpuStats {
     pub pool_bytes: u64,
 }
 
+impl fmt::Display for GpuStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} uploads, {} downloads, {} dispatches, {} compiles, {} buffers created, {} reused, \
+             {} MiB pooled",
+            self.uploads,
+            self.downloads,
+            self.dispatches,
+            self.compiles,
+            self.buffers_created,
+            self.buffers_reused,
+            self.pool_bytes >> 20
+        )
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Counters {
     pub dispatches: AtomicU64,

@@ -959,24 +959,10 @@ impl Codegen<'_> {
 pub(crate) fn expression_code(expr: &Expr) -> String {
     let ndim = expr.shape.len();
     let k = expr.inputs.len();
-    let mut s = String::new();
-    s += "\nstruct Params {\n    n: u32,\n    first: u32,\n    groups_x: u32,\n    ndim: u32,\n    dims: array<u32>,\n}\n\n";
+    let mut s = bindings(expr, "u32");
     for (i, a) in expr.inputs.iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "@group(0) @binding({i}) var<storage, read> in{i}: array<u32>;"
-        );
         s += &load_code(a.dtype, i);
     }
-    let _ = writeln!(
-        s,
-        "@group(0) @binding({k}) var<storage, read_write> out: array<u32>;"
-    );
-    let _ = writeln!(
-        s,
-        "@group(0) @binding({}) var<storage, read> params: Params;\n",
-        k + 1
-    );
     let mut g = Codegen {
         body: String::new(),
         next: 0,
@@ -1001,6 +987,31 @@ pub(crate) fn expression_code(expr: &Expr) -> String {
         args.join(", "),
         wgsl_type(expr.root.dtype),
         g.body
+    );
+    s
+}
+
+/// The parameter struct and the bindings of a kernel over `expr`: its inputs (0..k) and the
+/// output (k) as arrays of `word`, and the parameters (k + 1).
+fn bindings(expr: &Expr, word: &str) -> String {
+    let k = expr.inputs.len();
+    let mut s = String::from(
+        "\nstruct Params {\n    n: u32,\n    first: u32,\n    groups_x: u32,\n    ndim: u32,\n    dims: array<u32>,\n}\n\n",
+    );
+    for i in 0..k {
+        let _ = writeln!(
+            s,
+            "@group(0) @binding({i}) var<storage, read> in{i}: array<{word}>;"
+        );
+    }
+    let _ = writeln!(
+        s,
+        "@group(0) @binding({k}) var<storage, read_write> out: array<{word}>;"
+    );
+    let _ = writeln!(
+        s,
+        "@group(0) @binding({}) var<storage, read> params: Params;\n",
+        k + 1
     );
     s
 }
@@ -1104,26 +1115,8 @@ fn emit4(
 /// chunk from one `vec4<u32>` of each input.
 fn fast_source(expr: &Expr) -> String {
     let ndim = expr.shape.len();
-    let k = expr.inputs.len();
     let out = expr.root.dtype;
-    let mut s = String::from(
-        "\nstruct Params {\n    n: u32,\n    first: u32,\n    groups_x: u32,\n    ndim: u32,\n    dims: array<u32>,\n}\n\n",
-    );
-    for i in 0..k {
-        let _ = writeln!(
-            s,
-            "@group(0) @binding({i}) var<storage, read> in{i}: array<vec4<u32>>;"
-        );
-    }
-    let _ = writeln!(
-        s,
-        "@group(0) @binding({k}) var<storage, read_write> out: array<vec4<u32>>;"
-    );
-    let _ = writeln!(
-        s,
-        "@group(0) @binding({}) var<storage, read> params: Params;\n",
-        k + 1
-    );
+    let mut s = bindings(expr, "vec4<u32>");
     let mut g = Codegen {
         body: String::new(),
         next: 0,
