@@ -1,0 +1,1 @@
+//! deconv filters (being written).
