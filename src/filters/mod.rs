@@ -9,6 +9,14 @@ pub mod color;
 pub mod deconv;
 pub mod spatial;
 
+pub use color::{
+    Equalize, REC709_LUMA, brightness_contrast, equalization_lut, equalize_histogram, gamma,
+    grayscale, linear_to_srgb, srgb_to_linear,
+};
+pub use deconv::{
+    convolve_periodic, psf_disk, psf_gaussian, psf_motion, taper_edges, wiener_deconvolve,
+};
+
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
 use crate::view::dtype::Dtype;
