@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod filters;
 pub mod gpu;
 pub mod view;
 

@@ -1,4 +1,5 @@
-//! Histograms of 8-bit data (`shaders/histogram.wgsl`), e.g. for histogram equalisation.
+//! Histograms of 8-bit data (`shaders/histogram.wgsl`), e.g. for histogram equalisation, and
+//! lookup tables applied to it (`shaders/lut.wgsl`).
 
 use wgpu::util::DeviceExt;
 
@@ -7,8 +8,10 @@ use crate::gpu::array::GpuArray;
 use crate::gpu::kernels::{groups_2d, submit_once};
 use crate::view::dtype::Dtype;
 use crate::view::layout::{Layout, Order};
+use crate::view::view::View;
 
 const HISTOGRAM_WGSL: &str = include_str!("../../shaders/histogram.wgsl");
+const LUT_WGSL: &str = include_str!("../../shaders/lut.wgsl");
 /// Bytes one workgroup counts: 256 invocations × 16 words × 4 bytes.
 const BLOCK: u64 = 256 * 16 * 4;
 
@@ -81,5 +84,68 @@ impl GpuArray {
             Dtype::U32,
             Layout::contiguous(&[256], 1, Order::C)?,
         ))
+    }
+}
+
+impl GpuArray {
+    /// `out[i] = lut[(i % channels) * 256 + x[i]]` for contiguous `u8` data `x`, as `f32`.
+    pub(crate) fn lookup_u8(&self, lut: &[f32], channels: usize) -> Result<GpuArray> {
+        let x = self;
+        if x.dtype != Dtype::U8 || lut.len() != channels * 256 || channels == 0 {
+            return Err(Error::dtype(format!(
+                "lookup_u8 maps uint8 data through tables of 256 values, not {} data through \
+                 {} values for {channels} channels",
+                x.dtype,
+                lut.len()
+            )));
+        }
+        let gpu = x.gpu();
+        let x = x.contiguous()?;
+        let n = x.len() as u64;
+        let layout = Layout::contiguous(x.shape(), 1, Order::C)?;
+        if n == 0 {
+            return gpu
+                .upload(&View::from_slice::<f32>(&[], &[0])?)?
+                .reshape(&x.shape().iter().map(|&s| s as isize).collect::<Vec<_>>());
+        }
+        let binding = gpu.inner.limits.max_storage_buffer_binding_size;
+        if n * 4 > binding || n > u32::MAX as u64 {
+            return Err(Error::unsupported(format!(
+                "histogram equalisation of images of more than {} elements (one storage binding)",
+                binding / 4
+            )));
+        }
+        let out = gpu.buffer(n * 4, GpuArray::USAGE)?;
+        let table = gpu.upload(&View::from_slice(lut, &[lut.len()])?)?;
+        let module = gpu.module("lut.wgsl", LUT_WGSL)?;
+        let pipeline = gpu.pipeline("lut", &module, &[])?;
+        let groups = groups_2d(n.div_ceil(256));
+        let params = gpu
+            .inner
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("lut params"),
+                contents: bytemuck::cast_slice(&[n as u32, channels as u32, groups.0 * 256, 0]),
+                usage: wgpu::BufferUsages::STORAGE,
+            });
+        let resources = [
+            x.storage()?.buffer().as_entire_binding(),
+            table.storage()?.buffer().as_entire_binding(),
+            wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: out.buffer(),
+                offset: 0,
+                size: wgpu::BufferSize::new(n * 4),
+            }),
+            params.as_entire_binding(),
+        ];
+        submit_once(
+            gpu,
+            "applying a lookup table",
+            &pipeline,
+            &resources,
+            groups,
+            |_| {},
+        )?;
+        Ok(GpuArray::from_parts(gpu.clone(), out, Dtype::F32, layout))
     }
 }

@@ -1,0 +1,73 @@
+//! Image-level operations on GPU arrays: blur, sharpen, edges, colour, deconvolution.
+//!
+//! Images are `[height, width]` or `[height, width, channels]` arrays of `u8`, `u16` or `f32`.
+//! Integer images are processed as floats in [0, 1] (`to_unit_float`) and come back in their own
+//! dtype, rounded and clamped (`from_unit_float`); `f32` images stay `f32` and are not clamped.
+//! Channels are filtered independently unless an operation says otherwise.
+
+pub mod color;
+pub mod deconv;
+pub mod spatial;
+
+pub use color::{
+    Equalize, REC709_LUMA, brightness_contrast, equalization_lut, equalize_histogram, gamma,
+    grayscale, linear_to_srgb, srgb_to_linear,
+};
+pub use deconv::{
+    convolve_periodic, psf_disk, psf_gaussian, psf_motion, taper_edges, wiener_deconvolve,
+};
+
+use crate::error::{Error, Result};
+use crate::gpu::array::GpuArray;
+use crate::view::dtype::Dtype;
+
+/// What a filter reads outside the image.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub enum Border {
+    /// The nearest edge pixel (`aaa|abcd|ddd`).
+    #[default]
+    Clamp,
+    /// Mirrored without repeating the edge pixel (`dcb|abcd|cba`), as OpenCV's REFLECT_101 and
+    /// SciPy's `mirror`.
+    Reflect,
+    /// Periodic (`bcd|abcd|abc`).
+    Wrap,
+    /// A constant value (in the units of the float image: [0, 1] for integer images).
+    Constant(f32),
+}
+
+/// An image as `f32` (integer images scaled to [0, 1]), with the dtype to give back.
+pub(crate) fn to_float(image: &GpuArray) -> Result<(GpuArray, Dtype)> {
+    check_image(image)?;
+    let dtype = image.dtype();
+    let float = match dtype {
+        Dtype::U8 | Dtype::U16 => image.to_unit_float()?,
+        Dtype::F32 => image.clone(),
+        other => {
+            return Err(Error::Dtype(format!(
+                "image filters take uint8, uint16 or float32 images, not {other}"
+            )));
+        }
+    };
+    Ok((float, dtype))
+}
+
+/// A float result back in the image's original dtype.
+pub(crate) fn from_float(result: &GpuArray, dtype: Dtype) -> Result<GpuArray> {
+    match dtype {
+        Dtype::U8 | Dtype::U16 => result.from_unit_float(dtype),
+        _ => Ok(result.clone()),
+    }
+}
+
+/// Errors unless `image` has shape `[h, w]` or `[h, w, c]`.
+pub(crate) fn check_image(image: &GpuArray) -> Result<()> {
+    match image.ndim() {
+        2 | 3 => Ok(()),
+        n => Err(Error::Shape(format!(
+            "an image has shape [height, width] or [height, width, channels], not {n} dimensions \
+             ({:?})",
+            image.shape()
+        ))),
+    }
+}
