@@ -9,6 +9,8 @@ pub mod color;
 pub mod deconv;
 pub mod spatial;
 
+pub use spatial::{box_blur, convolve2d, gaussian_blur, sobel, unsharp_mask};
+
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
 use crate::view::dtype::Dtype;
