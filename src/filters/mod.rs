@@ -16,6 +16,7 @@ pub use color::{
 pub use deconv::{
     convolve_periodic, psf_disk, psf_gaussian, psf_motion, taper_edges, wiener_deconvolve,
 };
+pub use spatial::{box_blur, convolve2d, gaussian_blur, sobel, unsharp_mask};
 
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;

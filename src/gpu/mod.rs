@@ -7,7 +7,7 @@ pub mod context;
 pub(crate) mod elementwise;
 pub mod fft;
 mod histogram;
-mod kernels;
+pub(crate) mod kernels;
 pub mod ops;
 mod pool;
 pub mod promote;

@@ -1,0 +1,117 @@
+// 2-D correlation of every channel of a float32 image with a float32 kernel, reading outside the
+// image by a border rule (src/filters/spatial.rs):
+//
+//     out[y, x, c] = Σ_{i < kh, j < kw} k[i, j] · in_b[y + i − ay, x + j − ax, c]
+//
+// where in_b is the input extended by the border mode. The input is read through its element
+// strides and offset (any view of a float32 buffer); the output is written with the given
+// strides, so a pass can also write channel-planar ([c, h, w]) data. One invocation per output
+// element, 256 per workgroup, workgroups flattened from a 2-D grid. A window that lies wholly
+// inside the image skips the border arithmetic.
+
+struct Params {
+    out_h: u32,
+    out_w: u32,
+    chans: u32,
+    // Workgroups along x, to flatten a 2-D dispatch.
+    groups_x: u32,
+    in_h: i32,
+    in_w: i32,
+    kh: i32,
+    kw: i32,
+    // The anchor: output (y, x) reads input row y - ay with kernel row 0.
+    ay: i32,
+    ax: i32,
+    // 0 clamp, 1 reflect-101, 2 wrap, 3 constant.
+    mode: u32,
+    cval: f32,
+    // Input offset and strides, in elements.
+    in_off: i32,
+    in_sy: i32,
+    in_sx: i32,
+    in_sc: i32,
+    // Output strides, in elements.
+    out_sy: u32,
+    out_sx: u32,
+    out_sc: u32,
+}
+
+@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read> weights: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(3) var<storage, read> p: Params;
+
+// The index position `i` (any integer) reads along an axis of length `n`, or -1 for the
+// constant.
+fn border(i: i32, n: i32) -> i32 {
+    if i >= 0 && i < n {
+        return i;
+    }
+    switch p.mode {
+        case 0u: {
+            return clamp(i, 0, n - 1);
+        }
+        case 1u: {
+            // dcb|abcd|cba: symmetric about 0, period 2n - 2. Remainders of non-negative values
+            // only: `%` of a negative operand is undefined in GLSL.
+            if n == 1 {
+                return 0;
+            }
+            let period = 2 * n - 2;
+            let m = abs(i) % period;
+            return select(m, period - m, m >= n);
+        }
+        case 2u: {
+            if i >= 0 {
+                return i % n;
+            }
+            return n - 1 - (-i - 1) % n;
+        }
+        default: {
+            return -1;
+        }
+    }
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let t = (wg.y * p.groups_x + wg.x) * 256u + lid;
+    if t >= p.out_h * p.out_w * p.chans {
+        return;
+    }
+    let ch = t % p.chans;
+    let px = t / p.chans;
+    let x = px % p.out_w;
+    let y = px / p.out_w;
+    let y0 = i32(y) - p.ay;
+    let x0 = i32(x) - p.ax;
+    let base = p.in_off + i32(ch) * p.in_sc;
+    let kh = p.kh;
+    let kw = p.kw;
+    let sy = p.in_sy;
+    let sx = p.in_sx;
+    var acc = 0.0;
+    if y0 >= 0 && x0 >= 0 && y0 + kh <= p.in_h && x0 + kw <= p.in_w {
+        for (var i = 0; i < kh; i++) {
+            let row = base + (y0 + i) * sy + x0 * sx;
+            let krow = i * kw;
+            for (var j = 0; j < kw; j++) {
+                acc += weights[krow + j] * src[row + j * sx];
+            }
+        }
+    } else {
+        for (var i = 0; i < kh; i++) {
+            let yy = border(y0 + i, p.in_h);
+            let krow = i * kw;
+            for (var j = 0; j < kw; j++) {
+                let xx = border(x0 + j, p.in_w);
+                var v = p.cval;
+                if yy >= 0 && xx >= 0 {
+                    v = src[base + yy * sy + xx * sx];
+                }
+                acc += weights[krow + j] * v;
+            }
+        }
+    }
+    dst[y * p.out_sy + x * p.out_sx + ch * p.out_sc] = acc;
+}
