@@ -36,6 +36,9 @@ pub enum Error {
     /// The GPU ran out of memory.
     #[error("GPU out of memory: {0}")]
     OutOfMemory(String),
+    /// A parameter of an operation that is unknown, missing or out of range.
+    #[error("bad parameter: {0}")]
+    Parameter(String),
     /// A file could not be read or written.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
@@ -63,6 +66,7 @@ impl Error {
             Error::NoAdapter(m) => Error::NoAdapter(m.clone()),
             Error::Gpu(m) => Error::Gpu(m.clone()),
             Error::OutOfMemory(m) => Error::OutOfMemory(m.clone()),
+            Error::Parameter(m) => Error::Parameter(m.clone()),
             Error::Io(e) => Error::Io(std::io::Error::new(e.kind(), e.to_string())),
             Error::Image(e) => Error::Io(std::io::Error::other(e.to_string())),
         }

@@ -1,0 +1,370 @@
+//! Filter pipelines as text: `NAME[:key=value,...]` steps, as the CLI's `--op` takes them.
+//!
+//! ```
+//! use gpuarray::filters::Op;
+//! let op: Op = "blur:sigma=2.5".parse()?;
+//! assert_eq!(op, Op::Blur { sigma: 2.5 });
+//! assert!("blur:sigma=-1".parse::<Op>().is_err());
+//! # Ok::<(), gpuarray::Error>(())
+//! ```
+
+use std::fmt::Write;
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+use crate::filters::{self, Border, Equalize};
+use crate::gpu::array::GpuArray;
+
+/// How `deblur` models the blur it undoes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Psf {
+    /// A gaussian of standard deviation `sigma` pixels.
+    Gaussian {
+        /// Standard deviation in pixels.
+        sigma: f32,
+    },
+    /// Linear motion of `length` pixels at `angle` degrees (counter-clockwise from the x axis).
+    Motion {
+        /// Length in pixels.
+        length: f32,
+        /// Direction in degrees.
+        angle: f32,
+    },
+    /// A defocus disk of `radius` pixels.
+    Disk {
+        /// Radius in pixels.
+        radius: f32,
+    },
+}
+
+/// One step of a filter pipeline.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    /// Gaussian blur.
+    Blur {
+        /// Standard deviation in pixels.
+        sigma: f32,
+    },
+    /// Box (mean) blur over `(2·radius + 1)²` pixels.
+    BoxBlur {
+        /// Half-width in pixels.
+        radius: usize,
+    },
+    /// Unsharp mask: `image + amount·(image − blur(image, sigma))`.
+    Sharpen {
+        /// Standard deviation of the blur.
+        sigma: f32,
+        /// Strength.
+        amount: f32,
+    },
+    /// Sobel gradient magnitude.
+    Edges,
+    /// Rec. 709 luma, one channel.
+    Grayscale,
+    /// `x^g`.
+    Gamma {
+        /// The exponent.
+        g: f32,
+    },
+    /// sRGB-encoded values to linear light.
+    SrgbToLinear,
+    /// Linear light to sRGB encoding.
+    LinearToSrgb,
+    /// Brightness and contrast.
+    BrightnessContrast {
+        /// Added after the contrast change.
+        brightness: f32,
+        /// Factor around mid-grey.
+        contrast: f32,
+    },
+    /// Histogram equalisation, per channel or of the luma.
+    Equalize {
+        /// Equalise the luma (and scale the channels with it) instead of each channel.
+        luma: bool,
+    },
+    /// Wiener deconvolution with a known blur, after tapering the edges.
+    Deblur {
+        /// The blur to undo.
+        psf: Psf,
+        /// Noise-to-signal power ratio.
+        nsr: f32,
+    },
+}
+
+/// A parameter of an op: its name, its default (`None`: required) and what it means.
+struct Param {
+    name: &'static str,
+    default: Option<&'static str>,
+    doc: &'static str,
+}
+
+/// An op as `--list` documents it.
+struct Spec {
+    name: &'static str,
+    doc: &'static str,
+    params: &'static [Param],
+}
+
+const fn p(name: &'static str, default: Option<&'static str>, doc: &'static str) -> Param {
+    Param { name, default, doc }
+}
+
+const SPECS: &[Spec] = &[
+    Spec {
+        name: "blur",
+        doc: "gaussian blur (separable)",
+        params: &[p("sigma", None, "standard deviation in pixels, > 0")],
+    },
+    Spec {
+        name: "box",
+        doc: "box (mean) blur over (2·radius + 1)² pixels",
+        params: &[p("radius", None, "half-width in pixels, ≥ 1")],
+    },
+    Spec {
+        name: "sharpen",
+        doc: "unsharp mask: image + amount·(image − blur)",
+        params: &[
+            p("sigma", Some("2"), "standard deviation of the blur, > 0"),
+            p("amount", Some("1"), "strength"),
+        ],
+    },
+    Spec {
+        name: "edges",
+        doc: "Sobel gradient magnitude per channel",
+        params: &[],
+    },
+    Spec {
+        name: "grayscale",
+        doc: "Rec. 709 luma of the first three channels, one channel out",
+        params: &[],
+    },
+    Spec {
+        name: "gamma",
+        doc: "x^g on values in [0, 1]",
+        params: &[p("g", None, "the exponent, > 0")],
+    },
+    Spec {
+        name: "srgb-to-linear",
+        doc: "sRGB-encoded values to linear light (IEC 61966-2-1)",
+        params: &[],
+    },
+    Spec {
+        name: "linear-to-srgb",
+        doc: "linear light to sRGB encoding (IEC 61966-2-1)",
+        params: &[],
+    },
+    Spec {
+        name: "brightness-contrast",
+        doc: "(x − 0.5)·contrast + 0.5 + brightness",
+        params: &[
+            p("brightness", Some("0"), "added, in units of the full range"),
+            p("contrast", Some("1"), "factor around mid-grey, ≥ 0"),
+        ],
+    },
+    Spec {
+        name: "equalize",
+        doc: "histogram equalisation of 8-bit images",
+        params: &[p("mode", Some("channels"), "`channels` (each one) or `luma`")],
+    },
+    Spec {
+        name: "deblur",
+        doc: "Wiener deconvolution of a known blur (edges tapered first)",
+        params: &[
+            p("psf", Some("gaussian"), "`gaussian`, `motion` or `disk`"),
+            p("sigma", Some("3"), "gaussian: standard deviation in pixels"),
+            p("length", Some("9"), "motion: length in pixels"),
+            p("angle", Some("0"), "motion: direction in degrees"),
+            p("radius", Some("4"), "disk: radius in pixels"),
+            p("nsr", Some("0.01"), "noise-to-signal power ratio, ≥ 0"),
+        ],
+    },
+];
+
+/// The text `gpuarray filter --list` prints: every op and its parameters.
+pub fn op_list() -> String {
+    let mut s = String::from("ops (chained in order with --op NAME[:key=value,...]):\n");
+    for spec in SPECS {
+        let _ = writeln!(s, "\n  {:<20} {}", spec.name, spec.doc);
+        for param in spec.params {
+            let default = param
+                .default
+                .map_or("required".to_string(), |d| format!("default {d}"));
+            let _ = writeln!(s, "      {:<12} {} ({default})", param.name, param.doc);
+        }
+    }
+    s
+}
+
+fn bad(step: &str, reason: impl std::fmt::Display) -> Error {
+    Error::Parameter(format!("--op {step:?}: {reason}"))
+}
+
+impl FromStr for Op {
+    type Err = Error;
+
+    fn from_str(step: &str) -> Result<Op> {
+        let (name, args) = step.split_once(':').unwrap_or((step, ""));
+        let spec = SPECS.iter().find(|s| s.name == name).ok_or_else(|| {
+            bad(
+                step,
+                format!("unknown op {name:?}; `gpuarray filter --list` shows the ops"),
+            )
+        })?;
+        // key=value pairs, each known to the op and given once.
+        let mut given: Vec<(&str, &str)> = vec![];
+        for pair in args.split(',').filter(|a| !a.is_empty()) {
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| bad(step, format!("{pair:?} is not key=value")))?;
+            if !spec.params.iter().any(|p| p.name == key) {
+                let known: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
+                return Err(bad(
+                    step,
+                    format!("{name} has no parameter {key:?} (it takes {known:?})"),
+                ));
+            }
+            if given.iter().any(|(k, _)| *k == key) {
+                return Err(bad(step, format!("{key:?} is given twice")));
+            }
+            given.push((key, value));
+        }
+        let text = |key: &str| -> Result<&str> {
+            given
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| *v)
+                .or_else(|| spec.params.iter().find(|p| p.name == key)?.default)
+                .ok_or_else(|| bad(step, format!("{name} needs {key}=...")))
+        };
+        let num = |key: &str| -> Result<f32> {
+            let t = text(key)?;
+            t.parse::<f32>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| bad(step, format!("{key}={t:?} is not a finite number")))
+        };
+        let positive = |key: &str| -> Result<f32> {
+            let v = num(key)?;
+            if v > 0.0 {
+                Ok(v)
+            } else {
+                Err(bad(step, format!("{key} must be > 0, not {v}")))
+            }
+        };
+        let non_negative = |key: &str| -> Result<f32> {
+            let v = num(key)?;
+            if v >= 0.0 {
+                Ok(v)
+            } else {
+                Err(bad(step, format!("{key} must be ≥ 0, not {v}")))
+            }
+        };
+        Ok(match name {
+            "blur" => Op::Blur {
+                sigma: positive("sigma")?,
+            },
+            "box" => {
+                let t = text("radius")?;
+                let radius = t
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&r| r >= 1)
+                    .ok_or_else(|| bad(step, format!("radius={t:?} is not an integer ≥ 1")))?;
+                Op::BoxBlur { radius }
+            }
+            "sharpen" => Op::Sharpen {
+                sigma: positive("sigma")?,
+                amount: num("amount")?,
+            },
+            "edges" => Op::Edges,
+            "grayscale" => Op::Grayscale,
+            "gamma" => Op::Gamma {
+                g: positive("g")?,
+            },
+            "srgb-to-linear" => Op::SrgbToLinear,
+            "linear-to-srgb" => Op::LinearToSrgb,
+            "brightness-contrast" => Op::BrightnessContrast {
+                brightness: num("brightness")?,
+                contrast: non_negative("contrast")?,
+            },
+            "equalize" => Op::Equalize {
+                luma: match text("mode")? {
+                    "channels" => false,
+                    "luma" => true,
+                    other => {
+                        return Err(bad(
+                            step,
+                            format!("mode={other:?} is not `channels` or `luma`"),
+                        ));
+                    }
+                },
+            },
+            "deblur" => {
+                let psf = match text("psf")? {
+                    "gaussian" => Psf::Gaussian {
+                        sigma: positive("sigma")?,
+                    },
+                    "motion" => Psf::Motion {
+                        length: positive("length")?,
+                        angle: num("angle")?,
+                    },
+                    "disk" => Psf::Disk {
+                        radius: positive("radius")?,
+                    },
+                    other => {
+                        return Err(bad(
+                            step,
+                            format!("psf={other:?} is not `gaussian`, `motion` or `disk`"),
+                        ));
+                    }
+                };
+                Op::Deblur {
+                    psf,
+                    nsr: non_negative("nsr")?,
+                }
+            }
+            _ => unreachable!("every spec has a case"),
+        })
+    }
+}
+
+impl Op {
+    /// Applies the step to an image (`[h, w]` or `[h, w, c]`; u8, u16 or f32).
+    pub fn apply(&self, image: &GpuArray, border: Border) -> Result<GpuArray> {
+        match *self {
+            Op::Blur { sigma } => filters::gaussian_blur(image, sigma, border),
+            Op::BoxBlur { radius } => filters::box_blur(image, radius, border),
+            Op::Sharpen { sigma, amount } => filters::unsharp_mask(image, sigma, amount, border),
+            Op::Edges => filters::sobel(image, border),
+            Op::Grayscale => filters::grayscale(image),
+            Op::Gamma { g } => filters::gamma(image, g),
+            Op::SrgbToLinear => filters::srgb_to_linear(image),
+            Op::LinearToSrgb => filters::linear_to_srgb(image),
+            Op::BrightnessContrast {
+                brightness,
+                contrast,
+            } => filters::brightness_contrast(image, brightness, contrast),
+            Op::Equalize { luma } => filters::equalize_histogram(
+                image,
+                if luma {
+                    Equalize::Luma
+                } else {
+                    Equalize::PerChannel
+                },
+            ),
+            Op::Deblur { psf, nsr } => {
+                let kernel = match psf {
+                    Psf::Gaussian { sigma } => {
+                        let size = 2 * (3.0 * sigma).ceil() as usize + 1;
+                        filters::psf_gaussian(size, sigma)?
+                    }
+                    Psf::Motion { length, angle } => filters::psf_motion(length, angle)?,
+                    Psf::Disk { radius } => filters::psf_disk(radius)?,
+                };
+                let kh = kernel.shape()[0];
+                let tapered = filters::taper_edges(image, kh.max(4))?;
+                filters::wiener_deconvolve(&tapered, &kernel.view(), nsr)
+            }
+        }
+    }
+}
