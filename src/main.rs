@@ -12,7 +12,10 @@ use image::{DynamicImage, ImageFormat};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
-#[command(version, about = "Move N-dimensional images and arrays to the GPU and back")]
+#[command(
+    version,
+    about = "Move N-dimensional images and arrays to the GPU and back"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

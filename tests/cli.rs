@@ -71,7 +71,17 @@ fn scratch(name: &str) -> std::path::PathBuf {
 fn filter_lists_its_ops() {
     let (ok, out, err) = gpuarray(&["filter", "--list"]);
     assert!(ok, "{err}");
-    for op in ["blur", "box", "sharpen", "edges", "grayscale", "gamma", "equalize", "deblur", "nsr"] {
+    for op in [
+        "blur",
+        "box",
+        "sharpen",
+        "edges",
+        "grayscale",
+        "gamma",
+        "equalize",
+        "deblur",
+        "nsr",
+    ] {
         assert!(out.contains(op), "--list does not mention {op}:\n{out}");
     }
 }
@@ -80,7 +90,12 @@ fn filter_lists_its_ops() {
 fn filter_writes_what_the_library_computes() {
     let dir = scratch("cli-filter-one");
     let out = dir.join("coffee-sharp.png");
-    let ops = ["--op", "blur:sigma=1.5", "--op", "sharpen:sigma=2,amount=0.5"];
+    let ops = [
+        "--op",
+        "blur:sigma=1.5",
+        "--op",
+        "sharpen:sigma=2,amount=0.5",
+    ];
     let mut args = vec!["filter", "testdata/coffee.png", "-o", out.to_str().unwrap()];
     args.extend(ops);
     let (ok, _, err) = gpuarray(&args);
@@ -89,15 +104,24 @@ fn filter_writes_what_the_library_computes() {
     // The same ops through the library give the same pixels.
     let gpu = gpuarray::Gpu::new().unwrap();
     let photo = image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/coffee.png")).unwrap();
-    let mut a = gpu.upload(&gpuarray::View::from_dynamic_image(&photo).unwrap()).unwrap();
+    let mut a = gpu
+        .upload(&gpuarray::View::from_dynamic_image(&photo).unwrap())
+        .unwrap();
     for op in ["blur:sigma=1.5", "sharpen:sigma=2,amount=0.5"] {
-        a = op.parse::<gpuarray::filters::Op>().unwrap().apply(&a, Default::default()).unwrap();
+        a = op
+            .parse::<gpuarray::filters::Op>()
+            .unwrap()
+            .apply(&a, Default::default())
+            .unwrap();
     }
     let want = a.to_host().unwrap();
     let got = image::open(&out).unwrap().into_rgb8();
     assert_eq!(got.as_raw(), want.bytes());
     // Nothing but the output was left in the directory.
-    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names, ["coffee-sharp.png"]);
 }
 
@@ -107,7 +131,11 @@ fn a_batch_goes_on_past_bad_files_and_says_so() {
     let inputs = dir.join("in");
     std::fs::create_dir_all(&inputs).unwrap();
     for name in ["coffee.png", "camera.png"] {
-        std::fs::copy(format!("{}/testdata/{name}", env!("CARGO_MANIFEST_DIR")), inputs.join(name)).unwrap();
+        std::fs::copy(
+            format!("{}/testdata/{name}", env!("CARGO_MANIFEST_DIR")),
+            inputs.join(name),
+        )
+        .unwrap();
     }
     let png = std::fs::read(inputs.join("camera.png")).unwrap();
     std::fs::write(inputs.join("broken.png"), &png[..png.len() / 3]).unwrap();
@@ -127,9 +155,16 @@ fn a_batch_goes_on_past_bad_files_and_says_so() {
     assert!(err.contains("broken.png: image error"), "{err}");
     assert!(err.contains("notes.png: image error"), "{err}");
     assert!(err.contains("2 of 4 image(s) written, 2 failed"), "{err}");
-    let mut written: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut written: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     written.sort();
-    assert_eq!(written, ["camera.png", "coffee.png"], "no partial or temporary files");
+    assert_eq!(
+        written,
+        ["camera.png", "coffee.png"],
+        "no partial or temporary files"
+    );
     let grey = image::open(out.join("coffee.png")).unwrap();
     assert_eq!(grey.color(), image::ColorType::L8);
 }
@@ -137,16 +172,105 @@ fn a_batch_goes_on_past_bad_files_and_says_so() {
 #[test]
 fn bad_arguments_name_the_problem() {
     let cases: &[(&[&str], &str)] = &[
-        (&["filter", "testdata/coffee.png", "-o", "x.png", "--op", "blurr"], "unknown op \"blurr\""),
-        (&["filter", "testdata/coffee.png", "-o", "x.png", "--op", "blur"], "blur needs sigma"),
-        (&["filter", "testdata/coffee.png", "-o", "x.png", "--op", "blur:sigma=-2"], "sigma must be > 0"),
-        (&["filter", "testdata/coffee.png", "-o", "x.png", "--op", "blur:sigma=x"], "not a finite number"),
-        (&["filter", "testdata/coffee.png", "-o", "x.png", "--op", "blur:radius=2"], "has no parameter \"radius\""),
-        (&["filter", "testdata/coffee.png", "-o", "x.png", "--op", "gamma:g"], "not key=value"),
-        (&["filter", "testdata/coffee.png", "-o", "x.png"], "no --op given"),
-        (&["filter", "testdata/coffee.png", "--op", "edges"], "give an output"),
-        (&["filter", "testdata/coffee.png", "testdata/camera.png", "-o", "x.png", "--op", "edges"], "-o takes one input"),
-        (&["filter", "testdata/coffee.png", "-o", "x.png", "--op", "edges", "--border", "mirror"], "--border \"mirror\""),
+        (
+            &[
+                "filter",
+                "testdata/coffee.png",
+                "-o",
+                "x.png",
+                "--op",
+                "blurr",
+            ],
+            "unknown op \"blurr\"",
+        ),
+        (
+            &[
+                "filter",
+                "testdata/coffee.png",
+                "-o",
+                "x.png",
+                "--op",
+                "blur",
+            ],
+            "blur needs sigma",
+        ),
+        (
+            &[
+                "filter",
+                "testdata/coffee.png",
+                "-o",
+                "x.png",
+                "--op",
+                "blur:sigma=-2",
+            ],
+            "sigma must be > 0",
+        ),
+        (
+            &[
+                "filter",
+                "testdata/coffee.png",
+                "-o",
+                "x.png",
+                "--op",
+                "blur:sigma=x",
+            ],
+            "not a finite number",
+        ),
+        (
+            &[
+                "filter",
+                "testdata/coffee.png",
+                "-o",
+                "x.png",
+                "--op",
+                "blur:radius=2",
+            ],
+            "has no parameter \"radius\"",
+        ),
+        (
+            &[
+                "filter",
+                "testdata/coffee.png",
+                "-o",
+                "x.png",
+                "--op",
+                "gamma:g",
+            ],
+            "not key=value",
+        ),
+        (
+            &["filter", "testdata/coffee.png", "-o", "x.png"],
+            "no --op given",
+        ),
+        (
+            &["filter", "testdata/coffee.png", "--op", "edges"],
+            "give an output",
+        ),
+        (
+            &[
+                "filter",
+                "testdata/coffee.png",
+                "testdata/camera.png",
+                "-o",
+                "x.png",
+                "--op",
+                "edges",
+            ],
+            "-o takes one input",
+        ),
+        (
+            &[
+                "filter",
+                "testdata/coffee.png",
+                "-o",
+                "x.png",
+                "--op",
+                "edges",
+                "--border",
+                "mirror",
+            ],
+            "--border \"mirror\"",
+        ),
     ];
     for (args, want) in cases {
         let (ok, _, err) = gpuarray(args);
@@ -156,7 +280,14 @@ fn bad_arguments_name_the_problem() {
     // A missing input is reported per file, and nothing is written.
     let dir = scratch("cli-filter-missing");
     let out = dir.join("x.png");
-    let (ok, _, err) = gpuarray(&["filter", "missing.png", "-o", out.to_str().unwrap(), "--op", "edges"]);
+    let (ok, _, err) = gpuarray(&[
+        "filter",
+        "missing.png",
+        "-o",
+        out.to_str().unwrap(),
+        "--op",
+        "edges",
+    ]);
     assert!(!ok && err.contains("missing.png: I/O error"), "{err}");
     assert!(!out.exists());
 }

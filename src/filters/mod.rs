@@ -7,6 +7,7 @@
 
 pub mod color;
 pub mod deconv;
+pub mod pipeline;
 pub mod spatial;
 
 pub use color::{
@@ -16,6 +17,7 @@ pub use color::{
 pub use deconv::{
     convolve_periodic, psf_disk, psf_gaussian, psf_motion, taper_edges, wiener_deconvolve,
 };
+pub use pipeline::{Op, Psf, op_list};
 pub use spatial::{box_blur, convolve2d, gaussian_blur, sobel, unsharp_mask};
 
 use crate::error::{Error, Result};

@@ -164,7 +164,11 @@ const SPECS: &[Spec] = &[
     Spec {
         name: "equalize",
         doc: "histogram equalisation of 8-bit images",
-        params: &[p("mode", Some("channels"), "`channels` (each one) or `luma`")],
+        params: &[p(
+            "mode",
+            Some("channels"),
+            "`channels` (each one) or `luma`",
+        )],
     },
     Spec {
         name: "deblur",
@@ -278,9 +282,7 @@ impl FromStr for Op {
             },
             "edges" => Op::Edges,
             "grayscale" => Op::Grayscale,
-            "gamma" => Op::Gamma {
-                g: positive("g")?,
-            },
+            "gamma" => Op::Gamma { g: positive("g")? },
             "srgb-to-linear" => Op::SrgbToLinear,
             "linear-to-srgb" => Op::LinearToSrgb,
             "brightness-contrast" => Op::BrightnessContrast {
