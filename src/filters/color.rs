@@ -15,7 +15,7 @@
 //! builds the cumulative distributions on the host (256 values per channel) and applies them
 //! with a lookup kernel (`shaders/lut.wgsl`, in `gpu::histogram`).
 
-use super::{check_image, from_float, to_float};
+use super::{check_image, from_float, number, to_float};
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
 use crate::gpu::ops::where_;
@@ -58,17 +58,6 @@ fn keep_alpha(x: &GpuArray, transformed: &GpuArray) -> Result<GpuArray> {
     let mask: Vec<u8> = (0..c).map(|k| u8::from(k + 1 < c)).collect();
     let mask = x.gpu().upload(&View::from_slice(&mask, &[c])?)?;
     where_(&mask, transformed, x)
-}
-
-/// Errors unless `value` is finite.
-fn finite(name: &str, value: f32) -> Result<f64> {
-    if value.is_finite() {
-        Ok(value as f64)
-    } else {
-        Err(Error::unsupported(format!(
-            "{name} must be a finite number, not {value}"
-        )))
-    }
 }
 
 /// The luma of a float image: `[h, w]` for `[h, w]` and `[h, w, c]` input.
@@ -129,12 +118,7 @@ pub fn grayscale(image: &GpuArray) -> Result<GpuArray> {
 /// # Ok::<(), gpuarray::Error>(())
 /// ```
 pub fn gamma(image: &GpuArray, g: f32) -> Result<GpuArray> {
-    let g = finite("the gamma exponent", g)?;
-    if g <= 0.0 {
-        return Err(Error::unsupported(format!(
-            "the gamma exponent must be positive, not {g}"
-        )));
-    }
+    let g = number("the gamma exponent", g, true)?;
     let (x, dtype) = to_float(image)?;
     let y = x.maximum(0.0)?.pow(g)?;
     from_float(&keep_alpha(&x, &y)?, dtype)
@@ -199,8 +183,8 @@ pub fn linear_to_srgb(image: &GpuArray) -> Result<GpuArray> {
 /// # Ok::<(), gpuarray::Error>(())
 /// ```
 pub fn brightness_contrast(image: &GpuArray, brightness: f32, contrast: f32) -> Result<GpuArray> {
-    let b = finite("brightness", brightness)?;
-    let c = finite("contrast", contrast)?;
+    let b = number("brightness", brightness, false)?;
+    let c = number("contrast", contrast, false)?;
     let (x, dtype) = to_float(image)?;
     let y = x.sub(0.5)?.mul(c)?.add(0.5 + b)?;
     from_float(&keep_alpha(&x, &y)?, dtype)

@@ -15,7 +15,7 @@
 
 use std::f64::consts::PI;
 
-use super::{from_float, to_float};
+use super::{from_float, number, to_float};
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
 use crate::gpu::fft::{self, Norm};
@@ -50,21 +50,6 @@ fn trim(mut values: Vec<f64>, mut k: usize) -> (Vec<f64>, usize) {
         k = inner;
     }
     (values, k)
-}
-
-/// Errors unless `value` is finite (and positive, if `positive`).
-fn number(name: &str, value: f32, positive: bool) -> Result<f64> {
-    if !value.is_finite() || (positive && value <= 0.0) {
-        let what = if positive {
-            "a finite number > 0"
-        } else {
-            "a finite number"
-        };
-        return Err(Error::unsupported(format!(
-            "{name} must be {what}, not {value}"
-        )));
-    }
-    Ok(value as f64)
 }
 
 /// A Gaussian PSF: `exp(−(i² + j²) / (2 σ²))` sampled at the pixel centres of a `size × size`
@@ -117,7 +102,7 @@ pub fn psf_gaussian(size: usize, sigma: f32) -> Result<HostArray> {
 pub fn psf_motion(length: f32, angle_degrees: f32) -> Result<HostArray> {
     let length = number("the motion length", length, false)?;
     if length < 0.0 {
-        return Err(Error::unsupported(format!(
+        return Err(Error::Parameter(format!(
             "the motion length must be ≥ 0, not {length}"
         )));
     }
@@ -208,7 +193,7 @@ fn psf_values(psf: &View<'_>, h: usize, w: usize) -> Result<(Vec<f64>, usize, us
     let values = psf.astype(Dtype::F64)?;
     let values = values.as_slice::<f64>()?.to_vec();
     if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
-        return Err(Error::unsupported(format!(
+        return Err(Error::Parameter(format!(
             "the PSF holds a non-finite value ({bad})"
         )));
     }
@@ -317,7 +302,7 @@ pub fn convolve_periodic(image: &GpuArray, psf: &View<'_>) -> Result<GpuArray> {
 /// ```
 pub fn wiener_deconvolve(image: &GpuArray, psf: &View<'_>, nsr: f32) -> Result<GpuArray> {
     if !nsr.is_finite() || nsr < 0.0 {
-        return Err(Error::unsupported(format!(
+        return Err(Error::Parameter(format!(
             "the noise-to-signal ratio nsr must be finite and ≥ 0, not {nsr}"
         )));
     }

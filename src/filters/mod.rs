@@ -63,6 +63,22 @@ pub(crate) fn from_float(result: &GpuArray, dtype: Dtype) -> Result<GpuArray> {
     }
 }
 
+/// The value of a numeric parameter, or an [`Error::Parameter`] naming it: finite, and > 0 when
+/// `positive`.
+pub(crate) fn number(name: &str, value: f32, positive: bool) -> Result<f64> {
+    if !value.is_finite() || (positive && value <= 0.0) {
+        let what = if positive {
+            "a finite number > 0"
+        } else {
+            "a finite number"
+        };
+        return Err(Error::Parameter(format!(
+            "{name} must be {what}, not {value}"
+        )));
+    }
+    Ok(value as f64)
+}
+
 /// Errors unless `image` has shape `[h, w]` or `[h, w, c]`.
 pub(crate) fn check_image(image: &GpuArray) -> Result<()> {
     match image.ndim() {

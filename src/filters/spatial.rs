@@ -12,7 +12,7 @@
 
 use wgpu::util::DeviceExt;
 
-use super::{Border, check_image, from_float, to_float};
+use super::{Border, check_image, from_float, number, to_float};
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
 use crate::gpu::fft::{self, Norm};
@@ -387,13 +387,7 @@ pub fn convolve2d_with(
 
 /// Normalised 1-D Gaussian weights of radius `ceil(3σ)`, computed in f64.
 fn gaussian_taps(sigma: f32) -> Result<Vec<f32>> {
-    if !(sigma.is_finite() && sigma > 0.0) {
-        return Err(Error::shape(format!(
-            "a Gaussian blur needs a finite sigma > 0 (it sets the kernel radius ceil(3σ)), not \
-             {sigma}"
-        )));
-    }
-    let s = sigma as f64;
+    let s = number("the Gaussian's sigma (kernel radius ceil(3σ))", sigma, true)?;
     let r = (3.0 * s).ceil() as usize;
     to_i32(2 * r + 1, "Gaussian kernel size")?;
     let w: Vec<f64> = (0..=2 * r)
@@ -460,11 +454,7 @@ pub fn box_blur(image: &GpuArray, radius: usize, border: Border) -> Result<GpuAr
 pub fn unsharp_mask(image: &GpuArray, sigma: f32, amount: f32, border: Border) -> Result<GpuArray> {
     check_image(image)?;
     let taps = gaussian_taps(sigma)?;
-    if !amount.is_finite() {
-        return Err(Error::shape(format!(
-            "unsharp_mask needs a finite amount, not {amount}"
-        )));
-    }
+    number("the unsharp mask's amount", amount, false)?;
     let (x, dtype) = to_float(image)?;
     let blur = like(separable(&x, &taps, border)?, image)?;
     let sharp = x.sub(&blur)?.mul(amount)?.add(&x)?;
