@@ -1,0 +1,147 @@
+//! Spatial filters: Gaussian blur on the GPU against `imageproc` on the CPU, and direct against
+//! FFT `convolve2d` over kernel sizes (where [`FFT_MIN_TAPS`] comes from). One run, one adapter
+//! (printed first); a program printing tables, every case timed interleaved round-robin, medians.
+//!
+//! Run with `cargo bench --bench filters` (add `WGPU_BACKEND=gl` for OpenGL). About a minute on
+//! lavapipe with 2 cores.
+//!
+//! 1. **Gaussian blur**, σ = 3, of `testdata/coffee.png` resized to 2048 × 2048 RGB u8 (4.2 MP):
+//!    - GPU resident: `gaussian_blur(&img, 3.0, Border::Clamp)` on an uploaded image, u8 result
+//!      left on the GPU (to_unit_float, two 19-tap passes, from_unit_float);
+//!    - GPU with transfers: upload + blur + download, host image to host image;
+//!    - CPU: `imageproc::filter::gaussian_blur_f32(&rgb, 3.0)`, one thread (no rayon). Note that
+//!      imageproc truncates its kernel at radius ceil(2σ) = 6 (13 taps) where gpuarray uses
+//!      ceil(3σ) = 9 (19 taps): the CPU does about 2/3 of the arithmetic.
+//!
+//!    Megapixels per second = 4.19 MP / median time; `ratio` = GPU MP/s over CPU MP/s.
+//! 2. **convolve2d**, 512 × 512 RGB f32, `Border::Reflect`, square kernels k × k: the direct
+//!    kernel (`Method::Direct`) against the FFT path (`Method::Fft`), milliseconds per call.
+//!
+//! Every call ends with an empty submit and a blocking device poll, so the GPU work is done.
+//! Nothing here asserts anything about timings.
+
+use std::time::{Duration, Instant};
+
+use gpuarray::filters::spatial::{FFT_MIN_TAPS, Method, convolve2d_with};
+use gpuarray::filters::{Border, gaussian_blur};
+use gpuarray::{Gpu, GpuArray, View};
+
+/// Waits until the GPU has finished everything submitted.
+fn sync(gpu: &Gpu) {
+    gpu.queue().submit([]);
+    gpu.device()
+        .poll(wgpu::PollType::wait_indefinitely())
+        .expect("waiting for the GPU");
+}
+
+/// Median seconds of each case, timed `iters` times round-robin (after one warm-up each).
+fn interleaved(iters: usize, cases: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+    for case in cases.iter_mut() {
+        case();
+    }
+    let mut times: Vec<Vec<Duration>> = vec![vec![]; cases.len()];
+    for _ in 0..iters {
+        for (case, t) in cases.iter_mut().zip(&mut times) {
+            let start = Instant::now();
+            case();
+            t.push(start.elapsed());
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort();
+            t[t.len() / 2].as_secs_f64()
+        })
+        .collect()
+}
+
+fn gaussian(gpu: &Gpu) {
+    const SIDE: u32 = 2048;
+    const SIGMA: f32 = 3.0;
+    let photo = image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/coffee.png"))
+        .expect("coffee.png")
+        .into_rgb8();
+    let rgb = image::imageops::resize(&photo, SIDE, SIDE, image::imageops::FilterType::Triangle);
+    let view = View::from_image(&rgb).expect("view");
+    let img = gpu.upload(&view).expect("upload");
+    let mp = (SIDE * SIDE) as f64 / 1e6;
+
+    let mut resident = || {
+        let out = gaussian_blur(&img, SIGMA, Border::Clamp).expect("blur");
+        out.eval().expect("eval");
+        sync(gpu);
+    };
+    let mut transfers = || {
+        let img = gpu.upload(&view).expect("upload");
+        let out = gaussian_blur(&img, SIGMA, Border::Clamp).expect("blur");
+        std::hint::black_box(out.to_host().expect("download"));
+    };
+    let mut cpu = || {
+        std::hint::black_box(imageproc::filter::gaussian_blur_f32(&rgb, SIGMA));
+    };
+    let t = interleaved(5, &mut [&mut resident, &mut transfers, &mut cpu]);
+    println!("\nGaussian blur, σ = {SIGMA}, {SIDE} × {SIDE} RGB u8 ({mp:.2} MP), median of 5");
+    println!("{:<44} {:>10} {:>10}", "", "ms", "MP/s");
+    let rows = [
+        "gpuarray gaussian_blur (GPU resident)",
+        "gpuarray upload + gaussian_blur + download",
+        "imageproc gaussian_blur_f32 (CPU, 1 thread)",
+    ];
+    for (name, s) in rows.iter().zip(&t) {
+        println!("{name:<44} {:>10.1} {:>10.1}", s * 1e3, mp / s);
+    }
+    println!("ratio = {:.2} (GPU resident / CPU MP/s)", t[2] / t[0]);
+    println!("ratio = {:.2} (GPU with transfers / CPU MP/s)", t[2] / t[1]);
+}
+
+fn switch_over(gpu: &Gpu) {
+    const SIDE: usize = 512;
+    let data: Vec<f32> = (0..SIDE * SIDE * 3)
+        .map(|i| ((i as u32).wrapping_mul(2_654_435_761) >> 8) as f32 / (1 << 24) as f32)
+        .collect();
+    let img = gpu
+        .upload(&View::from_slice(&data, &[SIDE, SIDE, 3]).expect("view"))
+        .expect("upload");
+    println!("\nconvolve2d, {SIDE} × {SIDE} RGB f32, Border::Reflect, median of 3 (ms)");
+    println!(
+        "{:>7} {:>6} {:>10} {:>10} {:>8}",
+        "kernel", "taps", "direct", "fft", "faster"
+    );
+    for k in [3usize, 5, 7, 9, 11, 13, 15, 21, 31] {
+        let weights: Vec<f32> = (0..k * k).map(|i| 1.0 / (1 + i) as f32).collect();
+        let kernel = View::from_slice(&weights, &[k, k]).expect("kernel");
+        let run = |method: Method| -> GpuArray {
+            let out = convolve2d_with(&img, &kernel, Border::Reflect, method).expect("convolve");
+            out.eval().expect("eval");
+            sync(gpu);
+            out
+        };
+        let t = interleaved(
+            3,
+            &mut [&mut || drop(run(Method::Direct)), &mut || {
+                drop(run(Method::Fft))
+            }],
+        );
+        println!(
+            "{:>7} {:>6} {:>10.1} {:>10.1} {:>8}",
+            format!("{k}×{k}"),
+            k * k,
+            t[0] * 1e3,
+            t[1] * 1e3,
+            if t[0] <= t[1] { "direct" } else { "fft" }
+        );
+    }
+    println!("convolve2d goes through the FFT from {FFT_MIN_TAPS} taps");
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs nothing here.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let gpu = Gpu::new().expect("a GPU adapter");
+    println!("adapter: {}", gpu.info());
+    gaussian(&gpu);
+    switch_over(&gpu);
+}
