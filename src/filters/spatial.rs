@@ -25,8 +25,9 @@ const CONVOLVE_WGSL: &str = include_str!("../../shaders/convolve.wgsl");
 
 /// Kernel taps (`kh · kw`) from which [`convolve2d`] goes through the FFT.
 ///
-/// Measured with `cargo bench --bench filters` on lavapipe (2 cores): see [`convolve2d`].
-pub const FFT_MIN_TAPS: usize = 121;
+/// Measured with `cargo bench --bench filters` on lavapipe (2 cores), 512 × 512 RGB: see
+/// [`convolve2d`].
+pub const FFT_MIN_TAPS: usize = 81;
 
 /// How [`convolve2d_with`] computes a convolution.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -170,7 +171,13 @@ fn correlate(x: &GpuArray, pass: &Pass<'_>, border: Border) -> Result<GpuArray> 
         usage: wgpu::BufferUsages::STORAGE,
     });
     let module = gpu.module("convolve.wgsl", CONVOLVE_WGSL)?;
-    let pipeline = gpu.pipeline("convolve", &module, &[])?;
+    let key = format!("convolve {}x{} mode {mode}", pass.kh, pass.kw);
+    let constants = [
+        ("KH", pass.kh as f64),
+        ("KW", pass.kw as f64),
+        ("MODE", mode as f64),
+    ];
+    let pipeline = gpu.pipeline(&key, &module, &constants)?;
     let resources = [
         x.storage()?.buffer().as_entire_binding(),
         weights.as_entire_binding(),
@@ -340,14 +347,16 @@ fn kernel_values(kernel: &View<'_>) -> Result<(Vec<f32>, usize, usize)> {
 /// so the kernel's origin is `(kh/2, kw/2)`, its centre for odd sizes. (For correlation, pass
 /// the kernel flipped in both axes: `kernel.slice(&[SliceArg::step(-1), SliceArg::step(-1)])`.)
 ///
-/// Kernels of fewer than [`FFT_MIN_TAPS`] (121, i.e. 11 × 11) taps run directly (`kh · kw`
+/// Kernels of fewer than [`FFT_MIN_TAPS`] (81, i.e. 9 × 9) taps run directly (`kh · kw`
 /// multiply-adds per output value); larger ones through the FFT: the image is padded by the
 /// border rule to fast lengths ≥ `h + kh − 1` by `w + kw − 1`, multiplied by the kernel's
 /// spectrum (`rfft2`/`irfft2`) and cropped, which costs about the same for any kernel size and
 /// handles kernels larger than the image. The switch-over was measured on lavapipe (2 CPU
-/// cores) on a 512 × 512 RGB image with `cargo bench --bench filters`: the FFT path took about
-/// as long as a direct 11 × 11 kernel. The FFT path is less exact (f32 transforms: errors of
-/// about 1e-6 of `Σ|k| · max|image|` rather than 1e-7); [`convolve2d_with`] picks a path.
+/// cores) on a 512 × 512 RGB f32 image with `cargo bench --bench filters`: direct 7 × 7 took
+/// 181 ms against 236 ms by FFT, direct 9 × 9 278 ms against 238 ms (the FFT path costs
+/// 230–300 ms for every kernel up to 31 × 31). The FFT path is less exact (f32 transforms:
+/// errors of about 1e-6 of `Σ|k| · max|image|` rather than 1e-7); [`convolve2d_with`] picks a
+/// path.
 pub fn convolve2d(image: &GpuArray, kernel: &View<'_>, border: Border) -> Result<GpuArray> {
     convolve2d_with(image, kernel, border, Method::Auto)
 }
