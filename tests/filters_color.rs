@@ -10,29 +10,12 @@
 
 mod common;
 
-use common::{Rng, gpu};
+use common::{Rng, up, values};
 use gpuarray::filters::{
     Equalize, brightness_contrast, equalize_histogram, gamma, grayscale, linear_to_srgb,
     srgb_to_linear,
 };
-use gpuarray::{Dtype, Element, Error, GpuArray, View};
-
-fn up<T: Element>(data: &[T], shape: &[usize]) -> GpuArray {
-    gpu()
-        .upload(&View::from_slice(data, shape).unwrap())
-        .unwrap()
-}
-
-/// The values of an array as f64, whatever its dtype.
-fn values(a: &GpuArray) -> Vec<f64> {
-    let h = a.to_host().unwrap();
-    h.view()
-        .astype(Dtype::F64)
-        .unwrap()
-        .as_slice::<f64>()
-        .unwrap()
-        .to_vec()
-}
+use gpuarray::{Dtype, Error, GpuArray};
 
 /// coffee.png: [400, 600, 3] u8.
 fn coffee() -> (Vec<u8>, [usize; 3]) {

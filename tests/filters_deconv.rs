@@ -7,27 +7,11 @@
 
 mod common;
 
-use common::{Rng, gpu};
+use common::{Rng, up, values};
 use gpuarray::filters::{
     convolve_periodic, psf_disk, psf_gaussian, psf_motion, taper_edges, wiener_deconvolve,
 };
-use gpuarray::{Dtype, Element, Error, GpuArray, HostArray, View};
-
-fn up<T: Element>(data: &[T], shape: &[usize]) -> GpuArray {
-    gpu()
-        .upload(&View::from_slice(data, shape).unwrap())
-        .unwrap()
-}
-
-fn values(a: &GpuArray) -> Vec<f64> {
-    let h = a.to_host().unwrap();
-    h.view()
-        .astype(Dtype::F64)
-        .unwrap()
-        .as_slice::<f64>()
-        .unwrap()
-        .to_vec()
-}
+use gpuarray::{Dtype, Error, GpuArray, HostArray, View};
 
 fn psf_vec(p: &HostArray) -> Vec<f64> {
     p.as_slice::<f32>()

@@ -16,10 +16,10 @@
 
 mod common;
 
-use common::{Rng, gpu};
+use common::{Rng, up, values};
 use gpuarray::filters::spatial::{FFT_MIN_TAPS, Method, convolve2d_with};
 use gpuarray::filters::{Border, box_blur, convolve2d, gaussian_blur, sobel, unsharp_mask};
-use gpuarray::{Dtype, Element, Error, GpuArray, SliceArg, View};
+use gpuarray::{Dtype, Error, GpuArray, SliceArg, View};
 
 const BORDERS: [Border; 4] = [
     Border::Clamp,
@@ -27,12 +27,6 @@ const BORDERS: [Border; 4] = [
     Border::Wrap,
     Border::Constant(0.25),
 ];
-
-fn up<T: Element>(data: &[T], shape: &[usize]) -> GpuArray {
-    gpu()
-        .upload(&View::from_slice(data, shape).unwrap())
-        .unwrap()
-}
 
 /// A float image in f64: `[h, w, c]`, C order.
 #[derive(Clone)]
@@ -147,17 +141,6 @@ fn ref_sobel(x: &Img, border: Border) -> Img {
     let b = ref_correlate(x, &gy, 3, border);
     let v = a.v.iter().zip(&b.v).map(|(p, q)| p.hypot(*q)).collect();
     Img { v, ..*x }
-}
-
-/// The GPU result as f64 values.
-fn values(a: &GpuArray) -> Vec<f64> {
-    let h = a.to_host().unwrap();
-    h.view()
-        .astype(Dtype::F64)
-        .unwrap()
-        .as_slice::<f64>()
-        .unwrap()
-        .to_vec()
 }
 
 /// Checks an f32 result: `|gpu − ref| ≤ tol · scale` everywhere.

@@ -3,17 +3,11 @@
 
 mod common;
 
-use common::{Rng, gpu};
+use common::{Rng, gpu, up};
 use gpuarray::{Dtype, Element, GpuArray, SliceArg, View, where_};
 use half::f16;
 use num_complex::Complex32;
 use std::f64::consts::PI;
-
-fn up<T: Element>(data: &[T], shape: &[usize]) -> GpuArray {
-    gpu()
-        .upload(&View::from_slice(data, shape).unwrap())
-        .unwrap()
-}
 
 fn down<T: Element>(a: &GpuArray) -> Vec<T> {
     a.to_host().unwrap().as_slice::<T>().unwrap().to_vec()

@@ -3,21 +3,8 @@
 
 mod common;
 
-use common::{Rng, gpu};
-use gpuarray::{Dtype, Element, GpuArray, HostArray, View};
-
-fn up<T: Element>(data: &[T], shape: &[usize]) -> GpuArray {
-    gpu()
-        .upload(&View::from_slice(data, shape).unwrap())
-        .unwrap()
-}
-
-/// The result as f64 values, whatever its dtype.
-fn values(a: &GpuArray) -> Vec<f64> {
-    let h = a.to_host().unwrap();
-    let f = h.view().astype(Dtype::F64).unwrap();
-    f.as_slice::<f64>().unwrap().to_vec()
-}
+use common::{Rng, gpu, up, values};
+use gpuarray::{Dtype, GpuArray, HostArray, View};
 
 /// Reference reduction: groups the elements of `x` (C order, `shape`) by their index over the
 /// kept axes and folds each group with `f`, in f64.

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use gpuarray::Gpu;
+use gpuarray::{Dtype, Element, Gpu, GpuArray, View};
 
 /// The context every GPU test uses. A machine without an adapter fails the tests: they never
 /// pass by skipping.
@@ -40,4 +40,22 @@ impl Rng {
     pub fn f64(&mut self, lo: f64, hi: f64) -> f64 {
         lo + (hi - lo) * (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
+}
+
+/// Uploads a typed slice with `shape` to the shared context.
+pub fn up<T: Element>(data: &[T], shape: &[usize]) -> GpuArray {
+    gpu()
+        .upload(&View::from_slice(data, shape).unwrap())
+        .unwrap()
+}
+
+/// The values of an array as f64, whatever its dtype.
+pub fn values(a: &GpuArray) -> Vec<f64> {
+    let h = a.to_host().unwrap();
+    h.view()
+        .astype(Dtype::F64)
+        .unwrap()
+        .as_slice::<f64>()
+        .unwrap()
+        .to_vec()
 }
