@@ -10,13 +10,11 @@
 //! Limits: the image (as `f32`) and the result must each fit one storage binding (128 MiB on
 //! lavapipe: about 33 M values, e.g. 3300 × 3300 × 3), with fewer than 2^31 elements.
 
-use wgpu::util::DeviceExt;
-
 use super::{Border, check_image, from_float, number, to_float};
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
 use crate::gpu::fft::{self, Norm};
-use crate::gpu::kernels::{groups_2d, submit_once};
+use crate::gpu::kernels::{groups_2d, storage_with, submit_once};
 use crate::view::dtype::Dtype;
 use crate::view::layout::{Layout, Order, SliceArg};
 use crate::view::view::View;
@@ -159,17 +157,8 @@ fn correlate(x: &GpuArray, pass: &Pass<'_>, border: Border) -> Result<GpuArray> 
         out_strides[1] as u32,
         out_strides[2] as u32,
     ];
-    let device = &gpu.inner.device;
-    let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("convolve params"),
-        contents: bytemuck::cast_slice(&params),
-        usage: wgpu::BufferUsages::STORAGE,
-    });
-    let weights = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("convolve weights"),
-        contents: bytemuck::cast_slice(pass.weights),
-        usage: wgpu::BufferUsages::STORAGE,
-    });
+    let params = storage_with(gpu, "convolve params", bytemuck::cast_slice(&params));
+    let weights = storage_with(gpu, "convolve weights", bytemuck::cast_slice(pass.weights));
     let module = gpu.module("convolve.wgsl", CONVOLVE_WGSL)?;
     let key = format!("convolve {}x{} mode {mode}", pass.kh, pass.kw);
     let constants = [

@@ -1,11 +1,9 @@
 //! Histograms of 8-bit data (`shaders/histogram.wgsl`), e.g. for histogram equalisation, and
 //! lookup tables applied to it (`shaders/lut.wgsl`).
 
-use wgpu::util::DeviceExt;
-
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
-use crate::gpu::kernels::{groups_2d, submit_once};
+use crate::gpu::kernels::{groups_2d, storage_with, submit_once};
 use crate::view::dtype::Dtype;
 use crate::view::layout::{Layout, Order};
 use crate::view::view::View;
@@ -52,14 +50,11 @@ impl GpuArray {
         let module = gpu.module("histogram.wgsl", HISTOGRAM_WGSL)?;
         let pipeline = gpu.pipeline("histogram", &module, &[])?;
         let groups = groups_2d(n.div_ceil(BLOCK));
-        let params = gpu
-            .inner
-            .device
-            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("histogram params"),
-                contents: bytemuck::cast_slice(&[n as u32, groups.0]),
-                usage: wgpu::BufferUsages::STORAGE,
-            });
+        let params = storage_with(
+            gpu,
+            "histogram params",
+            bytemuck::cast_slice(&[n as u32, groups.0]),
+        );
         let resources = [
             data.buffer().as_entire_binding(),
             wgpu::BindingResource::Buffer(wgpu::BufferBinding {
@@ -120,14 +115,11 @@ impl GpuArray {
         let module = gpu.module("lut.wgsl", LUT_WGSL)?;
         let pipeline = gpu.pipeline("lut", &module, &[])?;
         let groups = groups_2d(n.div_ceil(256));
-        let params = gpu
-            .inner
-            .device
-            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("lut params"),
-                contents: bytemuck::cast_slice(&[n as u32, channels as u32, groups.0 * 256, 0]),
-                usage: wgpu::BufferUsages::STORAGE,
-            });
+        let params = storage_with(
+            gpu,
+            "lut params",
+            bytemuck::cast_slice(&[n as u32, channels as u32, groups.0 * 256, 0]),
+        );
         let resources = [
             x.storage()?.buffer().as_entire_binding(),
             table.storage()?.buffer().as_entire_binding(),

@@ -221,11 +221,7 @@ fn dispatch(
                 params.extend(input.layout.strides.iter().map(|&s| s as i32 as u32));
             }
             params.extend_from_slice(scalars);
-            let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("elementwise params"),
-                contents: bytemuck::cast_slice(&params),
-                usage: wgpu::BufferUsages::STORAGE,
-            });
+            let params = storage_with(gpu, "elementwise params", bytemuck::cast_slice(&params));
             // Whole 16-byte words: the fast path writes vec4<u32> (buffers are sized in 256s).
             let out_bytes = (count * dst_size).next_multiple_of(16);
             let k = inputs.len() as u32;
@@ -272,6 +268,17 @@ pub(crate) fn window(gpu: &Gpu, input: &Input<'_>, e0: u64, e1: u64) -> (u64, u6
         .min(input.buffer.size());
     let offset = (input.layout.offset as u64).wrapping_sub(start / size) as u32;
     (start, end, offset)
+}
+
+/// A small read-only storage buffer holding `contents` (kernel parameters, weights, tables).
+pub(crate) fn storage_with(gpu: &Gpu, label: &str, contents: &[u8]) -> wgpu::Buffer {
+    gpu.inner
+        .device
+        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents,
+            usage: wgpu::BufferUsages::STORAGE,
+        })
 }
 
 /// `n` workgroups as a 2-D grid (x at most 65535), for kernels that flatten `wg.y·gx + wg.x`.

@@ -16,15 +16,13 @@
 
 use std::fmt::Write;
 
-use wgpu::util::DeviceExt;
-
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
 use crate::gpu::context::Gpu;
 use crate::gpu::elementwise::{
     self, Expr, cast_code, expression_code, extra_words, wgsl_type, with_prelude,
 };
-use crate::gpu::kernels::{Input, groups_2d, submit_once, window};
+use crate::gpu::kernels::{Input, groups_2d, storage_with, submit_once, window};
 use crate::view::dtype::{Dtype, Kind};
 use crate::view::layout::{Layout, Order};
 
@@ -269,14 +267,7 @@ fn run_pass(
             "reductions reading or writing more than one storage binding ({binding} bytes)"
         )));
     }
-    let params = gpu
-        .inner
-        .device
-        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("reduce params"),
-            contents: bytemuck::cast_slice(&params),
-            usage: wgpu::BufferUsages::STORAGE,
-        });
+    let params = storage_with(gpu, "reduce params", bytemuck::cast_slice(&params));
     let mut resources: Vec<wgpu::BindingResource<'_>> = inputs
         .iter()
         .map(|&(buffer, offset, size)| {

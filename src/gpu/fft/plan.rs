@@ -19,12 +19,10 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
-use wgpu::util::DeviceExt;
-
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
 use crate::gpu::context::{Gpu, lock};
-use crate::gpu::kernels::{groups_2d, submit_once};
+use crate::gpu::kernels::{groups_2d, storage_with, submit_once};
 use crate::gpu::pool::PooledBuffer;
 
 const AUX_WGSL: &str = include_str!("../../../shaders/fft_aux.wgsl");
@@ -141,13 +139,7 @@ pub(crate) fn capacity(gpu: &Gpu) -> usize {
 fn table(gpu: &Gpu, what: &str, data: &[[f32; 2]]) -> Result<wgpu::Buffer> {
     let data: &[[f32; 2]] = if data.is_empty() { &[[0.0; 2]] } else { data };
     gpu.scoped(&format!("uploading {what}"), || {
-        gpu.inner
-            .device
-            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(what),
-                contents: bytemuck::cast_slice(data),
-                usage: wgpu::BufferUsages::STORAGE,
-            })
+        storage_with(gpu, what, bytemuck::cast_slice(data))
     })
 }
 
@@ -483,14 +475,7 @@ fn submit(
     params: &[u32],
     groups: (u32, u32),
 ) -> Result<()> {
-    let params = gpu
-        .inner
-        .device
-        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("fft params"),
-            contents: bytemuck::cast_slice(params),
-            usage: wgpu::BufferUsages::STORAGE,
-        });
+    let params = storage_with(gpu, "fft params", bytemuck::cast_slice(params));
     let resources = [src, dst, table, &params].map(|b| b.as_entire_binding());
     submit_once(gpu, what, pipeline, &resources, groups, |_| {})
 }
