@@ -161,7 +161,7 @@ pub(crate) struct Inner {
     pub lost: Arc<AtomicBool>,
     /// FFT plans (twiddle, chirp tables) by kind and length.
     pub fft_plans: crate::gpu::fft::plan::PlanCache,
-    _adapter: wgpu::Adapter,
+    pub adapter: wgpu::Adapter,
 }
 
 /// Locks a mutex, recovering the data if another thread panicked while holding it (our caches
@@ -250,7 +250,10 @@ impl Gpu {
         Gpu::from_adapter(adapter)
     }
 
-    fn from_adapter(adapter: wgpu::Adapter) -> Result<Gpu> {
+    /// A context on an adapter the caller chose, e.g. one that can present to a window surface
+    /// (`wgpu::util::initialize_adapter_from_env_or_default(&instance, Some(&surface))`). The
+    /// device gets the adapter's full limits, as with [`Gpu::new`].
+    pub fn from_adapter(adapter: wgpu::Adapter) -> Result<Gpu> {
         let a = adapter.get_info();
         let limits = adapter.limits();
         let features = adapter.features() & wgpu::Features::SHADER_F16;
@@ -297,7 +300,7 @@ impl Gpu {
                 counters: Counters::default(),
                 lost,
                 fft_plans: Default::default(),
-                _adapter: adapter,
+                adapter,
             }),
         })
     }
@@ -320,6 +323,11 @@ impl Gpu {
             buffers_reused: get(&c.buffers_reused),
             pool_bytes: self.inner.pool.held_bytes(),
         }
+    }
+
+    /// The wgpu adapter the device was requested from (e.g. for a surface's capabilities).
+    pub fn adapter(&self) -> &wgpu::Adapter {
+        &self.inner.adapter
     }
 
     /// The wgpu device, for users with their own render or compute code.
