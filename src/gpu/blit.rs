@@ -600,13 +600,22 @@ fn mapping(scaling: Scaling, (w, h): (usize, usize), region: Region) -> ([f32; 2
 
 impl GpuArray {
     /// This frame (see [`blit`](crate::gpu::blit)) as a new texture of its own size, for render
-    /// code of your own: `Rgba8Unorm` for `u8` frames, `Rgba32Float` for `f32` ones, holding the
-    /// frame's values unchanged (grey is repeated into RGB, missing alpha is 1). The texture can
-    /// be sampled, copied and rendered to.
+    /// code of your own, holding the frame's values unchanged (grey is repeated into RGB,
+    /// missing alpha is 1): `Rgba8Unorm` for `u8` frames, `Rgba32Float` for `f32` ones. Where
+    /// the adapter cannot render to `Rgba32Float` (OpenGL ES), `f32` frames become
+    /// `Rgba16Float`, rounded to f16. The texture can be sampled, copied and rendered to.
     pub fn to_texture(&self) -> Result<wgpu::Texture> {
+        let float32 = wgpu::TextureFormat::Rgba32Float;
+        let renders_f32 = self
+            .gpu
+            .adapter()
+            .get_texture_format_features(float32)
+            .allowed_usages
+            .contains(wgpu::TextureUsages::RENDER_ATTACHMENT);
         let format = match self.dtype {
             Dtype::U8 => wgpu::TextureFormat::Rgba8Unorm,
-            _ => wgpu::TextureFormat::Rgba32Float,
+            _ if renders_f32 => float32,
+            _ => wgpu::TextureFormat::Rgba16Float,
         };
         self.to_texture_as(format)
     }
