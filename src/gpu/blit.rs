@@ -276,23 +276,25 @@ impl Blitter {
             },
             count: None,
         };
-        let layout = gpu.scoped("creating the blit layout", || {
-            gpu.device()
-                .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                    label: Some("gpuarray blit"),
-                    entries: &[
-                        entry(0, wgpu::BufferBindingType::Uniform),
-                        entry(1, wgpu::BufferBindingType::Storage { read_only: true }),
-                        entry(2, wgpu::BufferBindingType::Uniform),
-                    ],
-                })
+        let device = gpu.device();
+        // Parameters, the frame, the colormap.
+        let (layout, empty) = gpu.scoped("creating the blitter", || {
+            let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some("gpuarray blit"),
+                entries: &[
+                    entry(0, wgpu::BufferBindingType::Uniform),
+                    entry(1, wgpu::BufferBindingType::Storage { read_only: true }),
+                    entry(2, wgpu::BufferBindingType::Uniform),
+                ],
+            });
+            let empty = device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("gpuarray blit: empty frame"),
+                size: 16,
+                usage: wgpu::BufferUsages::STORAGE,
+                mapped_at_creation: false,
+            });
+            (layout, empty)
         })?;
-        let empty = gpu.device().create_buffer(&wgpu::BufferDescriptor {
-            label: Some("gpuarray blit: empty frame"),
-            size: 16,
-            usage: wgpu::BufferUsages::STORAGE,
-            mapped_at_creation: false,
-        });
         Ok(Blitter {
             gpu: gpu.clone(),
             format,
