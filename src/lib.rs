@@ -8,6 +8,7 @@ pub mod view;
 
 pub use error::{Error, Result};
 pub use gpu::array::GpuArray;
+pub use gpu::blit;
 pub use gpu::context::{Gpu, GpuInfo, GpuOptions, GpuStats};
 pub use gpu::fft;
 pub use gpu::ops::{Arg, where_};

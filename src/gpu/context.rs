@@ -155,6 +155,7 @@ pub(crate) struct Inner {
     pub info: GpuInfo,
     pub limits: wgpu::Limits,
     pub pipelines: Mutex<HashMap<String, wgpu::ComputePipeline>>,
+    pub render_pipelines: Mutex<HashMap<String, wgpu::RenderPipeline>>,
     pub modules: Mutex<HashMap<&'static str, wgpu::ShaderModule>>,
     pub pool: Arc<Pool>,
     pub counters: Counters,
@@ -295,6 +296,7 @@ impl Gpu {
                 info,
                 limits,
                 pipelines: Mutex::default(),
+                render_pipelines: Mutex::default(),
                 modules: Mutex::default(),
                 pool,
                 counters: Counters::default(),
@@ -421,6 +423,23 @@ impl Gpu {
         })?;
         Counters::bump(&self.inner.counters.compiles);
         lock(&self.inner.pipelines).insert(key.to_string(), pipeline.clone());
+        Ok(pipeline)
+    }
+
+    /// The render pipeline `build` makes, built once per `key` inside error scopes.
+    pub(crate) fn render_pipeline(
+        &self,
+        key: &str,
+        build: impl FnOnce(&wgpu::Device) -> wgpu::RenderPipeline,
+    ) -> Result<wgpu::RenderPipeline> {
+        if let Some(p) = lock(&self.inner.render_pipelines).get(key) {
+            return Ok(p.clone());
+        }
+        let pipeline = self.scoped(&format!("building pipeline {key}"), || {
+            build(&self.inner.device)
+        })?;
+        Counters::bump(&self.inner.counters.compiles);
+        lock(&self.inner.render_pipelines).insert(key.to_string(), pipeline.clone());
         Ok(pipeline)
     }
 

@@ -3,6 +3,7 @@
 //! whatever adapter is there: a discrete GPU, an integrated one, or Mesa's software drivers.
 
 pub mod array;
+pub mod blit;
 pub mod context;
 pub(crate) mod elementwise;
 pub mod fft;

@@ -212,25 +212,36 @@ impl GpuArray {
             encoder.copy_buffer_to_buffer(source, 0, staging.buffer(), 0, size);
             gpu.inner.queue.submit([encoder.finish()]);
         })?;
-        let (tx, rx) = mpsc::channel();
-        staging
-            .buffer()
-            .slice(..size)
-            .map_async(wgpu::MapMode::Read, move |r| {
-                let _ = tx.send(r);
-            });
-        gpu.wait()?;
-        rx.recv()
-            .map_err(|_| Error::Gpu("the GPU dropped a buffer mapping".into()))?
-            .map_err(|e| Error::Gpu(format!("mapping a buffer for download: {e}")))?;
-        {
-            let mapped = staging
-                .buffer()
-                .get_mapped_range(..size)
-                .map_err(|e| Error::Gpu(format!("reading a mapped buffer: {e}")))?;
-            out.copy_from_slice(&mapped[..out.len()]);
-        }
-        staging.buffer().unmap();
-        Ok(())
+        read_mapped(gpu, staging.buffer(), size, |mapped| {
+            out.copy_from_slice(&mapped[..out.len()])
+        })
     }
+}
+
+/// Maps the first `size` bytes of a `MAP_READ` buffer once the GPU is done with it, lets `read`
+/// see them, and unmaps.
+pub(crate) fn read_mapped(
+    gpu: &Gpu,
+    staging: &wgpu::Buffer,
+    size: u64,
+    read: impl FnOnce(&[u8]),
+) -> Result<()> {
+    let (tx, rx) = mpsc::channel();
+    staging
+        .slice(..size)
+        .map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+    gpu.wait()?;
+    rx.recv()
+        .map_err(|_| Error::Gpu("the GPU dropped a buffer mapping".into()))?
+        .map_err(|e| Error::Gpu(format!("mapping a buffer for download: {e}")))?;
+    {
+        let mapped = staging
+            .get_mapped_range(..size)
+            .map_err(|e| Error::Gpu(format!("reading a mapped buffer: {e}")))?;
+        read(&mapped);
+    }
+    staging.unmap();
+    Ok(())
 }

@@ -1,0 +1,773 @@
+//! Drawing GPU arrays onto textures — a window's surface or an offscreen target — with no round
+//! trip through host memory: the frame goes from its storage buffer to the target in one render
+//! pass (`shaders/blit.wgsl`).
+//!
+//! A frame is a [`GpuArray`] of shape `[h, w]` or `[h, w, c]` with `c` in 1..=4 (grey, grey +
+//! alpha, RGB, RGBA), `u8` or `f32` in [0, 1], with any strides: a slice, a flipped or transposed
+//! view, or a pending elementwise expression (computed first) can be drawn as it is.
+//!
+//! Colour handling:
+//! - A frame holds sRGB-encoded values by default, like image files and like every filter of
+//!   [`filters`](crate::filters); [`Encoding::Linear`] says it holds linear light instead.
+//! - Targets with an sRGB format (`*UnormSrgb`) are given linear light, which the GPU encodes on
+//!   write; every other format is given sRGB-encoded values, which is what a display shows
+//!   through a non-sRGB surface. Values already in the target's encoding pass unchanged, so a
+//!   `u8` frame drawn 1:1 onto an `Rgba8Unorm` texture is copied exactly.
+//! - Bilinear filtering interpolates in linear light, as the GPU's own sampling of an sRGB
+//!   texture does.
+//! - A single-channel frame may be shown through a [`Colormap`] (an FFT magnitude, a depth map):
+//!   [`BlitOptions::range`] is mapped onto the colormap's 256 colours, NaN is transparent black.
+//!
+//! ```
+//! use gpuarray::blit::{read_texture, BlitOptions, Blitter, Scaling};
+//! use gpuarray::{wgpu, Gpu, View};
+//!
+//! let gpu = Gpu::new()?;
+//! // A 2×2 RGB frame ...
+//! let pixels = [255u8, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255];
+//! let frame = gpu.upload(&View::from_slice(&pixels, &[2, 2, 3])?)?;
+//! // ... drawn onto a 4×4 offscreen texture (a window surface works the same way).
+//! let texture = gpu.device().create_texture(&wgpu::TextureDescriptor {
+//!     label: None,
+//!     size: wgpu::Extent3d { width: 4, height: 4, depth_or_array_layers: 1 },
+//!     mip_level_count: 1,
+//!     sample_count: 1,
+//!     dimension: wgpu::TextureDimension::D2,
+//!     format: wgpu::TextureFormat::Rgba8Unorm,
+//!     usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+//!     view_formats: &[],
+//! });
+//! let view = texture.create_view(&Default::default());
+//! let blitter = Blitter::new(&gpu, texture.format())?;
+//! let options = BlitOptions { scaling: Scaling::Stretch, ..BlitOptions::nearest() };
+//! blitter.draw(&frame, &view, &options)?;
+//! // Pixel (3, 0) of the target shows frame pixel (1, 0): green.
+//! let shown = read_texture(&gpu, &texture)?;
+//! assert_eq!(shown.get::<u8>(&[0, 3, 1])?, 255);
+//! assert_eq!(shown.get::<u8>(&[0, 3, 0])?, 0);
+//! # Ok::<(), gpuarray::Error>(())
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use wgpu::util::DeviceExt;
+
+use crate::error::{Error, Result};
+use crate::gpu::array::GpuArray;
+use crate::gpu::context::{Gpu, lock};
+use crate::gpu::kernels::{Input, window};
+use crate::gpu::transfer::read_mapped;
+use crate::view::dtype::Dtype;
+use crate::view::view::HostArray;
+
+const BLIT_WGSL: &str = include_str!("../../shaders/blit.wgsl");
+
+/// How a frame is scaled into the target region.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Scaling {
+    /// As large as fits whole, aspect ratio kept, centred; the rest is background.
+    #[default]
+    Fit,
+    /// As small as covers the region, aspect ratio kept, centred; the overflow is cropped.
+    Fill,
+    /// Exactly the region, aspect ratio not kept.
+    Stretch,
+}
+
+/// How frame pixels are sampled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Filter {
+    /// The frame pixel under each target pixel's centre (crisp pixels).
+    Nearest,
+    /// Bilinear between the four nearest frame pixels, in linear light, clamped at the edges.
+    #[default]
+    Linear,
+}
+
+/// What a frame's values mean.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// sRGB-encoded values, as in image files (and what every filter returns).
+    #[default]
+    Srgb,
+    /// Linear light (e.g. physically computed intensities).
+    Linear,
+}
+
+/// Colormaps for single-channel frames: grey, and the perceptually uniform ones of matplotlib
+/// (sampled from the [`colorous`] crate's gradients) plus Turbo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Colormap {
+    /// Black to white.
+    Gray,
+    /// matplotlib's default: dark blue, green, yellow.
+    Viridis,
+    /// Black, purple, orange, light yellow.
+    Magma,
+    /// Black, purple, orange, yellow.
+    Inferno,
+    /// Blue, purple, orange, yellow.
+    Plasma,
+    /// Viridis made readable with colour-vision deficiency.
+    Cividis,
+    /// Google's improved rainbow.
+    Turbo,
+}
+
+impl Colormap {
+    /// The 256 sRGB colours of the map; value `v` of the range `(lo, hi)` shows colour
+    /// `⌊(v − lo) / (hi − lo) · 256⌋`, clamped to 0..=255 (matplotlib's rule).
+    pub fn table(self) -> [[u8; 3]; 256] {
+        let gradient = match self {
+            Colormap::Gray => return std::array::from_fn(|i| [i as u8; 3]),
+            Colormap::Viridis => colorous::VIRIDIS,
+            Colormap::Magma => colorous::MAGMA,
+            Colormap::Inferno => colorous::INFERNO,
+            Colormap::Plasma => colorous::PLASMA,
+            Colormap::Cividis => colorous::CIVIDIS,
+            Colormap::Turbo => colorous::TURBO,
+        };
+        std::array::from_fn(|i| gradient.eval_rational(i, 256).as_array())
+    }
+}
+
+/// A rectangle of the target, in pixels from its top-left corner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Region {
+    /// Left edge.
+    pub x: u32,
+    /// Top edge.
+    pub y: u32,
+    /// Width (at least 1).
+    pub width: u32,
+    /// Height (at least 1).
+    pub height: u32,
+}
+
+/// How [`Blitter::draw`] shows a frame. `Default` fits the frame into the whole target with
+/// bilinear filtering over an opaque black background.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BlitOptions {
+    /// Fit, fill or stretch into the region.
+    pub scaling: Scaling,
+    /// Nearest or bilinear sampling.
+    pub filter: Filter,
+    /// A colormap for a single-channel frame; `None` shows it grey.
+    pub colormap: Option<Colormap>,
+    /// The values mapped to the colormap's first and last colour (`lo < hi`, both finite).
+    pub range: (f32, f32),
+    /// What the frame's values mean.
+    pub encoding: Encoding,
+    /// RGBA (sRGB-encoded, in [0, 1]) of the region's pixels that the frame does not cover;
+    /// `None` leaves them as they were.
+    pub background: Option<[f32; 4]>,
+    /// The part of the target to draw in; `None` is the whole target. Pixels outside it are
+    /// never touched.
+    pub region: Option<Region>,
+}
+
+impl Default for BlitOptions {
+    fn default() -> Self {
+        BlitOptions {
+            scaling: Scaling::Fit,
+            filter: Filter::Linear,
+            colormap: None,
+            range: (0.0, 1.0),
+            encoding: Encoding::Srgb,
+            background: Some([0.0, 0.0, 0.0, 1.0]),
+            region: None,
+        }
+    }
+}
+
+impl BlitOptions {
+    /// The defaults with nearest sampling (crisp pixels).
+    pub fn nearest() -> Self {
+        BlitOptions {
+            filter: Filter::Nearest,
+            ..Default::default()
+        }
+    }
+}
+
+/// The shader's parameters (`Params` in `shaders/blit.wgsl`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    height: i32,
+    width: i32,
+    channels: u32,
+    is_u8: u32,
+    offset: i32,
+    sy: i32,
+    sx: i32,
+    sc: i32,
+    origin: [f32; 2],
+    scale: [f32; 2],
+    background: [f32; 4],
+    has_background: u32,
+    linear_filter: u32,
+    use_colormap: u32,
+    frame_linear: u32,
+    target_linear: u32,
+    vmin: f32,
+    vscale: f32,
+    _pad: u32,
+}
+
+/// Draws frames onto textures of one format (a render pipeline, built once per format and
+/// context).
+pub struct Blitter {
+    gpu: Gpu,
+    format: wgpu::TextureFormat,
+    pipeline: wgpu::RenderPipeline,
+    /// Colormap tables, uploaded on first use.
+    tables: Mutex<HashMap<Option<Colormap>, wgpu::Buffer>>,
+    /// Bound in place of the frame when it is empty (a binding cannot be).
+    empty: wgpu::Buffer,
+}
+
+/// A draw checked and bound, ready to record.
+struct Prepared {
+    bind: wgpu::BindGroup,
+    region: Region,
+}
+
+impl Blitter {
+    /// A blitter for targets of `format` (a surface's configured format, or an offscreen
+    /// texture's). The format must be a renderable colour format of this adapter.
+    pub fn new(gpu: &Gpu, format: wgpu::TextureFormat) -> Result<Blitter> {
+        let adapter = gpu.adapter();
+        let downlevel = adapter.get_downlevel_capabilities();
+        if !downlevel
+            .flags
+            .contains(wgpu::DownlevelFlags::FRAGMENT_STORAGE)
+        {
+            return Err(Error::unsupported(format!(
+                "{} cannot read storage buffers in fragment shaders, which blitting needs",
+                gpu.info().name
+            )));
+        }
+        let features = adapter.get_texture_format_features(format);
+        if !features
+            .allowed_usages
+            .contains(wgpu::TextureUsages::RENDER_ATTACHMENT)
+            || format.has_depth_aspect()
+            || format.has_stencil_aspect()
+        {
+            return Err(Error::unsupported(format!(
+                "{format:?} is not a colour format {} can render to",
+                gpu.info().name
+            )));
+        }
+        let module = gpu.module("blit.wgsl", BLIT_WGSL)?;
+        let pipeline = gpu.render_pipeline(&format!("blit {format:?}"), |device| {
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some("gpuarray blit"),
+                layout: None,
+                vertex: wgpu::VertexState {
+                    module: &module,
+                    entry_point: Some("vs_main"),
+                    compilation_options: Default::default(),
+                    buffers: &[],
+                },
+                primitive: wgpu::PrimitiveState::default(),
+                depth_stencil: None,
+                multisample: wgpu::MultisampleState::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &module,
+                    entry_point: Some("fs_main"),
+                    compilation_options: Default::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format,
+                        blend: None,
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        })?;
+        let empty = gpu.device().create_buffer(&wgpu::BufferDescriptor {
+            label: Some("gpuarray blit: empty frame"),
+            size: 16,
+            usage: wgpu::BufferUsages::STORAGE,
+            mapped_at_creation: false,
+        });
+        Ok(Blitter {
+            gpu: gpu.clone(),
+            format,
+            pipeline,
+            tables: Mutex::default(),
+            empty,
+        })
+    }
+
+    /// The target format this blitter draws to.
+    pub fn format(&self) -> wgpu::TextureFormat {
+        self.format
+    }
+
+    /// Draws `frame` onto `target` (a view of mip level 0 of a texture of this blitter's
+    /// format, or its sRGB / non-sRGB twin) and submits the work.
+    pub fn draw(
+        &self,
+        frame: &GpuArray,
+        target: &wgpu::TextureView,
+        options: &BlitOptions,
+    ) -> Result<()> {
+        let prepared = self.prepare(frame, target, options)?;
+        let device = self.gpu.device();
+        self.gpu.scoped("blitting a frame", || {
+            let mut encoder = device.create_command_encoder(&Default::default());
+            self.record(&mut encoder, target, &prepared);
+            self.gpu.queue().submit([encoder.finish()]);
+        })
+    }
+
+    /// Records the draw of [`draw`](Self::draw) into `encoder` without submitting it, for
+    /// callers with their own passes. `frame` must outlive the submission: a dropped array's
+    /// buffer returns to gpuarray's pool, and later work may overwrite it before the encoder
+    /// runs.
+    pub fn encode(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        frame: &GpuArray,
+        target: &wgpu::TextureView,
+        options: &BlitOptions,
+    ) -> Result<()> {
+        let prepared = self.prepare(frame, target, options)?;
+        self.record(encoder, target, &prepared);
+        Ok(())
+    }
+
+    fn record(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        target: &wgpu::TextureView,
+        prepared: &Prepared,
+    ) {
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("gpuarray blit"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: target,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    // The shader covers the whole region; everything else stays as it was.
+                    load: wgpu::LoadOp::Load,
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            ..Default::default()
+        });
+        let r = prepared.region;
+        pass.set_viewport(
+            r.x as f32,
+            r.y as f32,
+            r.width as f32,
+            r.height as f32,
+            0.0,
+            1.0,
+        );
+        pass.set_scissor_rect(r.x, r.y, r.width, r.height);
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &prepared.bind, &[]);
+        pass.draw(0..3, 0..1);
+    }
+
+    /// Checks the frame, target and options, and binds the frame's buffer and the parameters.
+    fn prepare(
+        &self,
+        frame: &GpuArray,
+        target: &wgpu::TextureView,
+        options: &BlitOptions,
+    ) -> Result<Prepared> {
+        let (height, width, channels) = frame_shape(frame)?;
+        let texture = target.texture();
+        if texture.format().remove_srgb_suffix() != self.format.remove_srgb_suffix() {
+            return Err(Error::Parameter(format!(
+                "this blitter draws to {:?} targets, not {:?} (make a Blitter for that format)",
+                self.format,
+                texture.format()
+            )));
+        }
+        if !texture
+            .usage()
+            .contains(wgpu::TextureUsages::RENDER_ATTACHMENT)
+        {
+            return Err(Error::Parameter(
+                "the target texture needs TextureUsages::RENDER_ATTACHMENT".into(),
+            ));
+        }
+        let region = options.region.unwrap_or(Region {
+            x: 0,
+            y: 0,
+            width: texture.width(),
+            height: texture.height(),
+        });
+        if region.width == 0
+            || region.height == 0
+            || region.x as u64 + region.width as u64 > texture.width() as u64
+            || region.y as u64 + region.height as u64 > texture.height() as u64
+        {
+            return Err(Error::Parameter(format!(
+                "region {region:?} is empty or not inside the {}×{} target",
+                texture.width(),
+                texture.height()
+            )));
+        }
+        let (lo, hi) = options.range;
+        if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+            return Err(Error::Parameter(format!(
+                "range ({lo}, {hi}) must be finite with lo < hi"
+            )));
+        }
+        if options.colormap.is_some() && channels != 1 {
+            return Err(Error::shape(format!(
+                "a colormap shows single-channel frames ([h, w] or [h, w, 1]), not {:?}",
+                frame.shape()
+            )));
+        }
+        if let Some(bg) = options.background
+            && !bg.iter().all(|v| v.is_finite())
+        {
+            return Err(Error::Parameter(format!(
+                "background {bg:?} must be finite"
+            )));
+        }
+
+        let (origin, scale) = mapping(options.scaling, (width, height), region);
+        let strides = frame.strides();
+        let sc = if frame.ndim() == 3 { strides[2] } else { 0 };
+        let gpu = &self.gpu;
+        // The frame's buffer, bound through the window its elements lie in.
+        let storage;
+        let (buffer, start, end, offset) = if frame.is_empty() {
+            (&self.empty, 0, 16, 0)
+        } else {
+            storage = frame.storage()?;
+            let input = Input {
+                buffer: storage.buffer(),
+                layout: &frame.layout,
+                itemsize: frame.dtype.itemsize(),
+            };
+            let (start, end, offset) = window(gpu, &input, 0, frame.len() as u64);
+            let limit = gpu.inner.limits.max_storage_buffer_binding_size;
+            if end - start > limit {
+                return Err(Error::unsupported(format!(
+                    "frames larger than one storage binding ({limit} bytes)"
+                )));
+            }
+            (storage.buffer(), start, end, offset)
+        };
+        let params = Params {
+            height: height as i32,
+            width: width as i32,
+            channels: channels as u32,
+            is_u8: (frame.dtype == Dtype::U8) as u32,
+            offset: offset as i32,
+            sy: strides[0] as i32,
+            sx: strides[1] as i32,
+            sc: sc as i32,
+            origin,
+            scale,
+            background: options.background.unwrap_or_default(),
+            has_background: options.background.is_some() as u32,
+            linear_filter: (options.filter == Filter::Linear) as u32,
+            use_colormap: options.colormap.is_some() as u32,
+            frame_linear: (options.encoding == Encoding::Linear) as u32,
+            target_linear: self.format.is_srgb() as u32,
+            vmin: lo,
+            vscale: 1.0 / (hi - lo),
+            _pad: 0,
+        };
+        let table = self.table(options.colormap)?;
+        let device = gpu.device();
+        let bind = gpu.scoped("binding a frame", || {
+            let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("gpuarray blit parameters"),
+                contents: bytemuck::bytes_of(&params),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
+            device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("gpuarray blit"),
+                layout: &self.pipeline.get_bind_group_layout(0),
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: uniform.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                            buffer,
+                            offset: start,
+                            size: wgpu::BufferSize::new(end - start),
+                        }),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: table.as_entire_binding(),
+                    },
+                ],
+            })
+        })?;
+        Ok(Prepared { bind, region })
+    }
+
+    /// The uniform buffer of a colormap's 256 colours (grey when there is none).
+    fn table(&self, colormap: Option<Colormap>) -> Result<wgpu::Buffer> {
+        if let Some(buffer) = lock(&self.tables).get(&colormap) {
+            return Ok(buffer.clone());
+        }
+        let colours: Vec<[f32; 4]> = colormap
+            .unwrap_or(Colormap::Gray)
+            .table()
+            .iter()
+            .map(|c| [c[0], c[1], c[2], 255].map(|v| v as f32 / 255.0))
+            .collect();
+        let device = self.gpu.device();
+        let buffer = self.gpu.scoped("uploading a colormap", || {
+            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("gpuarray colormap"),
+                contents: bytemuck::cast_slice(&colours),
+                usage: wgpu::BufferUsages::UNIFORM,
+            })
+        })?;
+        lock(&self.tables).insert(colormap, buffer.clone());
+        Ok(buffer)
+    }
+}
+
+/// `(height, width, channels)` of a frame, or an error naming what is wrong with it.
+fn frame_shape(frame: &GpuArray) -> Result<(usize, usize, usize)> {
+    frame.check()?;
+    if !matches!(frame.dtype, Dtype::U8 | Dtype::F32) {
+        return Err(Error::dtype(format!(
+            "frames are u8 or f32 in [0, 1], not {} (convert with astype(Dtype::F32) or \
+             from_unit_float(Dtype::U8))",
+            frame.dtype
+        )));
+    }
+    let (h, w, c) = match *frame.shape() {
+        [h, w] => (h, w, 1),
+        [h, w, c @ 1..=4] => (h, w, c),
+        _ => {
+            return Err(Error::shape(format!(
+                "a frame is [h, w] or [h, w, c] with 1 to 4 channels, not {:?}",
+                frame.shape()
+            )));
+        }
+    };
+    let fits = |v: usize| i32::try_from(v).is_ok();
+    if !(fits(h) && fits(w) && frame.strides().iter().all(|&s| i32::try_from(s).is_ok())) {
+        return Err(Error::unsupported(format!(
+            "frames of shape {:?} and strides {:?} (dimensions and strides must fit in i32)",
+            frame.shape(),
+            frame.strides()
+        )));
+    }
+    Ok((h, w, c))
+}
+
+/// Where a `w × h` frame lies in `region` under `scaling`: the target position of frame
+/// coordinate (0, 0) and the frame pixels per target pixel. The frame is centred on whole
+/// target pixels, so a 1:1 fit maps pixels exactly.
+fn mapping(scaling: Scaling, (w, h): (usize, usize), region: Region) -> ([f32; 2], [f32; 2]) {
+    let (rw, rh) = (region.width as f64, region.height as f64);
+    if w == 0 || h == 0 {
+        // Nothing to draw: every pixel maps to (0, 0), outside an empty frame.
+        return ([0.0; 2], [0.0; 2]);
+    }
+    let (fw, fh) = (w as f64, h as f64);
+    let (kx, ky) = match scaling {
+        Scaling::Stretch => (rw / fw, rh / fh),
+        Scaling::Fit => {
+            let k = (rw / fw).min(rh / fh);
+            (k, k)
+        }
+        Scaling::Fill => {
+            let k = (rw / fw).max(rh / fh);
+            (k, k)
+        }
+    };
+    let x = region.x as f64 + ((rw - fw * kx) / 2.0).floor();
+    let y = region.y as f64 + ((rh - fh * ky) / 2.0).floor();
+    ([x as f32, y as f32], [(1.0 / kx) as f32, (1.0 / ky) as f32])
+}
+
+impl GpuArray {
+    /// This frame (see [`blit`](crate::gpu::blit)) as a new texture of its own size, for render
+    /// code of your own, holding the frame's values unchanged (grey is repeated into RGB,
+    /// missing alpha is 1): `Rgba8Unorm` for `u8` frames, `Rgba32Float` for `f32` ones. Where
+    /// the adapter cannot render to `Rgba32Float` (OpenGL ES), `f32` frames become
+    /// `Rgba16Float`, rounded to f16. The texture can be sampled, copied and rendered to.
+    pub fn to_texture(&self) -> Result<wgpu::Texture> {
+        let float32 = wgpu::TextureFormat::Rgba32Float;
+        let renders_f32 = self
+            .gpu
+            .adapter()
+            .get_texture_format_features(float32)
+            .allowed_usages
+            .contains(wgpu::TextureUsages::RENDER_ATTACHMENT);
+        let format = match self.dtype {
+            Dtype::U8 => wgpu::TextureFormat::Rgba8Unorm,
+            _ if renders_f32 => float32,
+            _ => wgpu::TextureFormat::Rgba16Float,
+        };
+        self.to_texture_as(format)
+    }
+
+    /// [`to_texture`](Self::to_texture) with a format of your choice (any renderable colour
+    /// format; an sRGB format stores the same colours, encoded by the GPU).
+    pub fn to_texture_as(&self, format: wgpu::TextureFormat) -> Result<wgpu::Texture> {
+        let (height, width, _) = frame_shape(self)?;
+        let gpu = &self.gpu;
+        let max = gpu.inner.limits.max_texture_dimension_2d as usize;
+        if height == 0 || width == 0 || height > max || width > max {
+            return Err(Error::unsupported(format!(
+                "a texture of {width}×{height} (each side must be 1 to {max})"
+            )));
+        }
+        let blitter = Blitter::new(gpu, format)?;
+        let texture = gpu.scoped("creating a texture", || {
+            gpu.device().create_texture(&wgpu::TextureDescriptor {
+                label: Some("gpuarray frame"),
+                size: wgpu::Extent3d {
+                    width: width as u32,
+                    height: height as u32,
+                    depth_or_array_layers: 1,
+                },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format,
+                usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+                    | wgpu::TextureUsages::TEXTURE_BINDING
+                    | wgpu::TextureUsages::COPY_SRC
+                    | wgpu::TextureUsages::COPY_DST,
+                view_formats: &[],
+            })
+        })?;
+        let options = BlitOptions {
+            scaling: Scaling::Stretch,
+            background: None,
+            ..BlitOptions::nearest()
+        };
+        blitter.draw(self, &texture.create_view(&Default::default()), &options)?;
+        Ok(texture)
+    }
+}
+
+/// Reads mip level 0 of a 2-D texture back to the host: `[h, w, 4]` RGBA for four-channel
+/// formats (BGRA formats are reordered to RGBA), `[h, w]` for one-channel ones. 8-bit unorm
+/// formats give `u8`, `*16Float` gives `f16`, `*32Float` gives `f32`. The texture needs
+/// `COPY_SRC` usage. For tests, screenshots and headless rendering.
+pub fn read_texture(gpu: &Gpu, texture: &wgpu::Texture) -> Result<HostArray> {
+    use wgpu::TextureFormat as F;
+    let format = texture.format();
+    let (dtype, channels, bgra) = match format {
+        F::Rgba8Unorm | F::Rgba8UnormSrgb => (Dtype::U8, 4, false),
+        F::Bgra8Unorm | F::Bgra8UnormSrgb => (Dtype::U8, 4, true),
+        F::R8Unorm => (Dtype::U8, 1, false),
+        F::Rgba16Float => (Dtype::F16, 4, false),
+        F::R16Float => (Dtype::F16, 1, false),
+        F::Rgba32Float => (Dtype::F32, 4, false),
+        F::R32Float => (Dtype::F32, 1, false),
+        other => {
+            return Err(Error::unsupported(format!(
+                "reading back {other:?} textures (Rgba8/Bgra8 unorm and sRGB, R8Unorm, \
+                 Rgba16Float, R16Float, Rgba32Float and R32Float are read)"
+            )));
+        }
+    };
+    if texture.dimension() != wgpu::TextureDimension::D2 || texture.sample_count() != 1 {
+        return Err(Error::unsupported(
+            "reading back textures other than single-sampled 2-D ones",
+        ));
+    }
+    if !texture.usage().contains(wgpu::TextureUsages::COPY_SRC) {
+        return Err(Error::Parameter(
+            "the texture needs TextureUsages::COPY_SRC to be read back".into(),
+        ));
+    }
+    let (w, h) = (texture.width() as usize, texture.height() as usize);
+    let pixel = channels * dtype.itemsize();
+    let row = w * pixel;
+    // Buffer rows of a texture copy are 256-byte aligned.
+    let padded = row.next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT as usize);
+    let size = (padded * h) as u64;
+    let shape: &[usize] = if channels == 1 { &[h, w] } else { &[h, w, 4] };
+    let mut host = HostArray::zeros(shape, dtype)?;
+    let staging = gpu.buffer(
+        size,
+        wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+    )?;
+    gpu.scoped("reading back a texture", || {
+        let mut encoder = gpu.device().create_command_encoder(&Default::default());
+        encoder.copy_texture_to_buffer(
+            texture.as_image_copy(),
+            wgpu::TexelCopyBufferInfo {
+                buffer: staging.buffer(),
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(padded as u32),
+                    rows_per_image: Some(h as u32),
+                },
+            },
+            texture.size(),
+        );
+        gpu.queue().submit([encoder.finish()]);
+    })?;
+    let out = host.bytes_mut();
+    read_mapped(gpu, staging.buffer(), size, |mapped| {
+        for (dst, src) in out.chunks_exact_mut(row).zip(mapped.chunks_exact(padded)) {
+            dst.copy_from_slice(&src[..row]);
+            if bgra {
+                dst.chunks_exact_mut(4).for_each(|p| p.swap(0, 2));
+            }
+        }
+    })?;
+    Ok(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_to_one_fit_maps_pixels_exactly() {
+        let region = Region {
+            x: 0,
+            y: 0,
+            width: 600,
+            height: 400,
+        };
+        assert_eq!(
+            mapping(Scaling::Fit, (600, 400), region),
+            ([0.0, 0.0], [1.0, 1.0])
+        );
+        // Letterboxed on whole pixels: 600×400 in 800×800 is scaled by 4/3, centred vertically.
+        let big = Region {
+            width: 800,
+            height: 800,
+            ..region
+        };
+        let (origin, scale) = mapping(Scaling::Fit, (600, 400), big);
+        assert_eq!(origin, [0.0, 133.0]);
+        assert_eq!(scale, [0.75, 0.75]);
+        let (origin, _) = mapping(Scaling::Fill, (600, 400), big);
+        assert_eq!(origin, [-200.0, 0.0]);
+    }
+
+    #[test]
+    fn colormap_tables_are_the_published_ones() {
+        // matplotlib's viridis starts at #440154 and ends at #fde725.
+        let viridis = Colormap::Viridis.table();
+        assert_eq!(viridis[0], [0x44, 0x01, 0x54]);
+        assert_eq!(viridis[255], [0xfd, 0xe7, 0x25]);
+        assert_eq!(Colormap::Gray.table()[128], [128; 3]);
+    }
+}
