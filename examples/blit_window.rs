@@ -27,6 +27,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
+use gpuarray::blit::{BlitOptions, Blitter, Colormap, Filter, Scaling};
 use gpuarray::fft::{self, Norm};
 use gpuarray::filters::{Border, gaussian_blur, grayscale, sobel, unsharp_mask};
 use gpuarray::{Dtype, Gpu, GpuArray, View};
@@ -37,17 +38,14 @@ use winit::event_loop::{ActiveEventLoop, EventLoop};
 use winit::keyboard::{Key, NamedKey};
 use winit::window::{Window, WindowId};
 
-// Placeholder until gpuarray::blit lands on main: clears the target instead of drawing.
-use placeholder::{BlitOptions, Blitter, Colormap, Filter, Scaling};
-
 /// What the pipeline computes each frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Mode {
-    /// Gaussian blur, σ = sigma(t).
+    /// Gaussian blur, σ from 0.5 to 4.5 pixels and back every 2 s.
     Blur,
     /// Unsharp mask (σ = 2), its amount breathing between 0 and 3.
     Sharpen,
-    /// Sobel gradient magnitude of the luma, pre-blurred with σ = sigma(t), through a colormap.
+    /// Sobel gradient magnitude of the luma, blurred as in `blur` first, through a colormap.
     Edges,
     /// An ideal (circular) low-pass through the FFT, its cutoff breathing: it rings.
     Lowpass,
@@ -58,7 +56,7 @@ enum Mode {
 #[command(about = "A live gpuarray pipeline drawn into a window, never leaving the GPU")]
 struct Args {
     /// Draw exactly N frames with a fixed time step (t = frame / 60 s), then exit.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     frames: Option<u64>,
     /// What to compute (keys 1-4 switch it).
     #[arg(long, value_enum, default_value_t = Mode::Blur)]
@@ -110,9 +108,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         Box::new(event_loop.owned_display_handle()),
     ));
 
-    // 2. The rest happens in the application's event handlers, below: winit creates windows
-    //    once the event loop runs (`resumed`). Errors end the loop and come back here, so the
-    //    process exits nonzero.
+    // 2. The rest happens in the application's event handlers: winit creates windows once the
+    //    event loop runs (`resumed`, which calls `State::new` below). Errors end the loop and
+    //    come back here, so the process exits nonzero.
     let mut app = App {
         args,
         instance,
@@ -163,74 +161,21 @@ struct State {
     fps: f64,
 }
 
-impl ApplicationHandler for App {
-    fn resumed(&mut self, event_loop: &ActiveEventLoop) {
-        if self.state.is_some() {
-            return;
-        }
-        match State::new(&self.instance, &self.args, event_loop) {
-            Ok(state) => {
-                state.window.request_redraw();
-                self.state = Some(state);
-            }
-            Err(e) => self.fail(event_loop, e),
-        }
-    }
-
-    fn window_event(&mut self, event_loop: &ActiveEventLoop, _: WindowId, event: WindowEvent) {
-        let Some(state) = self.state.as_mut() else {
-            return;
-        };
-        match event {
-            WindowEvent::CloseRequested => event_loop.exit(),
-            // 3. A new size: reconfigure the surface (zero while minimised: wait for a real one).
-            WindowEvent::Resized(size) => state.resize(size),
-            WindowEvent::KeyboardInput { event, .. } if event.state == ElementState::Pressed => {
-                if state.key(&event.logical_key) {
-                    event_loop.exit();
-                }
-            }
-            // 4. A frame: compute, draw, present, and ask for the next one at once.
-            WindowEvent::RedrawRequested => match state.redraw(&self.args) {
-                Ok(Done::More) => state.window.request_redraw(),
-                Ok(Done::Finished) => event_loop.exit(),
-                Err(e) => self.fail(event_loop, e),
-            },
-            _ => {}
-        }
-    }
-}
-
-impl App {
-    fn fail(&mut self, event_loop: &ActiveEventLoop, e: Box<dyn Error>) {
-        eprintln!("blit_window: {e}");
-        self.error.get_or_insert(e);
-        event_loop.exit();
-    }
-}
-
-/// What [`State::redraw`] says about the loop.
-enum Done {
-    More,
-    Finished,
-}
-
 impl State {
     fn new(
         instance: &wgpu::Instance,
         args: &Args,
         event_loop: &ActiveEventLoop,
     ) -> Result<State, Box<dyn Error>> {
-        // The photo, decoded on the host once.
+        // 3. The photo, decoded on the host once, and a window of its size (or --size) in
+        //    physical pixels, so that at the photo's size one screen pixel is one photo pixel
+        //    whatever the scale factor. The surface shares the window's ownership.
         let photo = image::open(&args.image)
             .map_err(|e| format!("{}: {e}", args.image.display()))?
             .into_rgb8();
         let size = args
             .size
             .unwrap_or(PhysicalSize::new(photo.width(), photo.height()));
-
-        // The window, in physical pixels (so that at the photo's size, one screen pixel is one
-        // photo pixel whatever the scale factor), and a surface that shares its ownership.
         let window = Arc::new(
             event_loop.create_window(
                 Window::default_attributes()
@@ -240,8 +185,8 @@ impl State {
         );
         let surface = instance.create_surface(window.clone())?;
 
-        // An adapter that can present to this surface (WGPU_BACKEND, WGPU_ADAPTER_NAME honoured),
-        // and gpuarray's context on it: the arrays and the surface share one device.
+        // 4. An adapter that can present to this surface (WGPU_BACKEND, WGPU_ADAPTER_NAME
+        //    honoured), and gpuarray's context on it: the arrays and the surface share one device.
         let adapter = pollster::block_on(wgpu::util::initialize_adapter_from_env_or_default(
             instance,
             Some(&surface),
@@ -249,8 +194,8 @@ impl State {
         let gpu = Gpu::from_adapter(adapter)?;
         println!("adapter: {}", gpu.info());
 
-        // The surface format: an sRGB one where offered (the GPU then encodes the linear
-        // values the Blitter writes, and blends and filters in linear light).
+        // 5. The surface format: an sRGB one where offered (the GPU then encodes the linear
+        //    values the Blitter writes).
         let size = window.inner_size();
         let mut config = surface
             .get_default_config(gpu.adapter(), size.width.max(1), size.height.max(1))
@@ -261,7 +206,7 @@ impl State {
             .iter()
             .copied()
             .find(|f| f.is_srgb())
-            .unwrap_or(caps.formats[0]);
+            .unwrap_or(config.format);
         config.present_mode = wgpu::PresentMode::AutoVsync;
         surface.configure(gpu.device(), &config);
         println!(
@@ -269,19 +214,19 @@ impl State {
             config.format, config.width, config.height, config.present_mode
         );
 
-        // The photo on the GPU: uploaded once as u8 [h, w, 3], converted once to f32 [0, 1].
+        // 6. The photo on the GPU: uploaded once as u8 [h, w, 3], converted once to f32 [0, 1].
         let photo = gpu.upload(&View::from_image(&photo)?)?.to_unit_float()?;
         let luma = grayscale(&photo)?;
 
-        // The low-pass's squared radial frequency, fy² + fx² in cycles per pixel, for the
-        // spectrum rfft2 gives over axes 0 and 1: [h, 1, 1] + [1, w/2 + 1, 1], broadcast.
+        //    The low-pass's squared radial frequency, fy² + fx² in cycles per pixel, for the
+        //    spectrum rfft2 gives over axes 0 and 1: [h, 1, 1] + [1, w/2 + 1, 1], broadcast.
         let (h, w) = (photo.shape()[0], photo.shape()[1]);
         let fy = fft::fftfreq(&gpu, h, 1.0)?.reshape(&[h as isize, 1, 1])?;
         let fx = fft::rfftfreq(&gpu, w, 1.0)?.reshape(&[1, (w / 2 + 1) as isize, 1])?;
         let radius2 = fy.mul(&fy)?.add(&fx.mul(&fx)?)?;
         radius2.eval()?;
 
-        // The Blitter: one render pipeline for the surface's format.
+        // 7. The Blitter: one render pipeline for the surface's format.
         let blitter = Blitter::new(&gpu, config.format)?;
         let now = Instant::now();
         Ok(State {
@@ -306,7 +251,60 @@ impl State {
             fps: 0.0,
         })
     }
+}
 
+/// What [`State::redraw`] says about the loop.
+enum Done {
+    More,
+    Finished,
+}
+
+impl ApplicationHandler for App {
+    fn resumed(&mut self, event_loop: &ActiveEventLoop) {
+        if self.state.is_some() {
+            return;
+        }
+        match State::new(&self.instance, &self.args, event_loop) {
+            Ok(state) => {
+                state.window.request_redraw();
+                self.state = Some(state);
+            }
+            Err(e) => self.fail(event_loop, e),
+        }
+    }
+
+    fn window_event(&mut self, event_loop: &ActiveEventLoop, _: WindowId, event: WindowEvent) {
+        let Some(state) = self.state.as_mut() else {
+            return;
+        };
+        match event {
+            WindowEvent::CloseRequested => event_loop.exit(),
+            // 8. A new size: configure the surface again (zero while minimised: wait for a real
+            //    one). Keys switch modes and options.
+            WindowEvent::Resized(size) => state.resize(size),
+            WindowEvent::KeyboardInput { event, .. } if event.state == ElementState::Pressed => {
+                state.key(&event.logical_key, event_loop)
+            }
+            // 9. A frame: compute, draw, present, and ask for the next one at once.
+            WindowEvent::RedrawRequested => match state.redraw(&self.args) {
+                Ok(Done::More) => state.window.request_redraw(),
+                Ok(Done::Finished) => event_loop.exit(),
+                Err(e) => self.fail(event_loop, e),
+            },
+            _ => {}
+        }
+    }
+}
+
+impl App {
+    /// Ends the event loop with an error, which `main` returns.
+    fn fail(&mut self, event_loop: &ActiveEventLoop, e: Box<dyn Error>) {
+        self.error.get_or_insert(e);
+        event_loop.exit();
+    }
+}
+
+impl State {
     fn resize(&mut self, size: PhysicalSize<u32>) {
         if size.width > 0 && size.height > 0 {
             self.config.width = size.width;
@@ -315,10 +313,10 @@ impl State {
         }
     }
 
-    /// Handles a key; true to quit.
-    fn key(&mut self, key: &Key) -> bool {
+    /// Handles a key press.
+    fn key(&mut self, key: &Key, event_loop: &ActiveEventLoop) {
         match key.as_ref() {
-            Key::Named(NamedKey::Escape) | Key::Character("q" | "Q") => return true,
+            Key::Named(NamedKey::Escape) | Key::Character("q" | "Q") => event_loop.exit(),
             Key::Named(NamedKey::Space) => self.paused = !self.paused,
             Key::Character("1") => self.mode = Mode::Blur,
             Key::Character("2") => self.mode = Mode::Sharpen,
@@ -340,7 +338,6 @@ impl State {
             _ => {}
         }
         self.update_title();
-        false
     }
 
     /// The frame for the current mode at time `t`, computed on the GPU: `[h, w, 3]` or, for the
@@ -381,7 +378,7 @@ impl State {
         }
         self.last_tick = now;
 
-        // The frame, on the GPU (reused while paused and in the same mode).
+        // 10. The frame, computed on the GPU (reused while paused and in the same mode).
         let frame = match &self.frame {
             Some((mode, t, frame)) if *mode == self.mode && *t == self.t => frame.clone(),
             _ => {
@@ -390,11 +387,14 @@ impl State {
                 frame
             }
         };
-        self.opts.colormap = (self.mode == Mode::Edges).then_some(Colormap::Magma);
+        // The edges are one channel: magnitudes 0 to 0.5 through a colormap.
+        let edges = self.mode == Mode::Edges;
+        self.opts.colormap = edges.then_some(Colormap::Magma);
+        self.opts.range = if edges { (0.0, 0.5) } else { (0.0, 1.0) };
 
-        // The surface's next texture. Outdated (resized under us): configure it again and skip
-        // this frame; lost: make a new surface, configure it, skip; a timeout or an occluded
-        // window: skip. A validation error is an error.
+        // 11. The surface's next texture. Outdated (resized under us): configure it again and
+        //     skip this frame; lost: make a new surface, configure it, skip; a timeout or an
+        //     occluded window: skip. A validation error is an error.
         let texture = match self.surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(t) => t,
             wgpu::CurrentSurfaceTexture::Suboptimal(t) => {
@@ -432,7 +432,8 @@ impl State {
         let view = texture
             .texture
             .create_view(&wgpu::TextureViewDescriptor::default());
-        // 5. The blit: the f32 array is sampled where it lies, written to the surface texture.
+        // 12. The blit: the f32 array is read from its storage buffer and written to the
+        //     surface texture in one render pass; then the texture is presented.
         self.blitter.draw(frame, &view, &self.opts)?;
         self.window.pre_present_notify();
         self.gpu.queue().present(texture);
@@ -454,9 +455,10 @@ impl State {
             return Ok(Done::More);
         };
         match &args.screenshot {
-            // 6. The screenshot: after frame n, the same frame once more, so that by the time
-            //    the second one is presented and the queue is idle, the first is surely on
-            //    screen; then the pixels come from the X server, as any screenshot tool's do.
+            // 13. The screenshot: frame n is drawn twice, so whichever of the two the X server
+            //     shows, it is frame n; the queue is waited for, and a short pause lets the
+            //     presentation finish. Then the pixels come from the X server, as any screenshot
+            //     tool's do.
             Some(path) if self.presented == n + 1 => {
                 self.gpu
                     .device()
@@ -578,76 +580,4 @@ fn screenshot(window: &Window, path: &Path) -> Result<(), Box<dyn Error>> {
 #[cfg(not(target_os = "linux"))]
 fn screenshot(_: &Window, _: &Path) -> Result<(), Box<dyn Error>> {
     Err("--screenshot reads the window back from an X server: Linux (X11) only".into())
-}
-
-mod placeholder {
-    #[derive(Clone, Copy, Debug)]
-    pub enum Scaling {
-        Fit,
-        Fill,
-        Stretch,
-    }
-    #[derive(Clone, Copy, Debug)]
-    pub enum Filter {
-        Nearest,
-        Linear,
-    }
-    #[derive(Clone, Copy, Debug)]
-    pub enum Colormap {
-        Magma,
-    }
-    #[derive(Clone, Debug)]
-    pub struct BlitOptions {
-        pub scaling: Scaling,
-        pub filter: Filter,
-        pub colormap: Option<Colormap>,
-    }
-    impl Default for BlitOptions {
-        fn default() -> Self {
-            BlitOptions {
-                scaling: Scaling::Fit,
-                filter: Filter::Linear,
-                colormap: None,
-            }
-        }
-    }
-    pub struct Blitter {
-        gpu: gpuarray::Gpu,
-    }
-    impl Blitter {
-        pub fn new(gpu: &gpuarray::Gpu, _: wgpu::TextureFormat) -> gpuarray::Result<Blitter> {
-            Ok(Blitter { gpu: gpu.clone() })
-        }
-        pub fn draw(
-            &self,
-            _: &gpuarray::GpuArray,
-            view: &wgpu::TextureView,
-            _: &BlitOptions,
-        ) -> gpuarray::Result<()> {
-            let mut encoder = self
-                .gpu
-                .device()
-                .create_command_encoder(&Default::default());
-            encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: None,
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color {
-                            r: 0.2,
-                            g: 0.4,
-                            b: 0.6,
-                            a: 1.0,
-                        }),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                ..Default::default()
-            });
-            self.gpu.queue().submit([encoder.finish()]);
-            Ok(())
-        }
-    }
 }
