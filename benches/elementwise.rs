@@ -27,6 +27,10 @@
 //! reaches, so (a) is printed but (b) is the comparison that says something about the generated
 //! kernel there. Nothing here asserts anything about timings.
 
+mod common;
+
+use common::sync;
+
 use std::hint::black_box;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -75,15 +79,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     }
 }
 ";
-
-/// Waits until the GPU has finished everything submitted, after flushing pending
-/// `write_buffer`s with an empty submit.
-fn sync(gpu: &Gpu) {
-    gpu.queue().submit([]);
-    gpu.device()
-        .poll(wgpu::PollType::wait_indefinitely())
-        .expect("waiting for the GPU");
-}
 
 /// Deterministic inputs in [-1, 1) that are not all equal.
 fn inputs() -> (Vec<f32>, Vec<f32>) {

@@ -20,41 +20,13 @@
 //! Every call ends with an empty submit and a blocking device poll, so the GPU work is done.
 //! Nothing here asserts anything about timings.
 
-use std::time::{Duration, Instant};
+mod common;
+
+use common::{interleaved, sync};
 
 use gpuarray::filters::spatial::{FFT_MIN_TAPS, Method, convolve2d_with};
 use gpuarray::filters::{Border, gaussian_blur};
 use gpuarray::{Gpu, GpuArray, View};
-
-/// Waits until the GPU has finished everything submitted.
-fn sync(gpu: &Gpu) {
-    gpu.queue().submit([]);
-    gpu.device()
-        .poll(wgpu::PollType::wait_indefinitely())
-        .expect("waiting for the GPU");
-}
-
-/// Median seconds of each case, timed `iters` times round-robin (after one warm-up each).
-fn interleaved(iters: usize, cases: &mut [&mut dyn FnMut()]) -> Vec<f64> {
-    for case in cases.iter_mut() {
-        case();
-    }
-    let mut times: Vec<Vec<Duration>> = vec![vec![]; cases.len()];
-    for _ in 0..iters {
-        for (case, t) in cases.iter_mut().zip(&mut times) {
-            let start = Instant::now();
-            case();
-            t.push(start.elapsed());
-        }
-    }
-    times
-        .into_iter()
-        .map(|mut t| {
-            t.sort();
-            t[t.len() / 2].as_secs_f64()
-        })
-        .collect()
-}
 
 fn gaussian(gpu: &Gpu) {
     const SIDE: u32 = 2048;

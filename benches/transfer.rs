@@ -17,6 +17,10 @@
 //! itself, interleaved, in the same run, and prints the medians and `ratio = X.XX` lines. Nothing
 //! here asserts anything about timings.
 
+mod common;
+
+use common::sync;
+
 use std::hint::black_box;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -29,15 +33,6 @@ const MIB: usize = 1 << 20;
 const ROUND_TRIP_LEN: usize = 16 << 20;
 /// Iterations per side in the summary.
 const SUMMARY_ITERS: usize = 15;
-
-/// Waits until the GPU has finished everything submitted, after flushing pending
-/// `write_buffer`s with an empty submit.
-fn sync(gpu: &Gpu) {
-    gpu.queue().submit([]);
-    gpu.device()
-        .poll(wgpu::PollType::wait_indefinitely())
-        .expect("waiting for the GPU");
-}
 
 /// The raw-wgpu round trip: buffers created once, reused every iteration.
 struct Raw {

@@ -5,34 +5,38 @@
 // colormap of a single-channel frame, and hands the target the encoding it expects: linear light
 // for sRGB formats (the GPU encodes on write), sRGB-encoded values for the others.
 
+// What a pipeline is specialised for (pipeline-overridable constants): a CPU driver runs every
+// branch of a fragment shader under a mask, so paths a draw does not take are compiled out.
+// u8 elements packed four to a word (else f32).
+override IS_U8: bool;
+// 1 to 4: grey, grey + alpha, RGB, RGBA.
+override CHANNELS: u32;
+override LINEAR_FILTER: bool;
+override USE_COLORMAP: bool;
+// The frame holds linear light rather than sRGB-encoded values.
+override FRAME_LINEAR: bool;
+// The target wants linear light (sRGB formats).
+override TARGET_LINEAR: bool;
+// Pixels of the region the frame does not cover get `background` (else they are left alone).
+override HAS_BACKGROUND: bool;
+
 struct Params {
     // Element [y, x, c] of the frame is element offset + y·sy + x·sx + c·sc of `frame`.
     height: i32,
     width: i32,
-    channels: u32,
-    // 1: u8 elements packed four to a word; 0: f32.
-    is_u8: u32,
     offset: i32,
     sy: i32,
     sx: i32,
     sc: i32,
+    // The colormap's table index of value v is ⌊(v − vmin)·vscale·256⌋, clamped to 0..=255.
+    vmin: f32,
+    vscale: f32,
     // Frame coordinates (x, y) of a fragment: (position.xy − origin) · scale. Pixel centres of
     // the frame lie at i + 0.5.
     origin: vec2<f32>,
     scale: vec2<f32>,
     // RGBA of the region not covered by the frame, sRGB-encoded.
     background: vec4<f32>,
-    has_background: u32,
-    linear_filter: u32,
-    use_colormap: u32,
-    // 1 when the frame holds linear light rather than sRGB-encoded values.
-    frame_linear: u32,
-    // 1 when the target wants linear light (sRGB formats).
-    target_linear: u32,
-    // The colormap's table index of value v is ⌊(v − vmin)·vscale·256⌋, clamped to 0..=255.
-    vmin: f32,
-    vscale: f32,
-    _pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -49,7 +53,7 @@ fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
 
 fn load(y: i32, x: i32, c: i32) -> f32 {
     let i = u32(p.offset + y * p.sy + x * p.sx + c * p.sc);
-    if p.is_u8 == 1u {
+    if IS_U8 {
         return f32(extractBits(frame[i >> 2u], (i & 3u) * 8u, 8u)) / 255.0;
     }
     return bitcast<f32>(frame[i]);
@@ -58,7 +62,7 @@ fn load(y: i32, x: i32, c: i32) -> f32 {
 // RGBA of frame pixel (x, y), in the frame's own encoding.
 fn texel(y: i32, x: i32) -> vec4<f32> {
     let v = load(y, x, 0);
-    switch p.channels {
+    switch CHANNELS {
         case 1u: {
             return vec4<f32>(v, v, v, 1.0);
         }
@@ -99,11 +103,10 @@ fn linear_to_srgb(c: vec4<f32>) -> vec4<f32> {
 // `c` in linear light (`linear`) or sRGB-encoded, converted to what the target wants. Values
 // whose encoding already matches pass unchanged.
 fn finish(c: vec4<f32>, linear: bool) -> vec4<f32> {
-    let want_linear = p.target_linear == 1u;
-    if want_linear && !linear {
+    if TARGET_LINEAR && !linear {
         return srgb_to_linear(c);
     }
-    if !want_linear && linear {
+    if !TARGET_LINEAR && linear {
         return linear_to_srgb(c);
     }
     return c;
@@ -114,19 +117,18 @@ fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
     let s = (position.xy - p.origin) * p.scale;
     let size = vec2<f32>(f32(p.width), f32(p.height));
     if any(s < vec2<f32>(0.0)) || any(s >= size) {
-        if p.has_background == 0u {
+        if !HAS_BACKGROUND {
             discard;
         }
         return finish(p.background, false);
     }
     let last = vec2<i32>(p.width - 1, p.height - 1);
-    let frame_linear = p.frame_linear == 1u;
-    if p.linear_filter == 0u {
+    if !LINEAR_FILTER {
         let i = min(vec2<i32>(s), last);
-        if p.use_colormap == 1u {
+        if USE_COLORMAP {
             return finish(colormap(load(i.y, i.x, 0)), false);
         }
-        return finish(texel(i.y, i.x), frame_linear);
+        return finish(texel(i.y, i.x), FRAME_LINEAR);
     }
     // Bilinear: the four pixels around s − 0.5, clamped to the edge.
     let t = s - 0.5;
@@ -134,7 +136,7 @@ fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
     let base = vec2<i32>(floor(t));
     let i0 = clamp(base, vec2<i32>(0), last);
     let i1 = clamp(base + 1, vec2<i32>(0), last);
-    if p.use_colormap == 1u {
+    if USE_COLORMAP {
         // Data is interpolated, then mapped.
         let top = mix(load(i0.y, i0.x, 0), load(i0.y, i1.x, 0), f.x);
         let bottom = mix(load(i1.y, i0.x, 0), load(i1.y, i1.x, 0), f.x);
@@ -144,7 +146,7 @@ fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
     var b = texel(i0.y, i1.x);
     var c = texel(i1.y, i0.x);
     var d = texel(i1.y, i1.x);
-    if !frame_linear {
+    if !FRAME_LINEAR {
         a = srgb_to_linear(a);
         b = srgb_to_linear(b);
         c = srgb_to_linear(c);

@@ -135,12 +135,11 @@ fn correlate(x: &GpuArray, pass: &Pass<'_>, border: Border) -> Result<GpuArray> 
         Border::Wrap => (2, 0.0),
         Border::Constant(v) => (3, v),
     };
-    let groups = groups_2d((n as u64).div_ceil(256));
     let params: [u32; 19] = [
         pass.out_h as u32,
         pass.out_w as u32,
         d.c as u32,
-        groups.0,
+        0, // groups along x, per rectangle
         to_i32(d.h, "image height")? as u32,
         to_i32(d.w, "image width")? as u32,
         to_i32(pass.kh, "kernel height")? as u32,
@@ -157,35 +156,74 @@ fn correlate(x: &GpuArray, pass: &Pass<'_>, border: Border) -> Result<GpuArray> 
         out_strides[1] as u32,
         out_strides[2] as u32,
     ];
-    let params = storage_with(gpu, "convolve params", bytemuck::cast_slice(&params));
     let weights = storage_with(gpu, "convolve weights", bytemuck::cast_slice(pass.weights));
     let module = gpu.module("convolve.wgsl", CONVOLVE_WGSL)?;
-    let key = format!("convolve {}x{} mode {mode}", pass.kh, pass.kw);
-    let constants = [
-        ("KH", pass.kh as f64),
-        ("KW", pass.kw as f64),
-        ("MODE", mode as f64),
-    ];
-    let pipeline = gpu.pipeline(&key, &module, &constants)?;
-    let resources = [
-        x.storage()?.buffer().as_entire_binding(),
-        weights.as_entire_binding(),
-        wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-            buffer: out.buffer(),
-            offset: 0,
-            size: wgpu::BufferSize::new(out_bytes),
-        }),
-        params.as_entire_binding(),
-    ];
-    submit_once(
-        gpu,
-        "running a convolution",
-        &pipeline,
-        &resources,
-        groups,
-        |_| {},
+    let (kh, kw) = (pass.kh as f64, pass.kw as f64);
+    let interior = gpu.pipeline(
+        &format!("convolve {}x{} interior", pass.kh, pass.kw),
+        &module,
+        &[("KH", kh), ("KW", kw), ("INTERIOR", 1.0)],
     )?;
+    let edges = gpu.pipeline(
+        &format!("convolve {}x{} mode {mode}", pass.kh, pass.kw),
+        &module,
+        &[("KH", kh), ("KW", kw), ("MODE", mode as f64)],
+    )?;
+    let source = x.storage()?.buffer();
+    for (rect, pipeline) in rectangles(pass, &d)
+        .into_iter()
+        .zip([&interior, &edges, &edges, &edges, &edges])
+    {
+        let count = (rect[2] * rect[3] * d.c) as u64;
+        if count == 0 {
+            continue;
+        }
+        let groups = groups_2d(count.div_ceil(256));
+        let mut params = params.to_vec();
+        params[3] = groups.0;
+        params.extend(rect.map(|v| v as u32));
+        let params = storage_with(gpu, "convolve params", bytemuck::cast_slice(&params));
+        submit_once(
+            gpu,
+            "running a convolution",
+            pipeline,
+            &[
+                source.as_entire_binding(),
+                weights.as_entire_binding(),
+                wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: out.buffer(),
+                    offset: 0,
+                    size: wgpu::BufferSize::new(out_bytes),
+                }),
+                params.as_entire_binding(),
+            ],
+            groups,
+            |_| {},
+        )?;
+    }
     Ok(GpuArray::from_parts(gpu.clone(), out, Dtype::F32, layout))
+}
+
+/// The output rectangles `[y, x, h, w]` of a pass: first the interior, whose windows lie wholly
+/// inside the image, then the strips above, below, left and right of it (any may be empty).
+fn rectangles(pass: &Pass<'_>, d: &Dims) -> [[usize; 4]; 5] {
+    // Output row y reads input rows y − ay .. y − ay + kh: inside for ay ≤ y ≤ h − kh + ay.
+    let inside = |anchor: isize, k: usize, n: usize, out: usize| {
+        let (anchor, k, n, out) = (anchor as i64, k as i64, n as i64, out as i64);
+        let lo = anchor.clamp(0, out);
+        let hi = (n - k + anchor + 1).clamp(lo, out);
+        (lo as usize, hi as usize)
+    };
+    let (y0, y1) = inside(pass.ay, pass.kh, d.h, pass.out_h);
+    let (x0, x1) = inside(pass.ax, pass.kw, d.w, pass.out_w);
+    let (h, w) = (pass.out_h, pass.out_w);
+    [
+        [y0, x0, y1 - y0, x1 - x0],
+        [0, 0, y0, w],
+        [y1, 0, h - y1, w],
+        [y0, 0, y1 - y0, x0],
+        [y0, x1, y1 - y0, w - x1],
+    ]
 }
 
 /// `y` (`[h, w, c]`, from a pass) in the shape of the image it came from (`[h, w]` or

@@ -197,31 +197,35 @@ impl BlitOptions {
 struct Params {
     height: i32,
     width: i32,
-    channels: u32,
-    is_u8: u32,
     offset: i32,
     sy: i32,
     sx: i32,
     sc: i32,
+    vmin: f32,
+    vscale: f32,
     origin: [f32; 2],
     scale: [f32; 2],
     background: [f32; 4],
-    has_background: u32,
-    linear_filter: u32,
-    use_colormap: u32,
-    frame_linear: u32,
-    target_linear: u32,
-    vmin: f32,
-    vscale: f32,
-    _pad: u32,
 }
 
-/// Draws frames onto textures of one format (a render pipeline, built once per format and
-/// context).
+/// What a pipeline is specialised for (the shader's `override` constants).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Variant {
+    is_u8: bool,
+    channels: u32,
+    linear_filter: bool,
+    use_colormap: bool,
+    frame_linear: bool,
+    has_background: bool,
+}
+
+/// Draws frames onto textures of one format. Render pipelines are built on first use of each
+/// kind of frame and options (dtype, channels, filter, colormap, encoding, background) and kept
+/// by the [`Gpu`] for every blitter of the same format.
 pub struct Blitter {
     gpu: Gpu,
     format: wgpu::TextureFormat,
-    pipeline: wgpu::RenderPipeline,
+    layout: wgpu::BindGroupLayout,
     /// Colormap tables, uploaded on first use.
     tables: Mutex<HashMap<Option<Colormap>, wgpu::Buffer>>,
     /// Bound in place of the frame when it is empty (a binding cannot be).
@@ -230,6 +234,7 @@ pub struct Blitter {
 
 /// A draw checked and bound, ready to record.
 struct Prepared {
+    pipeline: wgpu::RenderPipeline,
     bind: wgpu::BindGroup,
     region: Region,
 }
@@ -261,33 +266,26 @@ impl Blitter {
                 gpu.info().name
             )));
         }
-        let module = gpu.module("blit.wgsl", BLIT_WGSL)?;
-        let pipeline = gpu.render_pipeline(&format!("blit {format:?}"), |device| {
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some("gpuarray blit"),
-                layout: None,
-                vertex: wgpu::VertexState {
-                    module: &module,
-                    entry_point: Some("vs_main"),
-                    compilation_options: Default::default(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState::default(),
-                depth_stencil: None,
-                multisample: wgpu::MultisampleState::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module: &module,
-                    entry_point: Some("fs_main"),
-                    compilation_options: Default::default(),
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format,
-                        blend: None,
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
+        let entry = |binding, ty| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Buffer {
+                ty,
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        };
+        let layout = gpu.scoped("creating the blit layout", || {
+            gpu.device()
+                .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                    label: Some("gpuarray blit"),
+                    entries: &[
+                        entry(0, wgpu::BufferBindingType::Uniform),
+                        entry(1, wgpu::BufferBindingType::Storage { read_only: true }),
+                        entry(2, wgpu::BufferBindingType::Uniform),
+                    ],
+                })
         })?;
         let empty = gpu.device().create_buffer(&wgpu::BufferDescriptor {
             label: Some("gpuarray blit: empty frame"),
@@ -298,7 +296,7 @@ impl Blitter {
         Ok(Blitter {
             gpu: gpu.clone(),
             format,
-            pipeline,
+            layout,
             tables: Mutex::default(),
             empty,
         })
@@ -372,7 +370,7 @@ impl Blitter {
             1.0,
         );
         pass.set_scissor_rect(r.x, r.y, r.width, r.height);
-        pass.set_pipeline(&self.pipeline);
+        pass.set_pipeline(&prepared.pipeline);
         pass.set_bind_group(0, &prepared.bind, &[]);
         pass.draw(0..3, 0..1);
     }
@@ -465,24 +463,27 @@ impl Blitter {
         let params = Params {
             height: height as i32,
             width: width as i32,
-            channels: channels as u32,
-            is_u8: (frame.dtype == Dtype::U8) as u32,
             offset: offset as i32,
             sy: strides[0] as i32,
             sx: strides[1] as i32,
             sc: sc as i32,
+            vmin: lo,
+            vscale: 1.0 / (hi - lo),
             origin,
             scale,
             background: options.background.unwrap_or_default(),
-            has_background: options.background.is_some() as u32,
-            linear_filter: (options.filter == Filter::Linear) as u32,
-            use_colormap: options.colormap.is_some() as u32,
-            frame_linear: (options.encoding == Encoding::Linear) as u32,
-            target_linear: self.format.is_srgb() as u32,
-            vmin: lo,
-            vscale: 1.0 / (hi - lo),
-            _pad: 0,
         };
+        let pipeline = self.pipeline(Variant {
+            is_u8: frame.dtype == Dtype::U8,
+            channels: channels as u32,
+            // At 1:1 on whole pixels, bilinear sampling hits pixel centres: nearest is the same
+            // and four times cheaper.
+            linear_filter: options.filter == Filter::Linear
+                && !(scale == [1.0, 1.0] && origin.iter().all(|o| o.fract() == 0.0)),
+            use_colormap: options.colormap.is_some(),
+            frame_linear: options.encoding == Encoding::Linear,
+            has_background: options.background.is_some(),
+        })?;
         let table = self.table(options.colormap)?;
         let device = gpu.device();
         let bind = gpu.scoped("binding a frame", || {
@@ -493,7 +494,7 @@ impl Blitter {
             });
             device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("gpuarray blit"),
-                layout: &self.pipeline.get_bind_group_layout(0),
+                layout: &self.layout,
                 entries: &[
                     wgpu::BindGroupEntry {
                         binding: 0,
@@ -514,7 +515,64 @@ impl Blitter {
                 ],
             })
         })?;
-        Ok(Prepared { bind, region })
+        Ok(Prepared {
+            pipeline,
+            bind,
+            region,
+        })
+    }
+
+    /// The render pipeline of one variant of `shaders/blit.wgsl` for this blitter's format.
+    fn pipeline(&self, v: Variant) -> Result<wgpu::RenderPipeline> {
+        let format = self.format;
+        let key = format!("blit {format:?} {v:?}");
+        let module = self.gpu.module("blit.wgsl", BLIT_WGSL)?;
+        let flag = |b: bool| b as u8 as f64;
+        let constants = [
+            ("IS_U8", flag(v.is_u8)),
+            ("CHANNELS", v.channels as f64),
+            ("LINEAR_FILTER", flag(v.linear_filter)),
+            ("USE_COLORMAP", flag(v.use_colormap)),
+            ("FRAME_LINEAR", flag(v.frame_linear)),
+            ("TARGET_LINEAR", flag(format.is_srgb())),
+            ("HAS_BACKGROUND", flag(v.has_background)),
+        ];
+        self.gpu.render_pipeline(&key, |device| {
+            let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some("gpuarray blit"),
+                bind_group_layouts: &[Some(&self.layout)],
+                immediate_size: 0,
+            });
+            let options = wgpu::PipelineCompilationOptions {
+                constants: &constants,
+                ..Default::default()
+            };
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some("gpuarray blit"),
+                layout: Some(&layout),
+                vertex: wgpu::VertexState {
+                    module: &module,
+                    entry_point: Some("vs_main"),
+                    compilation_options: options.clone(),
+                    buffers: &[],
+                },
+                primitive: wgpu::PrimitiveState::default(),
+                depth_stencil: None,
+                multisample: wgpu::MultisampleState::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &module,
+                    entry_point: Some("fs_main"),
+                    compilation_options: options,
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format,
+                        blend: None,
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        })
     }
 
     /// The uniform buffer of a colormap's 256 colours (grey when there is none).

@@ -95,8 +95,9 @@ fn reach(layout: &Layout, e0: u64, e1: u64) -> (i128, i128) {
 /// C-contiguous array.
 pub(crate) fn convert(gpu: &Gpu, src: Source<'_>, dst: Dtype, mode: Mode) -> Result<GpuArray> {
     let module = gpu.module("convert.wgsl", CONVERT_WGSL)?;
+    let contiguous = src.layout.is_c_contiguous(1);
     let key = format!(
-        "convert {:?}->{dst:?} mode {mode:?} swap {}",
+        "convert {:?}->{dst:?} mode {mode:?} swap {} contiguous {contiguous}",
         src.dtype, src.swap
     );
     let constants = [
@@ -104,6 +105,7 @@ pub(crate) fn convert(gpu: &Gpu, src: Source<'_>, dst: Dtype, mode: Mode) -> Res
         ("DST", dtype_code(dst)? as f64),
         ("MODE", mode as u32 as f64),
         ("SWAP", src.swap as u8 as f64),
+        ("CONTIGUOUS", contiguous as u8 as f64),
     ];
     let pipeline = gpu.pipeline(&key, &module, &constants)?;
     let input = Input {
