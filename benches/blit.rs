@@ -11,17 +11,20 @@
 //! bilinear filtering. Per frame:
 //! 1. **on the GPU**: `gaussian_blur(σ = 2)` → `Blitter::draw`;
 //! 2. **round trip**: `gaussian_blur(σ = 2)` → `to_host` → `upload` → `Blitter::draw`;
-//! 3. the parts: the blur alone, the draw alone, and the download + upload alone;
-//! 4. the device's own `copy_buffer_to_buffer` of the frame's 8.3 MB, for scale.
+//! 3. the same two with a light colour operation, `gamma(0.8)` (u8 → f32 → u8, fused), in place
+//!    of the blur: the round trip's share grows as the compute shrinks;
+//! 4. the parts: the blur alone, the draw alone, and the download + upload alone;
+//! 5. the device's own `copy_buffer_to_buffer` of the frame's 8.3 MB, for scale.
 //!
 //! Every case ends with a blocking device poll, so its GPU work is done. `ratio` is the fps of
-//! (1) over the fps of (2); a second ratio compares the draw alone with the device copy. Nothing here asserts anything about timings.
+//! (1) over the fps of (2), then the same for (3); a last ratio compares the draw alone with the
+//! device copy. Nothing here asserts anything about timings.
 
 mod common;
 
 use common::{interleaved, sync};
 use gpuarray::blit::{BlitOptions, Blitter};
-use gpuarray::filters::{Border, gaussian_blur};
+use gpuarray::filters::{Border, gamma, gaussian_blur};
 use gpuarray::{Gpu, View};
 
 const WIDTH: u32 = 1920;
@@ -85,6 +88,18 @@ fn main() {
         blitter.draw(&again, &view, &options).expect("draw");
         sync(&gpu);
     };
+    let mut gamma_on_gpu = || {
+        let out = gamma(&frame, 0.8).expect("gamma");
+        blitter.draw(&out, &view, &options).expect("draw");
+        sync(&gpu);
+    };
+    let mut gamma_round_trip = || {
+        let out = gamma(&frame, 0.8).expect("gamma");
+        let host = out.to_host().expect("download");
+        let again = gpu.upload(&host.view()).expect("upload");
+        blitter.draw(&again, &view, &options).expect("draw");
+        sync(&gpu);
+    };
     let mut blur_only = || {
         let out = gaussian_blur(&frame, SIGMA, Border::Reflect).expect("blur");
         out.eval().expect("eval");
@@ -111,6 +126,8 @@ fn main() {
         &mut [
             &mut on_gpu,
             &mut round_trip,
+            &mut gamma_on_gpu,
+            &mut gamma_round_trip,
             &mut blur_only,
             &mut draw_only,
             &mut transfer_only,
@@ -126,6 +143,8 @@ fn main() {
     let rows = [
         "on the GPU: blur → draw",
         "round trip: blur → download → upload → draw",
+        "on the GPU: gamma → draw",
+        "round trip: gamma → download → upload → draw",
         "  blur alone",
         "  draw alone",
         "  download + upload alone",
@@ -135,11 +154,19 @@ fn main() {
         println!("{name:<52} {:>9.2} {:>9.1}", s * 1e3, 1.0 / s);
     }
     println!(
-        "ratio = {:.2} (fps on the GPU / fps with a round trip per frame)",
+        "ratio = {:.2} (blur: fps on the GPU / fps with a round trip per frame)",
         t[1] / t[0]
     );
     println!(
+        "ratio = {:.2} (gamma: fps on the GPU / fps with a round trip per frame)",
+        t[3] / t[2]
+    );
+    println!(
+        "ratio = {:.2} (no compute: (download + upload + draw) / draw, from the parts)",
+        (t[6] + t[5]) / t[5]
+    );
+    println!(
         "ratio = {:.2} (draw speed / device copy speed: both read and write the frame's bytes)",
-        t[5] / t[3]
+        t[7] / t[5]
     );
 }
