@@ -29,11 +29,11 @@
 
 mod common;
 
-use common::sync;
+use common::{interleaved, sync};
 
 use std::hint::black_box;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput};
 use gpuarray::{Gpu, GpuArray, View};
@@ -369,25 +369,11 @@ fn bench(c: &mut Criterion, gpu: &Gpu, a: &GpuArray, b: &GpuArray, raw: &Raw) {
     group.finish();
 }
 
-/// Medians of `SUMMARY_ITERS` timings of each case, run round-robin (after one warm-up each).
+/// Medians of `SUMMARY_ITERS` timings of each case, run round-robin.
 fn medians(cases: &mut [&mut dyn FnMut()]) -> Vec<Duration> {
-    for f in cases.iter_mut() {
-        f();
-    }
-    let mut times = vec![vec![]; cases.len()];
-    for _ in 0..SUMMARY_ITERS {
-        for (f, t) in cases.iter_mut().zip(&mut times) {
-            let start = Instant::now();
-            f();
-            t.push(start.elapsed());
-        }
-    }
-    times
+    interleaved(SUMMARY_ITERS, cases)
         .into_iter()
-        .map(|mut t| {
-            t.sort();
-            t[SUMMARY_ITERS / 2]
-        })
+        .map(Duration::from_secs_f64)
         .collect()
 }
 
