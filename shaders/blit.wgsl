@@ -96,7 +96,8 @@ fn srgb_to_linear(c: vec4<f32>) -> vec4<f32> {
 
 fn linear_to_srgb(c: vec4<f32>) -> vec4<f32> {
     let l = clamp(c.rgb, vec3<f32>(0.0), vec3<f32>(1.0));
-    let e = select(1.055 * pow(l, vec3<f32>(1.0 / 2.4)) - 0.055, l * 12.92, l <= vec3<f32>(0.0031308));
+    let curve = 1.055 * pow(l, vec3<f32>(1.0 / 2.4)) - 0.055;
+    let e = select(curve, l * 12.92, l <= vec3<f32>(0.0031308));
     return vec4<f32>(e, c.a);
 }
 

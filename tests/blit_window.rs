@@ -7,16 +7,16 @@
 //! naming the screenshot; without it the test fails (it never passes by skipping).
 //!
 //! The window is the photo's size, so `Scaling::Fit` is the identity and screen pixel (x, y) is
-//! frame pixel (x, y): what is left to differ is f32 against f64 arithmetic, the sRGB decode in
-//! the blit shader and the GPU's encode on write (the surface format is sRGB), and rounding to
-//! 8 bits. Rounding alone would give a largest error of 0.5/255 and a mean of 0.25/255. Measured
-//! under Xvfb on lavapipe (Vulkan, `Bgra8UnormSrgb`) and llvmpipe (OpenGL, `Rgba8UnormSrgb`),
-//! whose screenshots are identical: largest error 0.66/255, mean 0.258/255; 7.7 % of the values
-//! are one step from the nearest 8-bit value, all within 0.16 of a step of a rounding boundary,
-//! which is the driver's approximate linear → sRGB encode (the GPU's f32 blur and the shader's
-//! f32 decode stay within 1e-4 of a step of the f64 values). The bounds below leave room for other drivers: 2/255 per value, 0.35/255 on
-//! average. The blur of the frame before (σ 0.1 smaller) is off by up to 6/255, the unblurred
-//! photo by 212/255.
+//! frame pixel (x, y): what is left to differ is f32 against f64 arithmetic, the sRGB decode in the
+//! blit shader and the GPU's encode on write (the surface format is sRGB), and rounding to 8 bits.
+//! Rounding alone would give a largest error of 0.5/255 and a mean of 0.25/255. Measured under Xvfb
+//! on lavapipe (Vulkan, `Bgra8UnormSrgb`) and llvmpipe (OpenGL, `Rgba8UnormSrgb`), whose
+//! screenshots are identical: largest error 0.66/255, mean 0.258/255; 7.7 % of the values are one
+//! step from the nearest 8-bit value, all within 0.16 of a step of a rounding boundary, which is
+//! the driver's approximate linear → sRGB encode (the GPU's f32 blur and the shader's f32 decode
+//! stay within 1e-4 of a step of the f64 values). The bounds below leave room for other drivers:
+//! 2/255 per value, 0.35/255 on average. The blur of the frame before (σ 0.1 smaller) is off by up
+//! to 6/255, the unblurred photo by 212/255.
 
 use std::path::PathBuf;
 
