@@ -1182,11 +1182,17 @@ fn fast_source(expr: &Expr) -> String {
                 params4.join(", ")
             ),
         );
+        // Whole vectors only, with no scalar tail: a CPU driver runs a tail's code under a mask
+        // in every invocation, which halved this kernel's speed on lavapipe. The lanes of a
+        // partial last vector past the end compute on whatever follows the inputs' elements and
+        // land in the output's padding, which no array reads: buffers come in whole 256-byte
+        // blocks and are bound in whole 16-byte words.
         let _ = writeln!(
             s,
-            "    if first + 3u < params.n {{\n        out[unit] = bitcast<vec4<u32>>(value4({}));\n        return;\n    }}",
+            "    out[unit] = bitcast<vec4<u32>>(value4({}));\n}}",
             args4.join(", ")
         );
+        return with_prelude(s);
     }
     s += "    var w = vec4<u32>(0u);\n    for (var j = 0u; j < 4u; j++) {\n        if first + j < params.n {\n";
     let _ = writeln!(
