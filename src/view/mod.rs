@@ -1,6 +1,6 @@
 //! Host-side buffer views: bytes + shape + strides + a PEP 3118 format. No GPU types here.
 //!
-//! - [`format`]: PEP 3118 format strings ([`Format`](format::Format)).
+//! - [`format`](mod@format): PEP 3118 format strings ([`Format`](format::Format)).
 //! - [`dtype`]: scalar element types ([`Dtype`](dtype::Dtype)) and [`Element`](dtype::Element).
 //! - [`layout`]: shape, byte strides, offset; validation and the no-copy transformations.
 //! - [`view`](mod@view): [`View`](view::View), [`ViewMut`](view::ViewMut) and

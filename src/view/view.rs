@@ -95,7 +95,7 @@ macro_rules! view_metadata {
             &self.layout.strides
         }
 
-        /// Byte offset of element `[0, 0, ...]` in [`bytes`](Self::bytes).
+        /// Byte offset of element `[0, 0, ...]` in the viewed bytes.
         pub fn offset(&self) -> usize {
             self.layout.offset
         }
