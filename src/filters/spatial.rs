@@ -485,8 +485,8 @@ pub fn box_blur(image: &GpuArray, radius: usize, border: Border) -> Result<GpuAr
 
 /// Sharpening by unsharp masking: `image + amount · (image − gaussian_blur(image, sigma))`, the
 /// blur as [`gaussian_blur`] (in float, before rounding), the rest one fused elementwise kernel.
-/// Integer images are clamped to their range (rounded back to the integer type); `f32` images are not clamped.
-/// An error if `sigma` is not finite and positive or `amount` is not finite.
+/// Integer images are clamped to their range when rounded back to their type; `f32` images are
+/// not clamped. An error if `sigma` is not finite and positive or `amount` is not finite.
 pub fn unsharp_mask(image: &GpuArray, sigma: f32, amount: f32, border: Border) -> Result<GpuArray> {
     check_image(image)?;
     let taps = gaussian_taps(sigma)?;
