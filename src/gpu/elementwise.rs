@@ -957,6 +957,13 @@ impl Codegen<'_> {
 /// scalar words...]`, then whatever the kernel's own entry point needs, from word
 /// [`extra_words`].
 pub(crate) fn expression_code(expr: &Expr) -> String {
+    expression_code_with(expr, false)
+}
+
+/// [`expression_code`], or with `flat`, `fn value_flat(e: u32)`: the expression at flat (C-order)
+/// index `e` of inputs that are all C-contiguous over the expression's shape, read at
+/// `offset + e` with no per-dimension index arithmetic.
+pub(crate) fn expression_code_with(expr: &Expr, flat: bool) -> String {
     let ndim = expr.shape.len();
     let k = expr.inputs.len();
     let mut s = bindings(expr, "u32");
@@ -974,16 +981,27 @@ pub(crate) fn expression_code(expr: &Expr) -> String {
     for i in 0..k {
         let base = ndim + i * (ndim + 1);
         let mut at = format!("params.dims[{base}]");
-        for d in 0..ndim {
-            let _ = write!(at, " + i{d} * params.dims[{}]", base + 1 + d);
+        if flat {
+            at += " + e";
+        } else {
+            for d in 0..ndim {
+                let _ = write!(at, " + i{d} * params.dims[{}]", base + 1 + d);
+            }
         }
         let _ = writeln!(head, "    let at{i} = {at};");
     }
     let result = g.emit(&expr.root);
-    let args: Vec<String> = (0..ndim).map(|d| format!("i{d}: u32")).collect();
+    let (name, args) = if flat {
+        ("value_flat", vec!["e: u32".to_string()])
+    } else {
+        (
+            "value_nd",
+            (0..ndim).map(|d| format!("i{d}: u32")).collect(),
+        )
+    };
     let _ = write!(
         s,
-        "fn value_nd({}) -> {} {{\n{head}{}    return {result};\n}}\n\n",
+        "fn {name}({}) -> {} {{\n{head}{}    return {result};\n}}\n\n",
         args.join(", "),
         wgsl_type(expr.root.dtype),
         g.body
