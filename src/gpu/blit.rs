@@ -157,7 +157,7 @@ pub struct BlitOptions {
     pub colormap: Option<Colormap>,
     /// The values mapped to the colormap's first and last colour (`lo < hi`, both finite).
     pub range: (f32, f32),
-    /// What the frame's values mean.
+    /// What the frame's values mean (ignored with a colormap, whose colours are sRGB).
     pub encoding: Encoding,
     /// RGBA (sRGB-encoded, in [0, 1]) of the region's pixels that the frame does not cover;
     /// `None` leaves them as they were.
@@ -598,6 +598,15 @@ impl Blitter {
         })?;
         lock(&self.tables).insert(colormap, buffer.clone());
         Ok(buffer)
+    }
+}
+
+impl std::fmt::Debug for Blitter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Blitter")
+            .field("format", &self.format)
+            .field("adapter", &self.gpu.info().name)
+            .finish_non_exhaustive()
     }
 }
 
