@@ -11,10 +11,10 @@
 //! cargo run --release --example blit_window -- --frames 30 --screenshot target/shot.png
 //! ```
 //!
-//! Keys: `1` blur, `2` sharpen (unsharp mask), `3` edges (Sobel of the luma, through a
-//! colormap), `4` an ideal low-pass through the FFT; `Space` pauses, `S` cycles the scaling
-//! (fit, fill, stretch), `F` toggles nearest/linear filtering, `Esc` or `Q` quits. The title
-//! shows the mode and the frame rate.
+//! Keys: `1` blur, `2` sharpen (unsharp mask), `3` edges (Sobel of the luma, through a colormap),
+//! `4` an ideal low-pass through the FFT, `5` the magnitude spectrum through a colormap; `Space`
+//! pauses, `S` cycles the scaling (fit, fill, stretch), `F` toggles nearest/linear filtering, `Esc`
+//! or `Q` quits. The title shows the mode and the frame rate.
 //!
 //! `--frames N` draws exactly N frames with a fixed time step (`t = frame / 60` s, so every run
 //! draws the same frames) and exits. `--screenshot PATH` then reads the window back from the X
@@ -49,6 +49,9 @@ enum Mode {
     Edges,
     /// An ideal (circular) low-pass through the FFT, its cutoff breathing: it rings.
     Lowpass,
+    /// The magnitude spectrum of the blurred luma, log(1 + 100·|F|), zero frequency in the centre,
+    /// through a colormap: the blur's σ breathing shrinks and grows it.
+    Spectrum,
 }
 
 /// Command line.
@@ -322,6 +325,7 @@ impl State {
             Key::Character("2") => self.mode = Mode::Sharpen,
             Key::Character("3") => self.mode = Mode::Edges,
             Key::Character("4") => self.mode = Mode::Lowpass,
+            Key::Character("5") => self.mode = Mode::Spectrum,
             Key::Character("s" | "S") => {
                 self.opts.scaling = match self.opts.scaling {
                     Scaling::Fit => Scaling::Fill,
@@ -363,6 +367,14 @@ impl State {
                 let kept = spectrum.mul(&disc)?;
                 fft::irfft2(&kept, Some(&[h, w]), Some(&[0, 1]), Norm::Backward)?.clip(0.0, 1.0)?
             }
+            Mode::Spectrum => {
+                // |F| of the blurred luma (orthonormal: the mean sits at about 250), centred and
+                // log-scaled, log(1 + 100·|F|); one channel, which the Blitter maps through
+                // viridis.
+                let blurred = gaussian_blur(&self.luma, sigma(t), Border::Reflect)?;
+                let spectrum = fft::fft2(&blurred, None, None, Norm::Ortho)?;
+                (&fft::fftshift(&spectrum, None)?.abs()? * 100.0).log1p()?
+            }
         };
         Ok(frame)
     }
@@ -387,10 +399,12 @@ impl State {
                 frame
             }
         };
-        // The edges are one channel: magnitudes 0 to 0.5 through a colormap.
-        let edges = self.mode == Mode::Edges;
-        self.opts.colormap = edges.then_some(Colormap::Magma);
-        self.opts.range = if edges { (0.0, 0.5) } else { (0.0, 1.0) };
+        // The edges and the spectrum are one channel, shown through a colormap.
+        (self.opts.colormap, self.opts.range) = match self.mode {
+            Mode::Edges => (Some(Colormap::Magma), (0.0, 0.5)),
+            Mode::Spectrum => (Some(Colormap::Viridis), (0.0, 8.0)),
+            _ => (None, (0.0, 1.0)),
+        };
 
         // 11. The surface's next texture. Outdated (resized under us): configure it again and
         //     skip this frame; lost: make a new surface, configure it, skip; a timeout or an
@@ -487,6 +501,7 @@ impl State {
             Mode::Sharpen => format!("sharpen amount {:.2}", 3.0 * wave(self.t)),
             Mode::Edges => format!("edges σ = {:.2}", sigma(self.t)),
             Mode::Lowpass => format!("low-pass {:.3} cycles/px", 0.01 + 0.24 * wave(self.t)),
+            Mode::Spectrum => format!("spectrum of the blur σ = {:.2}", sigma(self.t)),
         };
         self.window.set_title(&format!(
             "gpuarray blit_window: {what}, {:.1} fps, {:?} {:?}{}",
