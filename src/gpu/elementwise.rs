@@ -1130,76 +1130,82 @@ fn emit4(
 }
 
 /// The fast-path kernel (see [`is_fast`]): invocation `u` computes elements `4u..4u + 4` of its
-/// chunk from one `vec4<u32>` of each input.
+/// chunk from one `vec4<u32>` of each input. When every operation has a vector form
+/// ([`emit4`]) the four lanes are computed as one vector; otherwise one by one.
 fn fast_source(expr: &Expr) -> String {
     let ndim = expr.shape.len();
     let out = expr.root.dtype;
     let mut s = bindings(expr, "vec4<u32>");
-    let mut g = Codegen {
-        body: String::new(),
-        next: 0,
-        expr,
-        ndim,
-        args: true,
-    };
-    let result = g.emit(&expr.root);
-    let args: Vec<String> = expr
-        .inputs
-        .iter()
-        .enumerate()
-        .map(|(i, a)| format!("x{i}: {}", wgsl_type(a.dtype)))
-        .collect();
-    let _ = write!(
-        s,
-        "fn value_fast({}) -> {} {{\n{}    return {result};\n}}\n\n",
-        args.join(", "),
-        wgsl_type(out),
-        g.body
-    );
-    s += "@compute @workgroup_size(256)\nfn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {\n";
-    s += "    let unit = (wg.y * params.groups_x + wg.x) * 256u + lid;\n    let first = unit * 4u;\n";
-    s += "    if first >= params.n {\n        return;\n    }\n";
-    // Input i's element [0, ...] sits at params.dims[ndim + i·(ndim + 1)] in its window.
-    let mut call = vec![];
-    for (i, a) in expr.inputs.iter().enumerate() {
-        let base = ndim + i * (ndim + 1);
-        let _ = writeln!(
-            s,
-            "    let w{i} = in{i}[(params.dims[{base}] + params.first + first) >> 2u];"
-        );
-        call.push(match a.dtype.kind() {
-            Kind::Float => format!("bitcast<f32>(w{i}[j])"),
-            Kind::Int => format!("bitcast<i32>(w{i}[j])"),
-            _ => format!("w{i}[j]"),
-        });
-    }
-    // Whole vectors in vector code when every operation has a vector form.
     let mut body4 = String::new();
-    if let Some(r4) = emit4(&expr.root, expr, ndim, &mut body4, &mut 0) {
-        let args4: Vec<String> = expr
-            .inputs
-            .iter()
-            .enumerate()
-            .map(|(i, a)| match a.dtype.kind() {
-                Kind::Float => format!("bitcast<vec4<f32>>(w{i})"),
-                Kind::Int => format!("bitcast<vec4<i32>>(w{i})"),
-                _ => format!("w{i}"),
-            })
-            .collect();
+    let vector = emit4(&expr.root, expr, ndim, &mut body4, &mut 0);
+    if let Some(r4) = &vector {
         let params4: Vec<String> = expr
             .inputs
             .iter()
             .enumerate()
             .map(|(i, a)| format!("x{i}: vec4<{}>", wgsl_type(a.dtype)))
             .collect();
-        let out4 = format!("vec4<{}>", wgsl_type(out));
-        s = s.replace(
-            "@compute @workgroup_size(256)",
-            &format!(
-                "fn value4({}) -> {out4} {{\n{body4}    return {r4};\n}}\n\n@compute @workgroup_size(256)",
-                params4.join(", ")
-            ),
+        let _ = write!(
+            s,
+            "fn value4({}) -> vec4<{}> {{\n{body4}    return {r4};\n}}\n\n",
+            params4.join(", "),
+            wgsl_type(out)
         );
+    } else {
+        let mut g = Codegen {
+            body: String::new(),
+            next: 0,
+            expr,
+            ndim,
+            args: true,
+        };
+        let result = g.emit(&expr.root);
+        let args: Vec<String> = expr
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| format!("x{i}: {}", wgsl_type(a.dtype)))
+            .collect();
+        let _ = write!(
+            s,
+            "fn value_fast({}) -> {} {{\n{}    return {result};\n}}\n\n",
+            args.join(", "),
+            wgsl_type(out),
+            g.body
+        );
+    }
+    s += "@compute @workgroup_size(256)\nfn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {\n";
+    s += "    let unit = (wg.y * params.groups_x + wg.x) * 256u + lid;\n    let first = unit * 4u;\n";
+    s += "    if first >= params.n {\n        return;\n    }\n";
+    // Input i's element [0, ...] sits at params.dims[ndim + i·(ndim + 1)] in its window.
+    for i in 0..expr.inputs.len() {
+        let base = ndim + i * (ndim + 1);
+        let _ = writeln!(
+            s,
+            "    let w{i} = in{i}[(params.dims[{base}] + params.first + first) >> 2u];"
+        );
+    }
+    // Each input's words as its type: the whole vector, or lane j.
+    let whole = vector.is_some();
+    let lane = if whole { "" } else { "[j]" };
+    let of = |t: &str| {
+        if whole {
+            format!("vec4<{t}>")
+        } else {
+            t.to_string()
+        }
+    };
+    let call: Vec<String> = expr
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match a.dtype.kind() {
+            Kind::Float => format!("bitcast<{}>(w{i}{lane})", of("f32")),
+            Kind::Int => format!("bitcast<{}>(w{i}{lane})", of("i32")),
+            _ => format!("w{i}{lane}"),
+        })
+        .collect();
+    if whole {
         // Whole vectors only, with no scalar tail: a CPU driver runs a tail's code under a mask
         // in every invocation, which halved this kernel's speed on lavapipe. The lanes of a
         // partial last vector past the end compute on whatever follows the inputs' elements and
@@ -1208,17 +1214,17 @@ fn fast_source(expr: &Expr) -> String {
         let _ = writeln!(
             s,
             "    out[unit] = bitcast<vec4<u32>>(value4({}));\n}}",
-            args4.join(", ")
+            call.join(", ")
         );
-        return with_prelude(s);
+    } else {
+        s += "    var w = vec4<u32>(0u);\n    for (var j = 0u; j < 4u; j++) {\n        if first + j < params.n {\n";
+        let _ = writeln!(
+            s,
+            "            w[j] = {};",
+            store_bits(out, &format!("value_fast({})", call.join(", ")))
+        );
+        s += "        }\n    }\n    out[unit] = w;\n}\n";
     }
-    s += "    var w = vec4<u32>(0u);\n    for (var j = 0u; j < 4u; j++) {\n        if first + j < params.n {\n";
-    let _ = writeln!(
-        s,
-        "            w[j] = {};",
-        store_bits(out, &format!("value_fast({})", call.join(", ")))
-    );
-    s += "        }\n    }\n    out[unit] = w;\n}\n";
     with_prelude(s)
 }
 
