@@ -254,13 +254,7 @@ impl Blitter {
                 gpu.info().name
             )));
         }
-        let features = adapter.get_texture_format_features(format);
-        if !features
-            .allowed_usages
-            .contains(wgpu::TextureUsages::RENDER_ATTACHMENT)
-            || format.has_depth_aspect()
-            || format.has_stencil_aspect()
-        {
+        if !renders_to(gpu, format) || format.has_depth_aspect() || format.has_stencil_aspect() {
             return Err(Error::unsupported(format!(
                 "{format:?} is not a colour format {} can render to",
                 gpu.info().name
@@ -610,6 +604,14 @@ impl std::fmt::Debug for Blitter {
     }
 }
 
+/// Whether the adapter can render to textures of `format`.
+fn renders_to(gpu: &Gpu, format: wgpu::TextureFormat) -> bool {
+    gpu.adapter()
+        .get_texture_format_features(format)
+        .allowed_usages
+        .contains(wgpu::TextureUsages::RENDER_ATTACHMENT)
+}
+
 /// `(height, width, channels)` of a frame, or an error naming what is wrong with it.
 fn frame_shape(frame: &GpuArray) -> Result<(usize, usize, usize)> {
     frame.check()?;
@@ -675,15 +677,9 @@ impl GpuArray {
     /// `Rgba16Float`, rounded to f16. The texture can be sampled, copied and rendered to.
     pub fn to_texture(&self) -> Result<wgpu::Texture> {
         let float32 = wgpu::TextureFormat::Rgba32Float;
-        let renders_f32 = self
-            .gpu
-            .adapter()
-            .get_texture_format_features(float32)
-            .allowed_usages
-            .contains(wgpu::TextureUsages::RENDER_ATTACHMENT);
         let format = match self.dtype {
             Dtype::U8 => wgpu::TextureFormat::Rgba8Unorm,
-            _ if renders_f32 => float32,
+            _ if renders_to(&self.gpu, float32) => float32,
             _ => wgpu::TextureFormat::Rgba16Float,
         };
         self.to_texture_as(format)
