@@ -14,8 +14,6 @@
 // a mask, so the branch cost the interior the border's arithmetic (3× slower on lavapipe).
 
 struct Params {
-    out_h: u32,
-    out_w: u32,
     chans: u32,
     // Workgroups along x, to flatten a 2-D dispatch.
     groups_x: u32,

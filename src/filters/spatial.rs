@@ -135,9 +135,7 @@ fn correlate(x: &GpuArray, pass: &Pass<'_>, border: Border) -> Result<GpuArray> 
         Border::Wrap => (2, 0.0),
         Border::Constant(v) => (3, v),
     };
-    let params: [u32; 19] = [
-        pass.out_h as u32,
-        pass.out_w as u32,
+    let params: [u32; 17] = [
         d.c as u32,
         0, // groups along x, per rectangle
         to_i32(d.h, "image height")? as u32,
@@ -180,7 +178,7 @@ fn correlate(x: &GpuArray, pass: &Pass<'_>, border: Border) -> Result<GpuArray> 
         }
         let groups = groups_2d(count.div_ceil(256));
         let mut params = params.to_vec();
-        params[3] = groups.0;
+        params[1] = groups.0;
         params.extend(rect.map(|v| v as u32));
         let params = storage_with(gpu, "convolve params", bytemuck::cast_slice(&params));
         submit_once(
