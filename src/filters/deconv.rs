@@ -23,6 +23,32 @@ use crate::view::dtype::{Dtype, Kind};
 use crate::view::layout::SliceArg;
 use crate::view::view::{HostArray, View};
 
+/// The largest side of a PSF the builders ([`psf_gaussian`], [`psf_motion`], [`psf_disk`])
+/// make: 4095 × 4095 values (128 MiB in f64 while building). A PSF is applied to an image at
+/// least as large as itself, and the builders' cost grows with its area.
+pub const MAX_PSF_SIZE: usize = 4095;
+
+/// `size` (the side of a PSF, from `what`) as a `usize`, or an [`Error::Parameter`] naming
+/// `what` when it exceeds [`MAX_PSF_SIZE`]: checked before anything is allocated.
+fn psf_side(size: f64, what: impl std::fmt::Display) -> Result<usize> {
+    if size > MAX_PSF_SIZE as f64 {
+        return Err(Error::Parameter(format!(
+            "{what} gives a PSF of {size} × {size} pixels, more than the largest one made \
+             ({MAX_PSF_SIZE} × {MAX_PSF_SIZE})"
+        )));
+    }
+    Ok(size as usize)
+}
+
+/// `k · k` zeros, or [`Error::OutOfMemory`] when the host cannot hold them (never an abort).
+fn zeros(k: usize) -> Result<Vec<f64>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(k * k)
+        .map_err(|e| Error::OutOfMemory(format!("a PSF of {k} × {k} values on the host: {e}")))?;
+    v.resize(k * k, 0.0);
+    Ok(v)
+}
+
 /// A `[k, k]` f32 host array of `values` (row-major, f64), divided by their sum.
 fn normalised(values: Vec<f64>, k: usize) -> Result<HostArray> {
     let total: f64 = values.iter().sum();
@@ -30,31 +56,46 @@ fn normalised(values: Vec<f64>, k: usize) -> Result<HostArray> {
     HostArray::from_slice(&v, &[k, k])
 }
 
-/// Removes outer rings of a `[k, k]` kernel that hold (almost) nothing, keeping it centred.
-fn trim(mut values: Vec<f64>, mut k: usize) -> (Vec<f64>, usize) {
-    let total: f64 = values.iter().map(|v| v.abs()).sum();
-    while k > 1 {
-        let ring: f64 = (0..k)
-            .flat_map(|i| (0..k).map(move |j| (i, j)))
-            .filter(|&(i, j)| i == 0 || j == 0 || i == k - 1 || j == k - 1)
-            .map(|(i, j)| values[i * k + j].abs())
-            .sum();
-        if ring > 1e-9 * total {
-            break;
-        }
-        let inner = k - 2;
-        values = (1..k - 1)
-            .flat_map(|i| (1..k - 1).map(move |j| (i, j)))
-            .map(|(i, j)| values[i * k + j])
-            .collect();
-        k = inner;
+/// Removes outer rings of a `[k, k]` kernel that hold (almost) nothing, keeping it centred: in
+/// two passes over the values, whatever the number of rings removed.
+fn trim(values: Vec<f64>, k: usize) -> (Vec<f64>, usize) {
+    let c = k / 2;
+    // ring[d]: the absolute weight at Chebyshev distance d from the middle pixel.
+    let mut ring = vec![0.0f64; c + 1];
+    for (n, v) in values.iter().enumerate() {
+        ring[(n / k).abs_diff(c).max((n % k).abs_diff(c))] += v.abs();
     }
-    (values, k)
+    let total: f64 = ring.iter().sum();
+    let mut keep = c;
+    while keep > 0 && ring[keep] <= 1e-9 * total {
+        keep -= 1;
+    }
+    if keep == c {
+        return (values, k);
+    }
+    let (lo, inner) = (c - keep, 2 * keep + 1);
+    let values = (lo..lo + inner)
+        .flat_map(|i| (lo..lo + inner).map(move |j| (i, j)))
+        .map(|(i, j)| values[i * k + j])
+        .collect();
+    (values, inner)
+}
+
+/// The side of [`psf_motion`]'s PSF before trimming: odd, holding the segment spread over its
+/// neighbours.
+pub(crate) fn motion_size(length: f64) -> f64 {
+    2.0 * ((length / 2.0).floor() + 1.0) + 1.0
+}
+
+/// The side of [`psf_disk`]'s PSF before trimming: odd, the smallest that holds the disk.
+pub(crate) fn disk_size(radius: f64) -> f64 {
+    2.0 * (radius - 0.5).ceil().max(0.0) + 1.0
 }
 
 /// A Gaussian PSF: `exp(−(i² + j²) / (2 σ²))` sampled at the pixel centres of a `size × size`
 /// grid centred on its middle pixel, normalised to sum 1. `size` must be odd (the PSF has a
-/// middle pixel); `3σ` on each side (`size = 2·⌈3σ⌉ + 1`) holds 99.7 % of a 1-D Gaussian.
+/// middle pixel); `3σ` on each side (`size = 2·⌈3σ⌉ + 1`) holds 99.7 % of a 1-D Gaussian. At
+/// most [`MAX_PSF_SIZE`].
 ///
 /// ```
 /// let psf = gpuarray::filters::psf_gaussian(19, 3.0)?;
@@ -70,13 +111,13 @@ pub fn psf_gaussian(size: usize, sigma: f32) -> Result<HostArray> {
             "a Gaussian PSF has an odd size (a middle pixel), not {size}"
         )));
     }
+    psf_side(size as f64, format_args!("a Gaussian PSF size of {size}"))?;
     let c = (size / 2) as f64;
-    let values = (0..size * size)
-        .map(|n| {
-            let (i, j) = ((n / size) as f64 - c, (n % size) as f64 - c);
-            (-(i * i + j * j) / (2.0 * sigma * sigma)).exp()
-        })
-        .collect();
+    let mut values = zeros(size)?;
+    for (n, v) in values.iter_mut().enumerate() {
+        let (i, j) = ((n / size) as f64 - c, (n % size) as f64 - c);
+        *v = (-(i * i + j * j) / (2.0 * sigma * sigma)).exp();
+    }
     normalised(values, size)
 }
 
@@ -88,7 +129,8 @@ pub fn psf_gaussian(size: usize, sigma: f32) -> Result<HostArray> {
 /// its four nearest pixels with bilinear weights, so that the PSF changes continuously with the
 /// length and the angle (the two end pixels get partial weights). The PSF is square, of odd
 /// size (the smallest that holds the spread segment), and point-symmetric about its middle
-/// pixel. `length = 0` gives the identity (`[[1]]`).
+/// pixel. `length = 0` gives the identity (`[[1]]`). An error when the PSF would be larger than
+/// [`MAX_PSF_SIZE`] (a length above about 4092).
 ///
 /// ```
 /// let psf = gpuarray::filters::psf_motion(9.0, 0.0)?;    // horizontal
@@ -107,9 +149,12 @@ pub fn psf_motion(length: f32, angle_degrees: f32) -> Result<HostArray> {
         )));
     }
     let angle = number("the motion angle", angle_degrees, false)?.to_radians();
-    let half = (length / 2.0).floor() as usize + 1;
-    let k = 2 * half + 1;
-    let mut values = vec![0.0f64; k * k];
+    let k = psf_side(
+        motion_size(length),
+        format_args!("a motion length of {length}"),
+    )?;
+    let half = k / 2;
+    let mut values = zeros(k)?;
     let n = ((length * 16.0).ceil() as usize).max(1) + 1;
     let (cos, sin) = (angle.cos(), angle.sin());
     for s in 0..n {
@@ -134,6 +179,7 @@ pub fn psf_motion(length: f32, angle_degrees: f32) -> Result<HostArray> {
 /// A disk (pillbox, out-of-focus) PSF of `radius` pixels: each pixel weighs the fraction of its
 /// area inside the circle (estimated on a 16 × 16 grid of sub-samples), normalised to sum 1.
 /// The size is odd, the smallest that holds the disk; the PSF has the disk's 8-fold symmetry.
+/// At most [`MAX_PSF_SIZE`] (a radius up to 2047.5).
 ///
 /// ```
 /// let psf = gpuarray::filters::psf_disk(2.0)?;
@@ -146,11 +192,20 @@ pub fn psf_motion(length: f32, angle_degrees: f32) -> Result<HostArray> {
 pub fn psf_disk(radius: f32) -> Result<HostArray> {
     let r = number("the disk radius", radius, true)?;
     const S: usize = 16;
-    let half = (r - 0.5).ceil().max(0.0) as usize;
-    let k = 2 * half + 1;
-    let values = (0..k * k)
-        .map(|n| {
-            let (i, j) = ((n / k) as f64 - half as f64, (n % k) as f64 - half as f64);
+    let k = psf_side(disk_size(r), format_args!("a disk radius of {r}"))?;
+    let half = (k / 2) as f64;
+    let mut values = zeros(k)?;
+    for (n, v) in values.iter_mut().enumerate() {
+        let (i, j) = ((n / k) as f64 - half, (n % k) as f64 - half);
+        // The pixel's nearest and farthest points from the centre: pixels wholly inside or
+        // outside the circle need no sub-samples (the same counts, in O(k) sub-sampled pixels).
+        let near = (i.abs() - 0.5).max(0.0).powi(2) + (j.abs() - 0.5).max(0.0).powi(2);
+        let far = (i.abs() + 0.5).powi(2) + (j.abs() + 0.5).powi(2);
+        *v = if near > r * r {
+            0.0
+        } else if far <= r * r {
+            (S * S) as f64
+        } else {
             let mut inside = 0usize;
             for a in 0..S {
                 for b in 0..S {
@@ -160,8 +215,12 @@ pub fn psf_disk(radius: f32) -> Result<HostArray> {
                 }
             }
             inside as f64
-        })
-        .collect();
+        };
+    }
+    // A disk too small to hold a sub-sample lies within the middle pixel: the identity.
+    if values.iter().all(|&v| v == 0.0) {
+        values[k * k / 2] = 1.0;
+    }
     let (values, k) = trim(values, k);
     normalised(values, k)
 }
@@ -355,11 +414,11 @@ pub fn taper_edges(image: &GpuArray, width: usize) -> Result<GpuArray> {
     if width == 0 {
         return Ok(image.clone());
     }
-    if 2 * width > h.min(w) {
+    if width > h.min(w) / 2 {
+        let side = width.saturating_mul(2);
         return Err(Error::shape(format!(
-            "a taper of {width} pixels needs an image of at least {} × {} pixels, not {h} × {w}",
-            2 * width,
-            2 * width
+            "a taper of {width} pixels needs an image of at least {side} × {side} pixels, not \
+             {h} × {w}"
         )));
     }
     let gpu = x.gpu();

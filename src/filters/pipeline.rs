@@ -12,7 +12,7 @@ use std::fmt::Write;
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
-use crate::filters::{self, Border, Equalize};
+use crate::filters::{self, Border, Equalize, deconv};
 use crate::gpu::array::GpuArray;
 
 /// How `deblur` models the blur it undoes.
@@ -355,15 +355,44 @@ impl Op {
                 },
             ),
             Op::Deblur { psf, nsr } => {
-                let kernel = match psf {
-                    Psf::Gaussian { sigma } => {
-                        let size = 2 * (3.0 * sigma).ceil() as usize + 1;
-                        filters::psf_gaussian(size, sigma)?
+                filters::check_image(image)?;
+                let (h, w) = (image.shape()[0], image.shape()[1]);
+                let (side, param) = match psf {
+                    Psf::Gaussian { sigma } => (
+                        2.0 * (3.0 * sigma as f64).ceil() + 1.0,
+                        format!("sigma={sigma}"),
+                    ),
+                    Psf::Motion { length, .. } => (
+                        deconv::motion_size(length as f64),
+                        format!("length={length}"),
+                    ),
+                    Psf::Disk { radius } => {
+                        (deconv::disk_size(radius as f64), format!("radius={radius}"))
                     }
+                };
+                // The PSF must fit in the image, and the edges are tapered over its size on
+                // each side: checked on its size before it is made (then again once trimmed).
+                let fits = |k: f64| 2.0 * k.max(4.0) <= h.min(w) as f64;
+                let refuse = |k: f64| {
+                    Error::Parameter(format!(
+                        "deblur: {param} gives a PSF of {k} × {k} pixels; deblurring tapers the \
+                         edges over the PSF's size, which needs an image of at least {0} × {0} \
+                         pixels, not {h} × {w}",
+                        2.0 * k.max(4.0)
+                    ))
+                };
+                if side > h.min(w) as f64 {
+                    return Err(refuse(side));
+                }
+                let kernel = match psf {
+                    Psf::Gaussian { sigma } => filters::psf_gaussian(side as usize, sigma)?,
                     Psf::Motion { length, angle } => filters::psf_motion(length, angle)?,
                     Psf::Disk { radius } => filters::psf_disk(radius)?,
                 };
                 let kh = kernel.shape()[0];
+                if !fits(kh as f64) {
+                    return Err(refuse(kh as f64));
+                }
                 let tapered = filters::taper_edges(image, kh.max(4))?;
                 filters::wiener_deconvolve(&tapered, &kernel.view(), nsr)
             }

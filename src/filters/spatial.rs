@@ -261,12 +261,91 @@ fn same(
     )
 }
 
-/// A separable correlation with the same symmetric 1-D kernel (odd length, centred) along x,
-/// then along y, as `[h, w, c]`.
-fn separable(x: &GpuArray, taps: &[f32], border: Border) -> Result<GpuArray> {
-    let r = taps.len() / 2;
-    let rows = same(x, taps, (1, taps.len()), (0, r), border)?;
-    same(&rows, taps, (taps.len(), 1), (r, 0), border)
+/// One pass of a separable filter: the symmetric 1-D kernel `taps` (odd length, centred) along
+/// the rows (`along_x`) or the columns of the float image `x`, as `[h, w, c]`. Short kernels run
+/// directly (`taps.len()` multiply-adds per value); from [`FFT_MIN_TAPS`] taps on, through the
+/// FFT (the kernel is symmetric, so its convolution is its correlation), whose cost does not
+/// grow with the kernel.
+fn pass_1d(x: &GpuArray, taps: &[f32], along_x: bool, border: Border) -> Result<GpuArray> {
+    let (r, n) = (taps.len() / 2, taps.len());
+    let (size, anchor) = if along_x {
+        ((1, n), (0, r))
+    } else {
+        ((n, 1), (r, 0))
+    };
+    if n >= FFT_MIN_TAPS && Dims::of(x).len() > 0 {
+        convolve_fft(x, taps, size, border)
+    } else {
+        same(x, taps, size, anchor, border)
+    }
+}
+
+/// A separable correlation with a symmetric 1-D kernel along x, then along y, as `[h, w, c]`.
+/// `taps(n)` gives the kernel (odd length, centred) for an axis of `n` pixels, folded by
+/// [`fold`] so that it has no more taps than the border rule tells apart on that axis.
+fn separable(x: &GpuArray, taps: impl Fn(usize) -> Vec<f32>, border: Border) -> Result<GpuArray> {
+    let d = Dims::of(x);
+    let rows = pass_1d(x, &taps(d.w), true, border)?;
+    pass_1d(&rows, &taps(d.h), false, border)
+}
+
+/// A symmetric 1-D kernel of radius `r` folded for an axis of `n` pixels read through `border`:
+/// offsets that read the same pixel from every output position are merged into one tap, so the
+/// kernel has at most `4n` taps however large `r` is, and gives the same result as the whole
+/// kernel. `class(t0, step)` is the kernel's weight summed over the offsets `t0, t0 + step, …`
+/// up to `r` (the offset `t0` alone when `step` is 0). Returns the normalised taps (sum 1), odd length,
+/// centred.
+///
+/// Offsets `t ≥ 0` (the negative ones mirror them) read, from output position `y < n`:
+/// - clamp: for `t ≥ n − 1`, the last pixel (`y + t ≥ n − 1`), from every `y`: one tap `n − 1`;
+/// - constant: for `t ≥ n`, the constant (`y + t ≥ n`): one tap `n`;
+/// - wrap (period `n`) and reflect (`dcb|abcd|cba`, period `2n − 2`): the border rule is
+///   periodic, so `t` and `t mod period` read the same pixel: taps `0 … period − 1`.
+pub(crate) fn fold(
+    r: usize,
+    n: usize,
+    border: Border,
+    class: impl Fn(usize, usize) -> f64,
+) -> Vec<f32> {
+    let single = |t: usize| class(t, 0);
+    // The largest tap the border rule tells apart, and how the offsets beyond it are merged.
+    let (radius, half): (usize, Vec<f64>) = match border {
+        _ if n == 0 => (0, vec![1.0]),
+        Border::Clamp | Border::Constant(_) => {
+            let edge = if matches!(border, Border::Clamp) {
+                n - 1
+            } else {
+                n
+            };
+            if r <= edge {
+                (r, (0..=r).map(single).collect())
+            } else if edge == 0 {
+                (0, vec![1.0])
+            } else {
+                let mut half: Vec<f64> = (0..edge).map(single).collect();
+                half.push(class(edge, 1));
+                (edge, half)
+            }
+        }
+        Border::Wrap | Border::Reflect => {
+            let period = match border {
+                Border::Wrap => n,
+                _ => (2 * n).saturating_sub(2).max(1),
+            };
+            if r < period {
+                (r, (0..=r).map(single).collect())
+            } else {
+                // Offset 0 also collects ±period, ±2·period, … (both signs).
+                let mut half = vec![single(0) + 2.0 * class(period, period)];
+                half.extend((1..period).map(|t| class(t, period)));
+                (period - 1, half)
+            }
+        }
+    };
+    let total = half[0] + 2.0 * half[1..].iter().sum::<f64>();
+    (0..=2 * radius)
+        .map(|i| (half[i.abs_diff(radius)] / total) as f32)
+        .collect()
 }
 
 /// The smallest `n ≥ target` whose prime factors are all ≤ 7 (the FFT's fast lengths), even
@@ -419,19 +498,31 @@ pub fn convolve2d_with(
     from_float(&like(y, image)?, dtype)
 }
 
-/// Normalised 1-D Gaussian weights of radius `ceil(3σ)`, computed in f64.
-fn gaussian_taps(sigma: f32) -> Result<Vec<f32>> {
+/// The largest Gaussian radius `ceil(3σ)` a blur accepts: its weights cost one `exp` per
+/// offset on the host (2^24 of them: about 0.1 s), whatever the image, before [`fold`] reduces
+/// them to at most `4n` taps for an axis of `n` pixels.
+pub const MAX_GAUSSIAN_RADIUS: usize = 1 << 24;
+
+/// The 1-D Gaussian kernel of radius `ceil(3σ)`, weights `exp(−t² / 2σ²)` computed in f64, as a
+/// function of the axis length that gives it folded for `border` (see [`fold`]) and normalised.
+fn gaussian_taps(sigma: f32, border: Border) -> Result<impl Fn(usize) -> Vec<f32>> {
     let s = number("the Gaussian's sigma (kernel radius ceil(3σ))", sigma, true)?;
-    let r = (3.0 * s).ceil() as usize;
-    to_i32(2 * r + 1, "Gaussian kernel size")?;
-    let w: Vec<f64> = (0..=2 * r)
-        .map(|i| {
-            let t = i as f64 - r as f64;
-            (-t * t / (2.0 * s * s)).exp()
+    let r = (3.0 * s).ceil();
+    if r > MAX_GAUSSIAN_RADIUS as f64 {
+        return Err(Error::Parameter(format!(
+            "the Gaussian's sigma must be at most {} (a kernel radius ceil(3σ) of at most \
+             {MAX_GAUSSIAN_RADIUS} pixels), not {sigma}",
+            MAX_GAUSSIAN_RADIUS / 3
+        )));
+    }
+    let r = r as usize;
+    let weight = move |t: usize| (-(t as f64).powi(2) / (2.0 * s * s)).exp();
+    Ok(move |n: usize| {
+        fold(r, n, border, |t0, step| match step {
+            0 => weight(t0),
+            _ => (t0..=r).step_by(step).map(weight).sum(),
         })
-        .collect();
-    let total: f64 = w.iter().sum();
-    Ok(w.iter().map(|v| (v / total) as f32).collect())
+    })
 }
 
 /// The Gaussian blur of every channel of `image` with standard deviation `sigma` pixels.
@@ -441,7 +532,14 @@ fn gaussian_taps(sigma: f32) -> Result<Vec<f32>> {
 /// and normalised to sum to 1 (so a flat image stays flat, and [`Border::Constant`] is exact:
 /// the vertical pass reads the constant outside the image just as a 2-D kernel would). The
 /// result equals the 2-D convolution with the outer product of the two kernels. An error if
-/// `sigma` is not finite and positive.
+/// `sigma` is not finite and positive, or above `MAX_GAUSSIAN_RADIUS / 3` (5.6 million pixels).
+///
+/// Cost: a kernel wider than the image is folded first: the taps that read the same pixel from
+/// every output position under the border rule (all those past the edge for
+/// [`Border::Clamp`] and [`Border::Constant`], those a period apart for [`Border::Wrap`] and
+/// [`Border::Reflect`]) are merged into one, which leaves at most `4n` taps along an axis of
+/// `n` pixels and the same result. Passes of [`FFT_MIN_TAPS`] taps or more run through the FFT
+/// (see [`convolve2d`]), so any `sigma` costs time proportional to the image (times its log).
 ///
 /// ```
 /// use gpuarray::filters::{Border, gaussian_blur};
@@ -459,25 +557,30 @@ fn gaussian_taps(sigma: f32) -> Result<Vec<f32>> {
 /// ```
 pub fn gaussian_blur(image: &GpuArray, sigma: f32, border: Border) -> Result<GpuArray> {
     check_image(image)?;
-    let taps = gaussian_taps(sigma)?;
+    let taps = gaussian_taps(sigma, border)?;
     let (x, dtype) = to_float(image)?;
-    let y = separable(&x, &taps, border)?;
+    let y = separable(&x, taps, border)?;
     from_float(&like(y, image)?, dtype)
 }
 
 /// The mean over the `(2r + 1) × (2r + 1)` window around each pixel of every channel, outside the
 /// image by `border`: separable, a horizontal then a vertical pass of `2r + 1` weights
-/// `1 / (2r + 1)`. `radius` 0 gives the image back (as a copy).
+/// `1 / (2r + 1)`. `radius` 0 gives the image back (as a copy). Any radius: a window wider than
+/// the image costs no more than one as wide as the image (the taps that read the same pixels
+/// are merged, see [`gaussian_blur`]), so a huge radius gives, e.g. for [`Border::Clamp`], the
+/// mean of the image extended by its edge pixels, in time proportional to the image.
 pub fn box_blur(image: &GpuArray, radius: usize, border: Border) -> Result<GpuArray> {
     check_image(image)?;
-    let n = radius
-        .checked_mul(2)
-        .and_then(|v| v.checked_add(1))
-        .ok_or_else(|| Error::shape(format!("a box blur radius of {radius} is too large")))?;
-    to_i32(n, "box blur size")?;
-    let taps = vec![(1.0 / n as f64) as f32; n];
+    // Every offset weighs the same: a class of offsets weighs its count.
+    let taps = |n: usize| {
+        fold(radius, n, border, |t0, step| match step {
+            0 => 1.0,
+            _ if t0 > radius => 0.0,
+            _ => ((radius - t0) / step + 1) as f64,
+        })
+    };
     let (x, dtype) = to_float(image)?;
-    let y = separable(&x, &taps, border)?;
+    let y = separable(&x, taps, border)?;
     from_float(&like(y, image)?, dtype)
 }
 
@@ -487,10 +590,10 @@ pub fn box_blur(image: &GpuArray, radius: usize, border: Border) -> Result<GpuAr
 /// not clamped. An error if `sigma` is not finite and positive or `amount` is not finite.
 pub fn unsharp_mask(image: &GpuArray, sigma: f32, amount: f32, border: Border) -> Result<GpuArray> {
     check_image(image)?;
-    let taps = gaussian_taps(sigma)?;
+    let taps = gaussian_taps(sigma, border)?;
     number("the unsharp mask's amount", amount, false)?;
     let (x, dtype) = to_float(image)?;
-    let blur = like(separable(&x, &taps, border)?, image)?;
+    let blur = like(separable(&x, taps, border)?, image)?;
     let sharp = x.sub(&blur)?.mul(amount)?.add(&x)?;
     from_float(&sharp, dtype)
 }

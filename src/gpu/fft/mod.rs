@@ -152,7 +152,11 @@ fn resize(x: &GpuArray, axis: usize, len: usize) -> Result<GpuArray> {
     let (outer, n, inner) = split(shape, axis);
     let mut out_shape = shape.to_vec();
     out_shape[axis] = len;
-    let count = outer * len * inner;
+    // `len` is a parameter (NumPy's `n` / `s`): its product may exceed any memory, checked.
+    let count = outer
+        .checked_mul(len)
+        .and_then(|v| v.checked_mul(inner))
+        .unwrap_or(usize::MAX);
     let out = buffer8(&x.gpu, count)?;
     if count > 0 {
         aux(
@@ -551,6 +555,13 @@ fn freqs(gpu: &Gpu, n: usize, d: f64, values: impl Iterator<Item = i64>) -> Resu
     if n == 0 || d == 0.0 || !d.is_finite() {
         return Err(Error::shape(format!(
             "sample frequencies need n > 0 and a finite, nonzero spacing (n = {n}, d = {d})"
+        )));
+    }
+    // Checked before the host vector is made: `n` is a parameter, not data.
+    let max = gpu.inner.limits.max_buffer_size;
+    if (n as u64).saturating_mul(4) > max {
+        return Err(Error::OutOfMemory(format!(
+            "{n} sample frequencies: more than this adapter's largest buffer ({max} bytes)"
         )));
     }
     let v: Vec<f32> = values.map(|k| (k as f64 / (n as f64 * d)) as f32).collect();
