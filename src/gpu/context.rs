@@ -327,6 +327,13 @@ impl Gpu {
         }
     }
 
+    /// Whether the device was lost (destroyed, reset by the driver, unplugged): every later
+    /// operation on this context and its arrays is an [`Error::Gpu`] saying so. A long-running
+    /// program that sees it makes a new `Gpu` (and uploads its data again).
+    pub fn is_lost(&self) -> bool {
+        self.inner.lost.load(Ordering::SeqCst)
+    }
+
     /// The wgpu adapter the device was requested from (e.g. for a surface's capabilities).
     pub fn adapter(&self) -> &wgpu::Adapter {
         &self.inner.adapter
@@ -358,12 +365,23 @@ impl Gpu {
         let internal = pollster::block_on(internal.pop());
         let oom = pollster::block_on(oom.pop());
         if let Some(e) = oom {
-            return Err(Error::OutOfMemory(format!("{what}: {e}")));
+            return Err(self.or_lost(what, Error::OutOfMemory(format!("{what}: {e}"))));
         }
         if let Some(e) = validation.or(internal) {
-            return Err(Error::Gpu(format!("{what}: {e}")));
+            return Err(self.or_lost(what, Error::Gpu(format!("{what}: {e}"))));
         }
         Ok(value)
+    }
+
+    /// `error`, or the loss of the device when that is what caused it (the device-lost
+    /// callback runs when the device is next polled, which this does without waiting).
+    pub(crate) fn or_lost(&self, what: &str, error: Error) -> Error {
+        let _ = self.inner.device.poll(wgpu::PollType::Poll);
+        if self.is_lost() {
+            Error::Gpu(format!("{what}: the GPU device was lost"))
+        } else {
+            error
+        }
     }
 
     /// Waits until the queue has finished all submitted work.

@@ -1,8 +1,6 @@
 //! Dispatching `shaders/convert.wgsl`: strided gather, dtype conversion and byte swapping, in
 //! chunks when an array is larger than one storage binding.
 
-use wgpu::util::DeviceExt;
-
 use crate::error::{Error, Result};
 use crate::gpu::array::{GpuArray, dtype_code};
 use crate::gpu::context::{Counters, Gpu};
@@ -273,14 +271,24 @@ pub(crate) fn window(gpu: &Gpu, input: &Input<'_>, e0: u64, e1: u64) -> (u64, u6
 }
 
 /// A small read-only storage buffer holding `contents` (kernel parameters, weights, tables).
+///
+/// Written through the queue (staged before the next submission) rather than mapped at
+/// creation: on a lost device a mapping panics inside wgpu, while this gives an invalid buffer
+/// whose use is an error caught like any other.
 pub(crate) fn storage_with(gpu: &Gpu, label: &str, contents: &[u8]) -> wgpu::Buffer {
-    gpu.inner
-        .device
-        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents,
-            usage: wgpu::BufferUsages::STORAGE,
-        })
+    let size = (contents.len() as u64).next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT);
+    let buffer = gpu.inner.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: size.max(wgpu::COPY_BUFFER_ALIGNMENT),
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    if size > 0 {
+        let mut padded = contents.to_vec();
+        padded.resize(size as usize, 0);
+        gpu.inner.queue.write_buffer(&buffer, 0, &padded);
+    }
+    buffer
 }
 
 /// `n` workgroups as a 2-D grid (x at most 65535), for kernels that flatten `wg.y·gx + wg.x`.

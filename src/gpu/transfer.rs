@@ -232,10 +232,12 @@ pub(crate) fn read_mapped(
         .map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);
         });
-    gpu.wait()?;
+    let what = "mapping a buffer for download";
+    gpu.wait().map_err(|e| gpu.or_lost(what, e))?;
     rx.recv()
-        .map_err(|_| Error::Gpu("the GPU dropped a buffer mapping".into()))?
-        .map_err(|e| Error::Gpu(format!("mapping a buffer for download: {e}")))?;
+        .map_err(|_| Error::Gpu("the GPU dropped a buffer mapping".into()))
+        .and_then(|r| r.map_err(|e| Error::Gpu(format!("{what}: {e}"))))
+        .map_err(|e| gpu.or_lost(what, e))?;
     {
         let mapped = staging
             .get_mapped_range(..size)
