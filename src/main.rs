@@ -1,8 +1,11 @@
 //! The `gpuarray` command-line tool: a thin layer over the library.
 
+mod output;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread;
 
 use clap::{Parser, Subcommand};
@@ -10,6 +13,7 @@ use gpuarray::filters::{Border, Op, op_list};
 use gpuarray::{Error, Gpu, GpuArray, HostArray, Result, View};
 use image::{DynamicImage, ImageFormat};
 use indicatif::{ProgressBar, ProgressStyle};
+use signal_hook::consts::SIGINT;
 
 #[derive(Parser)]
 #[command(
@@ -92,9 +96,17 @@ fn main() -> ExitCode {
 /// Reads and decodes an image file, keeping "no such file" (Io) apart from "not a valid image".
 fn read_image(file: &Path) -> Result<DynamicImage> {
     let bytes = std::fs::read(file)?;
-    Ok(image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()?
-        .decode()?)
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes));
+    // The contents decide, the extension is the fallback: TGA has no signature to guess from.
+    if let Ok(format) = ImageFormat::from_path(file) {
+        reader.set_format(format);
+    }
+    // `image`'s default limits: no decoder allocates more than 512 MiB, so a small file that
+    // declares a huge image (a decompression bomb) is an error before anything is allocated
+    // (tests/decoder_limits.rs tries one for every format).
+    let mut reader = reader.with_guessed_format()?;
+    reader.limits(image::Limits::default());
+    Ok(reader.decode()?)
 }
 
 /// Prints the view of one image file.
@@ -200,7 +212,7 @@ fn process(gpu: &Gpu, image: &DynamicImage, ops: &[Op], border: Border) -> Resul
 }
 
 /// Encodes `result` to `output` through a temporary file in the same directory, renamed into
-/// place, so that no partial file is ever left. Colour types the format cannot hold (16-bit or
+/// place, so that no partial file is ever left (see [`output`]). Colour types the format cannot hold (16-bit or
 /// float data in JPEG, float in PNG, ...) are converted to 8 bits per channel.
 fn write_image(result: &HostArray, output: &Path) -> Result<()> {
     let format = ImageFormat::from_path(output)?;
@@ -220,32 +232,38 @@ fn write_image(result: &HostArray, output: &Path) -> Result<()> {
         }
         Err(e) => return Err(e),
     };
-    let name = output.file_name().unwrap_or_default().to_string_lossy();
-    let temp = output.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let saved = image.save_with_format(&temp, format).or_else(|_| {
-        let eight_bit = match image.color().channel_count() {
-            1 => DynamicImage::ImageLuma8(image.to_luma8()),
-            2 => DynamicImage::ImageLumaA8(image.to_luma_alpha8()),
-            3 => DynamicImage::ImageRgb8(image.to_rgb8()),
-            _ => DynamicImage::ImageRgba8(image.to_rgba8()),
-        };
-        eight_bit.save_with_format(&temp, format)
-    });
-    let result = saved
-        .map_err(Error::from)
-        .and_then(|()| std::fs::rename(&temp, output).map_err(Error::from));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+    output::write_atomically(output, |temp| {
+        Ok(image.save_with_format(temp, format).or_else(|_| {
+            let eight_bit = match image.color().channel_count() {
+                1 => DynamicImage::ImageLuma8(image.to_luma8()),
+                2 => DynamicImage::ImageLumaA8(image.to_luma_alpha8()),
+                3 => DynamicImage::ImageRgb8(image.to_rgb8()),
+                _ => DynamicImage::ImageRgba8(image.to_rgba8()),
+            };
+            eight_bit.save_with_format(temp, format)
+        })?)
+    })
 }
 
 /// `gpuarray filter`: decode, GPU work and encode run on three threads, so that one image
 /// decodes while another computes and a third is written.
+///
+/// SIGINT stops the batch after the file being written (a second one exits at once; its
+/// temporary is removed by the next run), reports what was done and exits with 130.
 fn filter(args: FilterArgs) -> ExitCode {
     if args.list {
         print!("{}", op_list());
         return ExitCode::SUCCESS;
+    }
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for register in [
+        signal_hook::flag::register_conditional_shutdown(SIGINT, 130, interrupted.clone()),
+        signal_hook::flag::register(SIGINT, interrupted.clone()),
+    ] {
+        if let Err(e) = register {
+            eprintln!("gpuarray filter: cannot handle SIGINT: {e}");
+            return ExitCode::from(2);
+        }
     }
     let setup = || -> Result<(Vec<Op>, Border, Vec<Job>, Gpu)> {
         if args.ops.is_empty() {
@@ -269,6 +287,23 @@ fn filter(args: FilterArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Temporaries that killed runs left in the output directories.
+    let mut dirs: Vec<&Path> = jobs.iter().filter_map(|j| j.output.parent()).collect();
+    dirs.sort();
+    dirs.dedup();
+    let stale: usize = dirs
+        .iter()
+        .map(|d| {
+            output::clean_stale(if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            })
+        })
+        .sum();
+    if stale > 0 {
+        eprintln!("removed {stale} temporary file(s) left by an interrupted run");
+    }
     let total = jobs.len();
     let bar = ProgressBar::new(total as u64).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
@@ -278,8 +313,12 @@ fn filter(args: FilterArgs) -> ExitCode {
     type Computed = (Job, Result<HostArray>);
     let (to_gpu, decoded) = mpsc::sync_channel::<Decoded>(2);
     let (to_encoder, computed) = mpsc::sync_channel::<Computed>(2);
+    let stop = interrupted.clone();
     let decoder = thread::spawn(move || {
         for job in jobs {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
             let image = read_image(&job.input);
             if to_gpu.send((job, image)).is_err() {
                 break;
@@ -287,34 +326,51 @@ fn filter(args: FilterArgs) -> ExitCode {
         }
     });
     let encoder_bar = bar.clone();
+    let stop = interrupted.clone();
     let encoder = thread::spawn(move || {
-        let mut failed = vec![];
+        let (mut written, mut failed) = (0usize, 0usize);
         for (job, result) in computed {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
             encoder_bar.set_message(job.input.display().to_string());
-            if let Err(e) = result.and_then(|r| write_image(&r, &job.output)) {
-                encoder_bar.suspend(|| eprintln!("{}: {e}", job.input.display()));
-                failed.push(job.input);
+            match result.and_then(|r| write_image(&r, &job.output)) {
+                Ok(()) => written += 1,
+                Err(e) => {
+                    encoder_bar.suspend(|| eprintln!("{}: {e}", job.input.display()));
+                    failed += 1;
+                }
             }
             encoder_bar.inc(1);
         }
-        failed
+        (written, failed)
     });
     for (job, image) in decoded {
+        if interrupted.load(Ordering::SeqCst) {
+            break;
+        }
         let result = image.and_then(|image| process(&gpu, &image, &ops, border));
-        if to_encoder.send((job, result)).is_err() {
+        // A lost device fails every later file too: this one is reported, the rest not tried.
+        if to_encoder.send((job, result)).is_err() || gpu.is_lost() {
             break;
         }
     }
     drop(to_encoder);
     let _ = decoder.join();
-    let failed = encoder.join().unwrap_or_default();
+    let (written, failed) = encoder.join().unwrap_or_default();
     bar.finish_and_clear();
-    eprintln!(
-        "{} of {total} image(s) written, {} failed",
-        total - failed.len(),
-        failed.len()
-    );
-    if failed.is_empty() {
+    let summary = format!("{written} of {total} image(s) written, {failed} failed");
+    let left = total - written - failed;
+    if interrupted.load(Ordering::SeqCst) {
+        eprintln!("interrupted: {summary}, {left} not processed");
+        return ExitCode::from(130);
+    }
+    if gpu.is_lost() {
+        eprintln!("the GPU device was lost: {summary}, {left} not processed");
+        return ExitCode::from(3);
+    }
+    eprintln!("{summary}");
+    if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
