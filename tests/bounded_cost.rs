@@ -59,7 +59,7 @@ fn watched<T: Send + 'static>(
 
 /// Prints the cases, slowest first, with the count and the total.
 fn report(title: &str, mut times: Vec<(String, Duration)>) {
-    times.sort_by(|a, b| b.1.cmp(&a.1));
+    times.sort_by_key(|t| std::cmp::Reverse(t.1));
     let total: Duration = times.iter().map(|t| t.1).sum();
     eprintln!(
         "{title}: {} cases in {:.2} s, slowest first:",

@@ -263,21 +263,62 @@ fn same(
 
 /// One pass of a separable filter: the symmetric 1-D kernel `taps` (odd length, centred) along
 /// the rows (`along_x`) or the columns of the float image `x`, as `[h, w, c]`. Short kernels run
-/// directly (`taps.len()` multiply-adds per value); from [`FFT_MIN_TAPS`] taps on, through the
-/// FFT (the kernel is symmetric, so its convolution is its correlation), whose cost does not
-/// grow with the kernel.
+/// directly (`taps.len()` multiply-adds per value); from [`FFT_MIN_TAPS`] taps on, through 1-D
+/// FFTs along the rows (columns: of the transposed view, which copies nothing), whose cost
+/// does not grow with the kernel.
 fn pass_1d(x: &GpuArray, taps: &[f32], along_x: bool, border: Border) -> Result<GpuArray> {
     let (r, n) = (taps.len() / 2, taps.len());
-    let (size, anchor) = if along_x {
-        ((1, n), (0, r))
-    } else {
-        ((n, 1), (r, 0))
-    };
-    if n >= FFT_MIN_TAPS && Dims::of(x).len() > 0 {
-        convolve_fft(x, taps, size, border)
-    } else {
-        same(x, taps, size, anchor, border)
+    let fft = n >= FFT_MIN_TAPS && Dims::of(x).len() > 0;
+    match (fft, along_x) {
+        (false, true) => same(x, taps, (1, n), (0, r), border),
+        (false, false) => same(x, taps, (n, 1), (r, 0), border),
+        (true, true) => rows_fft(x, taps, border),
+        (true, false) => {
+            let swap: &[usize] = if x.ndim() == 2 { &[1, 0] } else { &[1, 0, 2] };
+            rows_fft(&x.permute(swap)?, taps, border)?
+                .permute(&[1, 0, 2])?
+                .contiguous()
+        }
     }
+}
+
+/// The correlation of every row of the float image `x` with the symmetric kernel `taps` (odd
+/// length, centred), as `[h, w, c]`: each row padded by the border rule to a fast length
+/// `≥ w + taps − 1` (no wrap-around in the values kept, as in [`convolve_fft`]), multiplied by
+/// the kernel's spectrum (`rfft`/`irfft` along the rows; symmetric, so convolution and
+/// correlation agree) and cropped.
+fn rows_fft(x: &GpuArray, taps: &[f32], border: Border) -> Result<GpuArray> {
+    let d = Dims::of(x);
+    let k = taps.len();
+    let nw = fast_len(d.w + k - 1, true);
+    let padded = correlate(
+        x,
+        &Pass {
+            weights: &[1.0],
+            kh: 1,
+            kw: 1,
+            ay: 0,
+            ax: (k / 2) as isize,
+            out_h: d.h,
+            out_w: nw,
+            planar: true,
+        },
+        border,
+    )?;
+    let mut kpad = vec![0f32; nw];
+    kpad[..k].copy_from_slice(taps);
+    let kernel = x.gpu().upload(&View::from_slice(&kpad, &[nw])?)?;
+    let spectrum = fft::rfft(&padded, None, -1, Norm::Backward)?;
+    let kspectrum = fft::rfft(&kernel, None, -1, Norm::Backward)?;
+    let full = fft::irfft(&spectrum.mul(&kspectrum)?, Some(nw), -1, Norm::Backward)?;
+    let x0 = (k - 1) as isize;
+    full.slice(&[
+        SliceArg::ALL,
+        SliceArg::ALL,
+        SliceArg::range(Some(x0), Some(x0 + d.w as isize), 1),
+    ])?
+    .permute(&[1, 2, 0])?
+    .contiguous()
 }
 
 /// A separable correlation with a symmetric 1-D kernel along x, then along y, as `[h, w, c]`.
