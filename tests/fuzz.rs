@@ -1,9 +1,11 @@
 //! Fuzzing at scale (stable Rust, seeded generators, so every failure reproduces from its case
-//! number): format strings, layout compositions against the byte-offset model, and views
-//! converted to images against direct indexing. Each target prints its case count and time.
+//! number): format strings, layout compositions against the byte-offset model, views converted
+//! to images against direct indexing, and random GPU programs against a CPU model in f64. Each
+//! target prints its case count and time.
 //!
 //! Budget: `GPUARRAY_FUZZ=full` runs the counts (10⁶ format strings, 10⁶ layouts, 10⁵
-//! view → image conversions), as `.ci/run` does; otherwise (the ordinary test run) 1 % of them.
+//! view → image conversions, 10⁴ GPU programs on the backend `WGPU_BACKEND` picks), as
+//! `.ci/run` does; otherwise (the ordinary test run) 1 % of them.
 
 use std::time::Instant;
 
@@ -492,5 +494,229 @@ fn views_to_images() {
         cases,
         start,
         &format!(", {converted} converted"),
+    );
+}
+
+// ---- GPU programs ----------------------------------------------------------------------------
+
+/// A host array in f64, C order: the CPU model of a GPU program.
+#[derive(Clone, Debug)]
+struct Host {
+    shape: Vec<usize>,
+    v: Vec<f64>,
+}
+
+impl Host {
+    fn at(&self, idx: &[usize]) -> f64 {
+        self.v[flat(&self.shape, idx)]
+    }
+    fn map(&self, shape: Vec<usize>, f: impl Fn(&[usize]) -> f64) -> Host {
+        let v = indices(&shape).iter().map(|i| f(i)).collect();
+        Host { shape, v }
+    }
+}
+
+/// One random program: an input (shapes with 0 and 1, reversed or transposed views), a chain
+/// of elementwise ops with scalars and broadcast arrays, and an ending (download, a reduction
+/// along an axis, or an FFT along an axis). Returns its description; panics on a disagreement.
+fn program(rng: &mut Rng, case: usize) -> String {
+    let gpu = gpu_context();
+    let nd = 1 + rng.below(3);
+    let shape: Vec<usize> = (0..nd)
+        .map(|_| *rng.pick(&[0usize, 1, 2, 3, 5, 7]))
+        .collect();
+    let n: usize = shape.iter().product();
+    let data: Vec<f32> = (0..n)
+        .map(|_| (rng.below(2001) as f32 - 1000.0) / 250.0)
+        .collect();
+    let mut a = gpu
+        .upload(&View::from_slice(&data, &shape).unwrap())
+        .unwrap();
+    let mut m = Host {
+        shape: shape.clone(),
+        v: data.iter().map(|&x| x as f64).collect(),
+    };
+    let mut what = format!("case {case}: {shape:?}");
+    // A strided view: reversed first axis, or all axes transposed.
+    match rng.below(3) {
+        0 => {
+            let mut args = vec![SliceArg::step(-1)];
+            args.extend((1..nd).map(|_| SliceArg::ALL));
+            a = a.slice(&args).unwrap();
+            let n0 = m.shape[0];
+            m = m.map(m.shape.clone(), |i| {
+                let mut j = i.to_vec();
+                j[0] = n0 - 1 - i[0];
+                m.at(&j)
+            });
+            what += " [::-1]";
+        }
+        1 => {
+            a = a.transpose();
+            let shape: Vec<usize> = m.shape.iter().rev().copied().collect();
+            m = m.map(shape, |i| {
+                let j: Vec<usize> = i.iter().rev().copied().collect();
+                m.at(&j)
+            });
+            what += " .T";
+        }
+        _ => {}
+    }
+    let f32r = |x: f64| x as f32 as f64;
+    for _ in 0..1 + rng.below(3) {
+        let op = rng.below(7);
+        // The other operand of a binary op: a scalar, or an array broadcast along some axes.
+        let other_shape: Vec<usize> = m
+            .shape
+            .iter()
+            .map(|&n| if rng.chance(40) { 1 } else { n })
+            .collect();
+        let on: usize = other_shape.iter().product();
+        let od: Vec<f32> = (0..on)
+            .map(|_| (rng.below(401) as f32 - 200.0) / 100.0)
+            .collect();
+        let oh = Host {
+            shape: other_shape.clone(),
+            v: od.iter().map(|&x| x as f64).collect(),
+        };
+        let o = gpu
+            .upload(&View::from_slice(&od, &other_shape).unwrap())
+            .unwrap();
+        let bval = |i: &[usize]| {
+            let j: Vec<usize> = i
+                .iter()
+                .zip(&other_shape)
+                .map(|(&k, &n)| if n == 1 { 0 } else { k })
+                .collect();
+            oh.at(&j)
+        };
+        let s = (rng.below(9) as f64 - 4.0) / 2.0;
+        let (next, name): (_, &str) = match op {
+            0 => (a.add(s).unwrap(), "+s"),
+            1 => (a.mul(s).unwrap(), "*s"),
+            2 => (a.sub(&o).unwrap(), "-b"),
+            3 => (a.maximum(&o).unwrap(), "max b"),
+            4 => (a.abs().unwrap(), "abs"),
+            5 => (a.neg().unwrap(), "neg"),
+            _ => (a.mul(&o).unwrap(), "*b"),
+        };
+        m = m.map(m.shape.clone(), |i| {
+            let x = m.at(i);
+            f32r(match op {
+                0 => x + s,
+                1 => x * s,
+                2 => x - bval(i),
+                3 => x.max(bval(i)),
+                4 => x.abs(),
+                5 => -x,
+                _ => x * bval(i),
+            })
+        });
+        a = next;
+        what += &format!(" {name}");
+    }
+    let scale = 1.0 + m.v.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+    let close = |got: &[f64], want: &[f64], tol: f64, what: &str| {
+        assert_eq!(got.len(), want.len(), "{what}: length");
+        for (k, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!(
+                (g - w).abs() <= tol,
+                "{what}: element {k}: {g} against {w} (±{tol:e})"
+            );
+        }
+    };
+    let host = |a: &gpuarray::GpuArray| -> Vec<f64> {
+        let h = a.to_host().unwrap();
+        h.view()
+            .astype(gpuarray::Dtype::F64)
+            .unwrap()
+            .as_slice::<f64>()
+            .unwrap()
+            .to_vec()
+    };
+    let nd = m.shape.len();
+    let axis = rng.below(nd);
+    let mut out_shape = m.shape.clone();
+    out_shape.remove(axis);
+    let line = |i: &[usize], k: usize| {
+        let mut j = i.to_vec();
+        j.insert(axis, k);
+        m.at(&j)
+    };
+    match rng.below(4) {
+        0 => {
+            what += &format!(" sum(axis {axis})");
+            let got = host(&a.sum(Some(&[axis as isize]), false).unwrap());
+            let want = m.map(out_shape, |i| (0..m.shape[axis]).map(|k| line(i, k)).sum());
+            // f32 sums of ≤ 7 terms of magnitude ≤ scale: a few ε · 7 · scale.
+            close(&got, &want.v, 1e-5 * 7.0 * scale, &what);
+        }
+        1 if m.shape[axis] > 0 => {
+            what += &format!(" max(axis {axis})");
+            let got = host(&a.max(Some(&[axis as isize]), false).unwrap());
+            let want = m.map(out_shape, |i| {
+                (0..m.shape[axis])
+                    .map(|k| line(i, k))
+                    .fold(f64::MIN, f64::max)
+            });
+            close(&got, &want.v, 0.0, &what);
+        }
+        2 if m.shape[axis] > 0 => {
+            what += &format!(" fft(axis {axis})");
+            let y =
+                gpuarray::fft::fft(&a, None, axis as isize, gpuarray::fft::Norm::Backward).unwrap();
+            let (re, im) = (host(&y.real().unwrap()), host(&y.imag().unwrap()));
+            let len = m.shape[axis];
+            // The DFT by its definition, in f64, at every index (the transformed axis in place).
+            let dft = |part: fn(f64) -> f64| {
+                m.map(m.shape.clone(), |i| {
+                    let rest: Vec<usize> = i
+                        .iter()
+                        .enumerate()
+                        .filter(|&(d, _)| d != axis)
+                        .map(|(_, &v)| v)
+                        .collect();
+                    (0..len)
+                        .map(|t| {
+                            let angle =
+                                -2.0 * std::f64::consts::PI * (i[axis] * t) as f64 / len as f64;
+                            line(&rest, t) * part(angle)
+                        })
+                        .sum()
+                })
+            };
+            // f32 transforms of ≤ 7 points: within 1e-5 of Σ|x| ≤ 7 · scale.
+            close(&re, &dft(f64::cos).v, 1e-5 * 7.0 * scale, &what);
+            close(&im, &dft(f64::sin).v, 1e-5 * 7.0 * scale, &what);
+        }
+        _ => {
+            what += " download";
+            close(&host(&a), &m.v, 1e-6 * scale, &what);
+        }
+    }
+    what
+}
+
+/// One context for the GPU target (a machine without an adapter fails it).
+fn gpu_context() -> &'static gpuarray::Gpu {
+    static GPU: std::sync::OnceLock<gpuarray::Gpu> = std::sync::OnceLock::new();
+    GPU.get_or_init(|| gpuarray::Gpu::new().expect("the GPU target needs an adapter"))
+}
+
+#[test]
+fn gpu_programs() {
+    let cases = budget(10_000);
+    let gpu = gpu_context();
+    let start = Instant::now();
+    let compiles = gpu.stats().compiles;
+    let mut rng = Rng(1);
+    for case in 0..cases {
+        program(&mut rng, case);
+    }
+    done(
+        &format!("GPU programs ({:?})", gpu.info().backend),
+        cases,
+        start,
+        &format!(", {} kernels compiled", gpu.stats().compiles - compiles),
     );
 }
