@@ -7,7 +7,11 @@
 //! view → image conversions, 10⁴ GPU programs on the backend `WGPU_BACKEND` picks), as
 //! `.ci/run` does; otherwise (the ordinary test run) 1 % of them.
 
+mod common;
+
 use std::time::Instant;
+
+use common::{Rng, indices};
 
 use gpuarray::{Format, Layout, SliceArg, View};
 
@@ -16,29 +20,6 @@ fn budget(full: usize) -> usize {
     match std::env::var("GPUARRAY_FUZZ").as_deref() {
         Ok("full") => full,
         _ => full / 100,
-    }
-}
-
-/// SplitMix64: small, seedable, good enough to drive generators.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `0..n` (n > 0).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
     }
 }
 
@@ -126,7 +107,7 @@ fn mutate(rng: &mut Rng, s: &str) -> String {
 
 /// Random bytes, made a string (invalid UTF-8 replaced): what a foreign exporter might hand.
 fn random_bytes(rng: &mut Rng) -> String {
-    let bytes: Vec<u8> = (0..rng.below(24)).map(|_| rng.next() as u8).collect();
+    let bytes: Vec<u8> = (0..rng.below(24)).map(|_| rng.next_u64() as u8).collect();
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
@@ -154,7 +135,7 @@ fn check_format(case: usize, s: &str) -> bool {
 fn format_strings() {
     let cases = budget(1_000_000);
     let start = Instant::now();
-    let mut rng = Rng(3118);
+    let mut rng = Rng::new(3118);
     let mut parsed = 0;
     for case in 0..cases {
         let mut s = String::new();
@@ -185,24 +166,6 @@ fn format_strings() {
 struct Model {
     shape: Vec<usize>,
     offsets: Vec<i128>,
-}
-
-/// Every index of `shape` in C order, as an iterator of index vectors.
-fn indices(shape: &[usize]) -> Vec<Vec<usize>> {
-    let mut out = vec![vec![]];
-    for &n in shape {
-        out = out
-            .into_iter()
-            .flat_map(|p| {
-                (0..n).map(move |i| {
-                    let mut q = p.clone();
-                    q.push(i);
-                    q
-                })
-            })
-            .collect();
-    }
-    out
 }
 
 /// The C-order flat position of `index` in `shape`.
@@ -399,7 +362,7 @@ fn step(rng: &mut Rng, l: &Layout, m: &Model, itemsize: usize) -> Option<(Layout
 fn layout_compositions() {
     let cases = budget(1_000_000);
     let start = Instant::now();
-    let mut rng = Rng(15);
+    let mut rng = Rng::new(15);
     let (mut valid, mut ops) = (0, 0);
     for case in 0..cases {
         let itemsize = *rng.pick(&[1usize, 2, 4, 8]);
@@ -454,12 +417,12 @@ fn layout_compositions() {
 fn views_to_images() {
     let cases = budget(100_000);
     let start = Instant::now();
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let mut converted = 0;
     for case in 0..cases {
         let (h, w) = (1 + rng.below(7), 1 + rng.below(7));
         let c = *rng.pick(&[1usize, 2, 3, 4]);
-        let data: Vec<u8> = (0..h * w * c).map(|_| rng.next() as u8).collect();
+        let data: Vec<u8> = (0..h * w * c).map(|_| rng.next_u64() as u8).collect();
         let base = View::from_slice(&data, &[h, w, c]).unwrap();
         // A random crop with steps (negative too), per spatial axis; the model picks the
         // same positions by walking.
@@ -520,7 +483,7 @@ impl Host {
 /// of elementwise ops with scalars and broadcast arrays, and an ending (download, a reduction
 /// along an axis, or an FFT along an axis). Returns its description; panics on a disagreement.
 fn program(rng: &mut Rng, case: usize) -> String {
-    let gpu = gpu_context();
+    let gpu = common::gpu();
     let nd = 1 + rng.below(3);
     let shape: Vec<usize> = (0..nd)
         .map(|_| *rng.pick(&[0usize, 1, 2, 3, 5, 7]))
@@ -697,19 +660,13 @@ fn program(rng: &mut Rng, case: usize) -> String {
     what
 }
 
-/// One context for the GPU target (a machine without an adapter fails it).
-fn gpu_context() -> &'static gpuarray::Gpu {
-    static GPU: std::sync::OnceLock<gpuarray::Gpu> = std::sync::OnceLock::new();
-    GPU.get_or_init(|| gpuarray::Gpu::new().expect("the GPU target needs an adapter"))
-}
-
 #[test]
 fn gpu_programs() {
     let cases = budget(10_000);
-    let gpu = gpu_context();
+    let gpu = common::gpu();
     let start = Instant::now();
     let compiles = gpu.stats().compiles;
-    let mut rng = Rng(1);
+    let mut rng = Rng::new(1);
     for case in 0..cases {
         program(&mut rng, case);
     }

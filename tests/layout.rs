@@ -1,25 +1,10 @@
 //! Layouts against a naive model that enumerates every element's byte offset.
 
+mod common;
+
+use common::indices;
 use gpuarray::{Layout, Order, SliceArg};
 use proptest::prelude::*;
-
-/// Every index of `shape` in C order.
-fn indices(shape: &[usize]) -> Vec<Vec<usize>> {
-    let mut out = vec![vec![]];
-    for &n in shape {
-        out = out
-            .into_iter()
-            .flat_map(|prefix| {
-                (0..n).map(move |i| {
-                    let mut p = prefix.clone();
-                    p.push(i);
-                    p
-                })
-            })
-            .collect();
-    }
-    out
-}
 
 /// Byte offset of each element in C order, in i128 so the model itself cannot overflow.
 fn model_offsets(l: &Layout) -> Vec<i128> {

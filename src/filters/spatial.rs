@@ -540,8 +540,8 @@ pub fn convolve2d_with(
 }
 
 /// The largest Gaussian radius `ceil(3σ)` a blur accepts: its weights cost one `exp` per
-/// offset on the host (2^24 of them: about 0.1 s), whatever the image, before [`fold`] reduces
-/// them to at most `4n` taps for an axis of `n` pixels.
+/// offset on the host (2^24 of them: about 0.1 s), whatever the image, before they are folded
+/// onto at most `4n` taps for an axis of `n` pixels (see [`gaussian_blur`]).
 pub const MAX_GAUSSIAN_RADIUS: usize = 1 << 24;
 
 /// The 1-D Gaussian kernel of radius `ceil(3σ)`, weights `exp(−t² / 2σ²)` computed in f64, as a
