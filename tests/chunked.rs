@@ -9,7 +9,8 @@
 mod common;
 
 use common::Rng;
-use gpuarray::filters::{self, Equalize};
+use gpuarray::filters::spatial::Method;
+use gpuarray::filters::{self, Border, Equalize};
 use gpuarray::gpu::context::MIN_BINDING;
 use gpuarray::{Dtype, Gpu, GpuArray, GpuOptions, HostArray, Result, SliceArg, View};
 
@@ -273,5 +274,51 @@ fn histograms_lookup_tables_and_colour_ops() {
         let x = upload(g, &img, &[1536, 1024, 3])?;
         let y = filters::gamma(&filters::grayscale(&x)?, 2.2)?;
         filters::brightness_contrast(&y, 0.1, 1.5)
+    });
+}
+
+/// Direct filters in bands of rows with their halos, every border mode: the kernel's index
+/// arithmetic is the same in bands, so the results are bit-identical.
+#[test]
+fn filters_in_bands_every_border_mode() {
+    let p = pair();
+    let mut rng = Rng::new(7);
+    // 4096 × 128 RGB (6 MiB as f32): 25 rows of a σ = 3 blur's halo fit 64 KiB.
+    let (h, w) = (4096, 128);
+    let img: Vec<u8> = rng.bytes(h * w * 3);
+    let kernel: Vec<f32> = (0..25)
+        .map(|i| ((i * 7) % 11) as f32 / 50.0 - 0.1)
+        .collect();
+    let kernel = View::from_slice(&kernel, &[5, 5]).unwrap();
+    for border in [
+        Border::Clamp,
+        Border::Reflect,
+        Border::Wrap,
+        Border::Constant(0.25),
+    ] {
+        let image = |g: &Gpu| upload(g, &img, &[h, w, 3]);
+        p.same(&format!("gaussian σ=3 {border:?}"), |g| {
+            filters::gaussian_blur(&image(g)?, 3.0, border)
+        });
+        p.same(&format!("box r=2 {border:?}"), |g| {
+            filters::box_blur(&image(g)?, 2, border)
+        });
+        p.same(&format!("unsharp {border:?}"), |g| {
+            filters::unsharp_mask(&image(g)?, 1.5, 0.8, border)
+        });
+        p.same(&format!("sobel {border:?}"), |g| {
+            filters::sobel(&image(g)?, border)
+        });
+        p.same(&format!("direct 5×5 {border:?}"), |g| {
+            filters::spatial::convolve2d_with(&image(g)?, &kernel, border, Method::Direct)
+        });
+    }
+    // A transposed f32 view: its rows span the whole buffer, so it is gathered first (in
+    // elementwise chunks of 256 values of a column: 32 columns fit 64 KiB), then filtered in
+    // bands of rows of 16 KiB.
+    let x = random_f32(8, 4096 * 32);
+    p.same("sobel of a transposed view", |g| {
+        let a = upload(g, &x, &[4096, 32])?.transpose();
+        filters::sobel(&a, Border::Reflect)
     });
 }
