@@ -9,6 +9,7 @@
 mod common;
 
 use common::Rng;
+use gpuarray::fft::{self, Norm};
 use gpuarray::filters::spatial::Method;
 use gpuarray::filters::{self, Border, Equalize};
 use gpuarray::gpu::context::MIN_BINDING;
@@ -25,9 +26,14 @@ struct Pair {
 }
 
 fn pair() -> Pair {
+    pair_with(SMALL)
+}
+
+/// [`pair`] with a chunked binding of `small` bytes.
+fn pair_with(small: u64) -> Pair {
     let full = common::gpu().clone();
-    let small = Gpu::with_options(GpuOptions {
-        max_binding: Some(SMALL),
+    let small_gpu = Gpu::with_options(GpuOptions {
+        max_binding: Some(small),
         ..GpuOptions::from_env()
     })
     .unwrap_or_else(|e| panic!("GPU tests need an adapter: {e}"));
@@ -37,9 +43,12 @@ fn pair() -> Pair {
     } else {
         full
     };
-    assert_eq!(small.info().binding, SMALL, "{}", small.info());
-    assert!(full.info().binding > 16 * SMALL, "{}", full.info());
-    Pair { full, small }
+    assert_eq!(small_gpu.info().binding, small, "{}", small_gpu.info());
+    assert!(full.info().binding > 16 * small, "{}", full.info());
+    Pair {
+        full,
+        small: small_gpu,
+    }
 }
 
 impl Pair {
@@ -321,4 +330,128 @@ fn filters_in_bands_every_border_mode() {
         let a = upload(g, &x, &[4096, 32])?.transpose();
         filters::sobel(&a, Border::Reflect)
     });
+}
+
+/// Transforms in chunks of whole lines: each line's arithmetic is the same, so the results are
+/// bit-identical. Along a middle axis the lines are strided (read through the axis stride);
+/// real transforms add their pre/post passes, Bluestein lengths their three helper passes.
+#[test]
+fn ffts_in_chunks_of_lines() {
+    let p = pair();
+    let x = random_f32(9, 1 << 20);
+    let rows = |g: &Gpu| upload(g, &x, &[512, 2048]);
+    let spectrum = p.same("rfft of 512 rows of 2048", |g| {
+        fft::rfft(&rows(g)?, None, -1, Norm::Backward)
+    });
+    p.same("irfft of 512 rows", |g| {
+        let z = fft::rfft(&rows(g)?, None, -1, Norm::Backward)?;
+        fft::irfft(&z, Some(2048), -1, Norm::Ortho)
+    });
+    // One row against rustfft in f64: relative L2 ≤ 1e-6 (f32 Stockham of 1024 points:
+    // about log2(n)·ε ≈ 1e-6 at worst; measured ~2e-7 in tests/gpu_fft.rs).
+    let got: Vec<num_complex::Complex32> = spectrum.view().to_vec().unwrap();
+    let mut want: Vec<rustfft::num_complex::Complex<f64>> = x[2048 * 7..2048 * 8]
+        .iter()
+        .map(|&v| rustfft::num_complex::Complex::new(v as f64, 0.0))
+        .collect();
+    rustfft::FftPlanner::new()
+        .plan_fft_forward(2048)
+        .process(&mut want);
+    let row = &got[1025 * 7..1025 * 8];
+    let err: f64 = row
+        .iter()
+        .zip(&want)
+        .map(|(g, w)| (g.re as f64 - w.re).powi(2) + (g.im as f64 - w.im).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    let norm: f64 = want[..1025]
+        .iter()
+        .map(|w| w.norm_sqr())
+        .sum::<f64>()
+        .sqrt();
+    assert!(err / norm < 1e-6, "rfft row 7: relative L2 {}", err / norm);
+
+    p.same("fft of a prime length 1009 (Bluestein)", |g| {
+        let a = upload(g, &x[..256 * 1009], &[256, 1009])?;
+        fft::fft(&a, None, -1, Norm::Backward)
+    });
+    p.same("ifft along a middle axis", |g| {
+        let a = upload(g, &x[..64 * 256 * 16], &[64, 256, 16])?;
+        fft::ifft(&a, None, 1, Norm::Forward)
+    });
+    // Lines of 2048 points 4 elements apart span 64 KiB: transformed as a copy with the axis
+    // last, and copied back.
+    p.same("fft along a middle axis through a copy", |g| {
+        let a = upload(g, &x[..8 * 2048 * 4], &[8, 2048, 4])?;
+        fft::fft(&a, None, 1, Norm::Backward)
+    });
+    p.same("fft2 over the last two axes", |g| {
+        let a = upload(g, &x[..64 * 256 * 8], &[64, 256, 8])?;
+        fft::fft2(&a.astype(Dtype::C64)?, None, None, Norm::Backward)
+    });
+    p.same("rfft2 and back over the last two axes", |g| {
+        let a = upload(g, &x[..64 * 256 * 16], &[64, 256, 16])?;
+        let z = fft::rfft2(&a, None, None, Norm::Backward)?;
+        fft::irfft2(&z, Some(&[256, 16]), None, Norm::Backward)
+    });
+}
+
+/// Lines of 16384 points take two Stockham passes (four-step) on lavapipe; a line is 128 KiB,
+/// so these chunks are of 256 KiB.
+#[test]
+fn four_step_lines_in_chunks() {
+    let p = pair_with(256 << 10);
+    let x = random_f32(10, 1 << 20);
+    p.same("fft of 32 lines of 16384", |g| {
+        let a = upload(g, &x, &[32, 16384, 2])?;
+        let c = a
+            .slice(&[SliceArg::ALL, SliceArg::ALL, SliceArg::Index(0)])?
+            .complex(&a.slice(&[SliceArg::ALL, SliceArg::ALL, SliceArg::Index(1)])?)?;
+        fft::fft(&c, None, -1, Norm::Backward)
+    });
+}
+
+/// The FFT filters: Wiener deconvolution, edge tapering and the FFT path of `convolve2d`, per
+/// channel plane. A 64 KiB binding cannot hold one column of these spectra (the FFT lines along
+/// the height), so these chunks are of 1 MiB: 768 rows of 129 complex values fit, three planes
+/// do not. Same arithmetic per line: bit-identical.
+#[test]
+fn fft_filters_per_plane() {
+    let p = pair_with(1 << 20);
+    let mut rng = Rng::new(11);
+    let (h, w) = (768, 256);
+    let img: Vec<u8> = rng.bytes(h * w * 3);
+    let psf = filters::psf_gaussian(9, 1.5).unwrap();
+    let kernel: Vec<f32> = (0..121).map(|i| ((i * 5) % 13) as f32 / 300.0).collect();
+    let kernel = View::from_slice(&kernel, &[11, 11]).unwrap();
+    let image = |g: &Gpu| upload(g, &img, &[h, w, 3]);
+    p.same("wiener", |g| {
+        let t = filters::taper_edges(&image(g)?, 8)?;
+        filters::wiener_deconvolve(&t, &psf.view(), 1e-3)
+    });
+    p.same("convolve2d through the FFT", |g| {
+        filters::spatial::convolve2d_with(&image(g)?, &kernel, Border::Reflect, Method::Fft)
+    });
+}
+
+/// Work beyond the adapter's largest buffer is refused before any dispatch, at once.
+#[test]
+fn out_of_memory_before_work() {
+    // A context of its own: its dispatch counter sees no other test's work.
+    let gpu = &Gpu::new().unwrap();
+    let one = upload(gpu, &[1.0f32], &[1]).unwrap();
+    let before = gpu.stats().dispatches;
+    let start = std::time::Instant::now();
+    // 2^28 complex values (2 GiB) from a broadcast scalar: no memory until the transform.
+    let huge = one.broadcast_to(&[1 << 28]).unwrap();
+    let err = fft::fft(&huge, None, -1, Norm::Backward).unwrap_err();
+    let took = start.elapsed();
+    assert!(matches!(err, gpuarray::Error::OutOfMemory(_)), "{err}");
+    assert!(err.to_string().contains("bytes"), "names the sizes: {err}");
+    assert!(took.as_secs_f64() < 1.0, "took {took:?}");
+    assert_eq!(
+        gpu.stats().dispatches,
+        before,
+        "no dispatch before the error"
+    );
 }

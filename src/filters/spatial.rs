@@ -11,7 +11,7 @@
 //! `correlate`), up to the adapter's largest buffer and fewer than 2^31 elements; `kh` input
 //! rows and one output row must fit a binding.
 
-use super::{Border, check_image, from_float, number, to_float};
+use super::{Border, check_image, from_float, interleave, number, to_float};
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
 use crate::gpu::context::Gpu;
@@ -542,12 +542,11 @@ fn convolve_fft(
     let product = spectrum.mul(&kspectrum)?;
     let full = fft::irfft2(&product, Some(&[nh, nw]), None, Norm::Backward)?;
     let (y0, x0) = ((kh - 1) as isize, (kw - 1) as isize);
-    full.slice(&[
+    interleave(&full.slice(&[
         SliceArg::ALL,
         SliceArg::range(Some(y0), Some(y0 + d.h as isize), 1),
         SliceArg::range(Some(x0), Some(x0 + d.w as isize), 1),
-    ])?
-    .permute(&[1, 2, 0])?
+    ])?)?
     .contiguous()
 }
 

@@ -185,10 +185,11 @@ fn c2c_axis(x: &GpuArray, axis: usize, inverse: bool, norm: Norm) -> Result<GpuA
         return array(gpu, buffer8(gpu, 1)?, Dtype::C64, x.shape());
     }
     buffer8(gpu, x.len())?;
-    // Lines along a leading axis are read `inner` elements apart: when one line spans more
-    // than a binding, transform a copy with the axis last (the copies are chunked).
+    // Lines along a leading axis are read `inner` elements apart: when one line spans nearly
+    // a binding (an eighth is left for the neighbouring lines of a chunk and alignment),
+    // transform a copy with the axis last (the copies are chunked).
     let span = (n as u64).saturating_mul(inner as u64).saturating_mul(8);
-    if inner > 1 && span > gpu.binding() / 2 {
+    if inner > 1 && span > gpu.binding() - gpu.binding() / 8 {
         let ndim = x.ndim();
         let mut order: Vec<usize> = (0..ndim).filter(|&a| a != axis).collect();
         order.push(axis);
