@@ -36,6 +36,9 @@ struct Params {
     out_sy: u32,
     out_sx: u32,
     out_sc: u32,
+    // Added to every output index (wrapping): the output is bound through a window of the
+    // rows a band writes (src/filters/spatial.rs), and so is the input (in_off).
+    out_off: u32,
     // The rectangle of output pixels this dispatch computes.
     rect_y: u32,
     rect_x: u32,
@@ -129,5 +132,5 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
             }
         }
     }
-    dst[y * p.out_sy + x * p.out_sx + ch * p.out_sc] = acc;
+    dst[p.out_off + y * p.out_sy + x * p.out_sx + ch * p.out_sc] = acc;
 }

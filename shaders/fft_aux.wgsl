@@ -27,21 +27,25 @@
 override MODE: u32 = 0u;
 override WORDS: u32 = 2u;
 
-// p[0] items in this dispatch, p[1] workgroups along x, p[2] outer, p[3] len_in (n),
-// p[4] len_out, p[5] inner, p[6] scale (f32 bits), p[7] conjugate (inverse), p[8] m,
-// ROLL: p[9] ndim, then shape[ndim], then shift[ndim].
+// p[0] one past the last item of this dispatch, p[1] workgroups along x, p[2] outer, p[3] len_in
+// (n), p[4] len_out, p[5] inner, p[6] scale (f32 bits), p[7] conjugate (inverse), p[8] m,
+// p[9] the first item of this dispatch, p[10] and p[11] the elements of src and dst at the
+// start of their bindings (a dispatch covers a chunk of the items through windows of the
+// buffers: src/gpu/fft/plan.rs), ROLL: p[12] ndim, then shape[ndim], then shift[ndim].
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<u32>;
 @group(0) @binding(2) var<storage, read> table: array<vec2<f32>>;
 @group(0) @binding(3) var<storage, read> p: array<u32>;
 
 fn load(e: u32) -> vec2<f32> {
-    return vec2<f32>(bitcast<f32>(src[2u * e]), bitcast<f32>(src[2u * e + 1u]));
+    let at = 2u * (e - p[10]);
+    return vec2<f32>(bitcast<f32>(src[at]), bitcast<f32>(src[at + 1u]));
 }
 
 fn store(e: u32, v: vec2<f32>) {
-    dst[2u * e] = bitcast<u32>(v.x);
-    dst[2u * e + 1u] = bitcast<u32>(v.y);
+    let at = 2u * (e - p[11]);
+    dst[at] = bitcast<u32>(v.x);
+    dst[at + 1u] = bitcast<u32>(v.y);
 }
 
 fn cmul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
@@ -54,19 +58,19 @@ fn conj(a: vec2<f32>) -> vec2<f32> {
 
 fn copy_element(src_e: u32, to: u32) {
     for (var w = 0u; w < WORDS; w++) {
-        dst[to * WORDS + w] = src[src_e * WORDS + w];
+        dst[(to - p[11]) * WORDS + w] = src[(src_e - p[10]) * WORDS + w];
     }
 }
 
 fn zero_element(to: u32) {
     for (var w = 0u; w < WORDS; w++) {
-        dst[to * WORDS + w] = 0u;
+        dst[(to - p[11]) * WORDS + w] = 0u;
     }
 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let e = (wid.y * p[1] + wid.x) * 256u + lid;
+    let e = p[9] + (wid.y * p[1] + wid.x) * 256u + lid;
     if e >= p[0] {
         return;
     }
@@ -165,13 +169,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         }
         default: {
             // ROLL: e indexes the output, C order.
-            let ndim = p[9];
+            let ndim = p[12];
             var rest = e;
             var at = 0u;
             var step = 1u;
             for (var a = ndim; a > 0u; a--) {
-                let n = p[9u + a];
-                let shift = p[9u + ndim + a];
+                let n = p[12u + a];
+                let shift = p[12u + ndim + a];
                 let idx = rest % n;
                 rest = rest / n;
                 at += ((idx + n - shift) % n) * step;

@@ -15,7 +15,7 @@
 
 use std::f64::consts::PI;
 
-use super::{from_float, number, to_float};
+use super::{from_float, interleave, number, to_float};
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
 use crate::gpu::fft::{self, Norm};
@@ -290,7 +290,7 @@ fn channels_last(y: &GpuArray, like: &GpuArray) -> Result<GpuArray> {
     if like.ndim() == 2 {
         y.slice(&[0isize.into(), SliceArg::ALL, SliceArg::ALL])
     } else {
-        y.permute(&[1, 2, 0])
+        interleave(y)
     }
 }
 

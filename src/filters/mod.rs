@@ -90,3 +90,31 @@ pub(crate) fn check_image(image: &GpuArray) -> Result<()> {
         ))),
     }
 }
+
+/// Channel planes `[c, h, w]` as an interleaved image `[h, w, c]` (a pending elementwise
+/// expression). A plain permutation would read every run of output values from `c` planes far
+/// apart: for a large image more than one storage binding, which the chunked kernels cannot
+/// bind. Selecting among the planes (each `[h, w, 1]`, broadcast) by the channel index reads
+/// each plane through its own small window, so images of any size interleave.
+pub(crate) fn interleave(planes: &GpuArray) -> Result<GpuArray> {
+    use crate::view::layout::SliceArg;
+    let c = planes.shape()[0];
+    let plane = |k: usize| {
+        planes.slice(&[
+            SliceArg::Index(k as isize),
+            SliceArg::ALL,
+            SliceArg::ALL,
+            SliceArg::NewAxis,
+        ])
+    };
+    let index: Vec<u32> = (0..c as u32).collect();
+    let index = planes
+        .gpu()
+        .upload(&crate::view::view::View::from_slice(&index, &[c])?)?;
+    let mut out =
+        plane(c.saturating_sub(1))?.broadcast_to(&[planes.shape()[1], planes.shape()[2], c])?;
+    for k in (0..c.saturating_sub(1)).rev() {
+        out = crate::gpu::ops::where_(&index.eq(k as f64)?, &plane(k)?, &out)?;
+    }
+    Ok(out)
+}

@@ -7,14 +7,16 @@
 //! pixels are read by the [`Border`] rule; the direct kernel (`shaders/convolve.wgsl`) applies
 //! the rule in its index arithmetic, so nothing is padded or copied for it.
 //!
-//! Limits: the image (as `f32`) and the result must each fit one storage binding (128 MiB on
-//! lavapipe: about 33 M values, e.g. 3300 × 3300 × 3), with fewer than 2^31 elements.
+//! Images larger than one storage binding are filtered in bands of rows with their halos (see
+//! `correlate`), up to the adapter's largest buffer and fewer than 2^31 elements; `kh` input
+//! rows and one output row must fit a binding.
 
-use super::{Border, check_image, from_float, number, to_float};
+use super::{Border, check_image, from_float, interleave, number, to_float};
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
+use crate::gpu::context::Gpu;
 use crate::gpu::fft::{self, Norm};
-use crate::gpu::kernels::{groups_2d, storage_with, submit_once};
+use crate::gpu::kernels::{Input, binding, groups_2d, storage_with, submit_once, window};
 use crate::view::dtype::Dtype;
 use crate::view::layout::{Layout, Order, SliceArg};
 use crate::view::view::View;
@@ -91,19 +93,19 @@ fn to_i32(v: impl TryInto<i32>, what: &str) -> Result<i32> {
 }
 
 /// Runs one [`Pass`] over the float image `x` (`f32`, `[h, w]` or `[h, w, c]`, any strides).
+///
+/// The output is computed in bands of whole rows, each small enough that the input rows it
+/// reads (its halo of `kh − 1` rows included) and the output rows it writes each fit one
+/// storage binding ([`GpuInfo::binding`](crate::GpuInfo::binding)); an image that fits is one
+/// band. A band binds the input through the window that holds every row its border rule maps
+/// to, and the output through the window of its rows, so the kernel's index arithmetic is the
+/// same as unchunked and so are the results, bit for bit. Where the rule maps a band's rows far
+/// apart (wrap-around at the top and bottom), the rows it reads are first gathered in order
+/// into a small contiguous array. Channel-planar output runs one channel at a time.
 fn correlate(x: &GpuArray, pass: &Pass<'_>, border: Border) -> Result<GpuArray> {
     let gpu = x.gpu();
-    let binding = gpu.inner.limits.max_storage_buffer_binding_size;
-    // A view into a buffer larger than one binding: gather it first.
+    let binding = gpu.binding();
     let mut x = x.clone();
-    if x.storage()?.buffer().size() > binding {
-        x = x.contiguous()?;
-        if x.storage()?.buffer().size() > binding {
-            return Err(Error::unsupported(format!(
-                "filtering an image larger than one storage binding ({binding} bytes)"
-            )));
-        }
-    }
     let d = Dims::of(&x);
     let n = pass.out_h * pass.out_w * d.c;
     let (out_shape, out_strides) = if pass.planar {
@@ -117,14 +119,12 @@ fn correlate(x: &GpuArray, pass: &Pass<'_>, border: Border) -> Result<GpuArray> 
             [pass.out_w * d.c, d.c, 1],
         )
     };
-    let out_bytes = (n as u64 * 4).max(4);
-    if out_bytes > binding || n > i32::MAX as usize {
+    if n > i32::MAX as usize {
         return Err(Error::unsupported(format!(
-            "a filter result of shape {out_shape:?}, larger than one storage binding ({binding} \
-             bytes)"
+            "a filter result of shape {out_shape:?}: 2^31 elements or more"
         )));
     }
-    let out = gpu.buffer(out_bytes, GpuArray::USAGE)?;
+    let out = gpu.buffer((n as u64 * 4).max(4), GpuArray::USAGE)?;
     let layout = Layout::contiguous(&out_shape, 1, Order::C)?;
     if n == 0 {
         return Ok(GpuArray::from_parts(gpu.clone(), out, Dtype::F32, layout));
@@ -135,25 +135,6 @@ fn correlate(x: &GpuArray, pass: &Pass<'_>, border: Border) -> Result<GpuArray> 
         Border::Wrap => (2, 0.0),
         Border::Constant(v) => (3, v),
     };
-    let params: [u32; 17] = [
-        d.c as u32,
-        0, // groups along x, per rectangle
-        to_i32(d.h, "image height")? as u32,
-        to_i32(d.w, "image width")? as u32,
-        to_i32(pass.kh, "kernel height")? as u32,
-        to_i32(pass.kw, "kernel width")? as u32,
-        to_i32(pass.ay, "kernel anchor")? as u32,
-        to_i32(pass.ax, "kernel anchor")? as u32,
-        mode,
-        cval.to_bits(),
-        to_i32(x.offset(), "image offset")? as u32,
-        to_i32(d.strides[0], "image stride")? as u32,
-        to_i32(d.strides[1], "image stride")? as u32,
-        to_i32(d.strides[2], "image stride")? as u32,
-        out_strides[0] as u32,
-        out_strides[1] as u32,
-        out_strides[2] as u32,
-    ];
     let weights = storage_with(gpu, "convolve weights", bytemuck::cast_slice(pass.weights));
     let module = gpu.module("convolve.wgsl", CONVOLVE_WGSL)?;
     let (kh, kw) = (pass.kh as f64, pass.kw as f64);
@@ -167,39 +148,274 @@ fn correlate(x: &GpuArray, pass: &Pass<'_>, border: Border) -> Result<GpuArray> 
         &module,
         &[("KH", kh), ("KW", kw), ("MODE", mode as f64)],
     )?;
-    let source = x.storage()?.buffer();
-    for (rect, pipeline) in rectangles(pass, &d)
-        .into_iter()
-        .zip([&interior, &edges, &edges, &edges, &edges])
-    {
-        let count = (rect[2] * rect[3] * d.c) as u64;
-        if count == 0 {
-            continue;
+
+    // Rows per band: the output rows and the input rows they read (a row's span through the
+    // strides, plus the halo) each within a binding, less room for aligning a window's start.
+    let room =
+        binding.saturating_sub(gpu.inner.limits.min_storage_buffer_offset_alignment as u64 + 32);
+    let out_row = 4 * (pass.out_w * if pass.planar { 1 } else { d.c }) as u64;
+    let band_rows = |x: &GpuArray| -> u64 {
+        let in_row = row_span(x).max(1);
+        (room / out_row).min((room / in_row).saturating_sub(pass.kh as u64 - 1))
+    };
+    if band_rows(&x) == 0 && !x.is_c_contiguous() {
+        // Strides spread a row over too much of the buffer (e.g. a transposed view): gather.
+        x = x.contiguous()?;
+    }
+    let band = band_rows(&x) as usize;
+    if band == 0 {
+        return Err(Error::unsupported(format!(
+            "filtering with a kernel of {} rows an image of rows of {} bytes (result rows of {out_row} \
+             bytes): {} rows do not fit one storage binding ({binding} bytes)",
+            pass.kh,
+            row_span(&x),
+            pass.kh,
+        )));
+    }
+    let d = Dims::of(&x);
+    let rects = rectangles(pass, &d);
+    let channels: Vec<Option<usize>> = if pass.planar && d.c > 1 {
+        (0..d.c).map(Some).collect()
+    } else {
+        vec![None]
+    };
+    for ch in channels {
+        for y0 in (0..pass.out_h).step_by(band) {
+            let y1 = (y0 + band).min(pass.out_h);
+            let source = band_source(&x, pass, border, (y0, y1))?;
+            // The output rows [y0, y1) (of channel `ch`), bound from an aligned offset.
+            let plane = ch.map_or(0, |c| c * out_strides[2]);
+            let first = (plane + y0 * out_strides[0]) as u64 * 4;
+            let last =
+                (plane + (y1 - 1) * out_strides[0] + (pass.out_w - 1) * out_strides[1]) as u64 * 4
+                    + 4
+                    + if ch.is_none() {
+                        4 * (d.c as u64 - 1)
+                    } else {
+                        0
+                    };
+            let align = (gpu.inner.limits.min_storage_buffer_offset_alignment as u64).max(16);
+            let start = first / align * align;
+            let end = last.next_multiple_of(4).min(out.buffer().size());
+            let in_off = source.offset + ch.map_or(0, |c| c as i64 * source.strides[2] as i64);
+            let params: [u32; 18] = [
+                if ch.is_some() { 1 } else { d.c as u32 },
+                0, // groups along x, per rectangle
+                to_i32(source.h, "image height")? as u32,
+                to_i32(d.w, "image width")? as u32,
+                to_i32(pass.kh, "kernel height")? as u32,
+                to_i32(pass.kw, "kernel width")? as u32,
+                to_i32(pass.ay + source.shift, "kernel anchor")? as u32,
+                to_i32(pass.ax, "kernel anchor")? as u32,
+                mode,
+                cval.to_bits(),
+                to_i32(in_off, "image offset")? as u32,
+                to_i32(source.strides[0], "image stride")? as u32,
+                to_i32(source.strides[1], "image stride")? as u32,
+                to_i32(source.strides[2], "image stride")? as u32,
+                out_strides[0] as u32,
+                out_strides[1] as u32,
+                out_strides[2] as u32,
+                ((plane as u64).wrapping_sub(start / 4)) as u32,
+            ];
+            let c = if ch.is_some() { 1 } else { d.c };
+            for (rect, pipeline) in rects
+                .iter()
+                .zip([&interior, &edges, &edges, &edges, &edges])
+            {
+                // This band's part of the rectangle.
+                let (ry0, ry1) = (rect[0].max(y0), (rect[0] + rect[2]).min(y1));
+                if ry0 >= ry1 || rect[3] == 0 {
+                    continue;
+                }
+                let rect = [ry0, rect[1], ry1 - ry0, rect[3]];
+                let count = (rect[2] * rect[3] * c) as u64;
+                let groups = groups_2d(count.div_ceil(256));
+                let mut params = params.to_vec();
+                params[1] = groups.0;
+                params.extend(rect.map(|v| v as u32));
+                let params = storage_with(gpu, "convolve params", bytemuck::cast_slice(&params));
+                submit_once(
+                    gpu,
+                    "running a convolution",
+                    pipeline,
+                    &[
+                        binding_of(source.buffer(), source.window),
+                        weights.as_entire_binding(),
+                        binding_of(out.buffer(), (start, end)),
+                        params.as_entire_binding(),
+                    ],
+                    groups,
+                    |_| {},
+                )?;
+            }
         }
-        let groups = groups_2d(count.div_ceil(256));
-        let mut params = params.to_vec();
-        params[1] = groups.0;
-        params.extend(rect.map(|v| v as u32));
-        let params = storage_with(gpu, "convolve params", bytemuck::cast_slice(&params));
-        submit_once(
-            gpu,
-            "running a convolution",
-            pipeline,
-            &[
-                source.as_entire_binding(),
-                weights.as_entire_binding(),
-                wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                    buffer: out.buffer(),
-                    offset: 0,
-                    size: wgpu::BufferSize::new(out_bytes),
-                }),
-                params.as_entire_binding(),
-            ],
-            groups,
-            |_| {},
-        )?;
     }
     Ok(GpuArray::from_parts(gpu.clone(), out, Dtype::F32, layout))
+}
+
+fn binding_of(buffer: &wgpu::Buffer, (start, end): (u64, u64)) -> wgpu::BindingResource<'_> {
+    binding(buffer, start, end - start)
+}
+
+/// Bytes of the buffer one row of the image `x` spans through its strides.
+fn row_span(x: &GpuArray) -> u64 {
+    let d = Dims::of(x);
+    let extent = |n: usize, s: isize| (n.max(1) as u64 - 1) * s.unsigned_abs() as u64;
+    4 * (extent(d.w, d.strides[1]) + extent(d.c, d.strides[2]) + 1)
+}
+
+/// Where a band of output rows reads its input: a window of the image's buffer, or a gathered
+/// copy of the rows it reads. The kernel's parameters are rewritten for it: the input's height,
+/// offset (in elements from the window's start) and strides, and a shift of the anchor.
+struct BandSource {
+    /// The image, or the gathered rows.
+    array: GpuArray,
+    /// Bytes `[start, end)` of its buffer to bind.
+    window: (u64, u64),
+    /// Element offset of pixel (0, 0, 0) from the window's start.
+    offset: i64,
+    strides: [isize; 3],
+    h: usize,
+    /// Added to the anchor `ay`: gathered rows start at the band's first input row.
+    shift: isize,
+}
+
+impl BandSource {
+    fn buffer(&self) -> &wgpu::Buffer {
+        self.array
+            .storage()
+            .expect("a band's source is computed")
+            .buffer()
+    }
+}
+
+/// The input row that virtual row `i` (any integer) of an image of `n` rows reads by the border
+/// rule, as `shaders/convolve.wgsl` computes it; `None` for the constant.
+fn border_row(i: i64, n: i64, border: Border) -> Option<i64> {
+    if (0..n).contains(&i) {
+        return Some(i);
+    }
+    match border {
+        Border::Clamp => Some(i.clamp(0, n - 1)),
+        Border::Reflect if n == 1 => Some(0),
+        Border::Reflect => {
+            let period = 2 * n - 2;
+            let m = i.abs() % period;
+            Some(if m >= n { period - m } else { m })
+        }
+        Border::Wrap => Some(i.rem_euclid(n)),
+        Border::Constant(_) => None,
+    }
+}
+
+/// The input of output rows `[y0, y1)` of `pass` over the float image `x`.
+fn band_source(
+    x: &GpuArray,
+    pass: &Pass<'_>,
+    border: Border,
+    (y0, y1): (usize, usize),
+) -> Result<BandSource> {
+    let gpu = x.gpu();
+    let d = Dims::of(x);
+    // Virtual rows [v0, v1) are read; the rows they map to span [lo, hi].
+    let v0 = y0 as i64 - pass.ay as i64;
+    let v1 = y1 as i64 - pass.ay as i64 + pass.kh as i64 - 1;
+    let rows: Vec<i64> = (v0..v1)
+        .filter_map(|v| border_row(v, d.h as i64, border))
+        .collect();
+    let (lo, hi) = match (rows.iter().min(), rows.iter().max()) {
+        (Some(&lo), Some(&hi)) => (lo as usize, hi as usize),
+        // Only the constant is read (a band of padding below or above the image).
+        _ => (0, 0),
+    };
+    let layout = |h: usize, strides: [isize; 3], offset: usize| {
+        Layout::new(vec![h, d.w, d.c], strides.to_vec(), offset)
+    };
+    let storage = x.storage()?;
+    let rows_layout = layout(
+        hi - lo + 1,
+        d.strides,
+        (x.offset() as isize + lo as isize * d.strides[0]) as usize,
+    );
+    let input = Input {
+        buffer: storage.buffer(),
+        layout: &rows_layout,
+        itemsize: 4,
+    };
+    let (start, end, _) = window(gpu, &input, 0, rows_layout.len() as u64);
+    if end - start <= gpu.binding() {
+        return Ok(BandSource {
+            array: x.clone(),
+            window: (start, end),
+            offset: x.offset() as i64 - (start / 4) as i64,
+            strides: d.strides,
+            h: d.h,
+            shift: 0,
+        });
+    }
+    // Gather the rows read, in order, from runs of consecutive (or reversed) rows.
+    let mut parts = vec![];
+    let mut i = 0;
+    while i < rows.len() {
+        let step = if i + 1 < rows.len() && (rows[i + 1] - rows[i]).abs() == 1 {
+            rows[i + 1] - rows[i]
+        } else {
+            1
+        };
+        let mut j = i + 1;
+        while j < rows.len() && rows[j] - rows[j - 1] == step {
+            j += 1;
+        }
+        let stop = rows[i] + step * (j - i) as i64;
+        let mut args = vec![SliceArg::ALL; x.ndim()];
+        args[0] = SliceArg::range(
+            Some(rows[i] as isize),
+            (stop >= 0).then_some(stop as isize),
+            step as isize,
+        );
+        parts.push(x.slice(&args)?.contiguous()?);
+        i = j;
+    }
+    let gathered = concat_rows(gpu, &parts, rows.len(), &d)?;
+    let strides = [(d.w * d.c) as isize, d.c as isize, 1];
+    let size = gathered.storage()?.buffer().size();
+    Ok(BandSource {
+        array: gathered,
+        window: (
+            0,
+            (rows.len() * d.w * d.c * 4)
+                .next_multiple_of(4)
+                .min(size as usize) as u64,
+        ),
+        offset: 0,
+        strides,
+        h: rows.len(),
+        shift: v0 as isize,
+    })
+}
+
+/// The contiguous `[h, w, c]` images `parts` one after another along the rows (`h` in all).
+fn concat_rows(gpu: &Gpu, parts: &[GpuArray], h: usize, d: &Dims) -> Result<GpuArray> {
+    let out = gpu.buffer((h * d.w * d.c * 4).max(4) as u64, GpuArray::USAGE)?;
+    let device = &gpu.inner.device;
+    gpu.scoped("gathering the rows of a band", || -> Result<()> {
+        let mut encoder = device.create_command_encoder(&Default::default());
+        let mut at = 0;
+        for part in parts {
+            let bytes = (part.len() * 4) as u64;
+            encoder.copy_buffer_to_buffer(part.storage()?.buffer(), 0, out.buffer(), at, bytes);
+            at += bytes;
+        }
+        gpu.inner.queue.submit([encoder.finish()]);
+        Ok(())
+    })??;
+    Ok(GpuArray::from_parts(
+        gpu.clone(),
+        out,
+        Dtype::F32,
+        Layout::contiguous(&[h, d.w, d.c], 1, Order::C)?,
+    ))
 }
 
 /// The output rectangles `[y, x, h, w]` of a pass: first the interior, whose windows lie wholly
@@ -446,12 +662,11 @@ fn convolve_fft(
     let product = spectrum.mul(&kspectrum)?;
     let full = fft::irfft2(&product, Some(&[nh, nw]), None, Norm::Backward)?;
     let (y0, x0) = ((kh - 1) as isize, (kw - 1) as isize);
-    full.slice(&[
+    interleave(&full.slice(&[
         SliceArg::ALL,
         SliceArg::range(Some(y0), Some(y0 + d.h as isize), 1),
         SliceArg::range(Some(x0), Some(x0 + d.w as isize), 1),
-    ])?
-    .permute(&[1, 2, 0])?
+    ])?)?
     .contiguous()
 }
 

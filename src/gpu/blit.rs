@@ -448,7 +448,8 @@ impl Blitter {
                 itemsize: frame.dtype.itemsize(),
             };
             let (start, end, offset) = window(gpu, &input, 0, frame.len() as u64);
-            let limit = gpu.inner.limits.max_storage_buffer_binding_size;
+            // Not drawn in bands yet: a frame must fit the binding in use.
+            let limit = gpu.binding();
             if end - start > limit {
                 return Err(Error::unsupported(format!(
                     "frames larger than one storage binding ({limit} bytes)"

@@ -19,11 +19,22 @@ pub struct GpuOptions {
     pub adapter_name: Option<String>,
     /// Take a software (CPU) adapter such as lavapipe or llvmpipe even when a GPU is present.
     pub force_software: bool,
+    /// The largest storage binding gpuarray uses, in bytes (`None`: the adapter's). Arrays larger
+    /// than it are processed in chunks, so a small value exercises the chunked paths on small
+    /// data. It is clamped to the adapter's limit and to at least [`MIN_BINDING`], and rounded
+    /// down to the adapter's binding offset alignment; [`GpuInfo::binding`] says what is used.
+    pub max_binding: Option<u64>,
 }
 
+/// The smallest storage binding gpuarray works with, in bytes: one block of every kernel (8192
+/// complex values of a reduction, a row band of a filter) fits in it.
+pub const MIN_BINDING: u64 = 64 << 10;
+
 impl GpuOptions {
-    /// Options from `WGPU_BACKEND` (e.g. `vulkan`, `gl`, `vulkan,metal`), `WGPU_ADAPTER_NAME` and
-    /// `WGPU_POWER_PREF` (`high`, `low`, `none`).
+    /// Options from `WGPU_BACKEND` (e.g. `vulkan`, `gl`, `vulkan,metal`), `WGPU_ADAPTER_NAME`,
+    /// `WGPU_POWER_PREF` (`high`, `low`, `none`) and `GPUARRAY_MAX_BINDING` (bytes, e.g.
+    /// `65536`). An unparsable `GPUARRAY_MAX_BINDING` is ignored here; [`Gpu::new`] reports it
+    /// (through [`GpuOptions::try_from_env`]).
     pub fn from_env() -> GpuOptions {
         GpuOptions {
             backends: wgpu::Backends::from_env(),
@@ -32,8 +43,40 @@ impl GpuOptions {
                 .ok()
                 .filter(|s| !s.is_empty()),
             force_software: false,
+            max_binding: max_binding_from_env().ok().flatten(),
         }
     }
+
+    /// [`GpuOptions::from_env`], with an unparsable `GPUARRAY_MAX_BINDING` an error.
+    pub fn try_from_env() -> Result<GpuOptions> {
+        Ok(GpuOptions {
+            max_binding: max_binding_from_env()?,
+            ..GpuOptions::from_env()
+        })
+    }
+}
+
+/// `GPUARRAY_MAX_BINDING` in bytes (unset or empty: `None`).
+fn max_binding_from_env() -> Result<Option<u64>> {
+    match std::env::var("GPUARRAY_MAX_BINDING") {
+        Ok(s) if !s.trim().is_empty() => s.trim().parse().map(Some).map_err(|_| {
+            Error::unsupported(format!(
+                "GPUARRAY_MAX_BINDING={s:?}: expected a number of bytes, e.g. 65536"
+            ))
+        }),
+        _ => Ok(None),
+    }
+}
+
+/// The binding size in use: `requested` (or the adapter's limit) clamped to the adapter's limit
+/// and to at least [`MIN_BINDING`], rounded down to a multiple of the binding offset alignment
+/// (and of 16 bytes, the widest load of the kernels) so that windows at multiples of it are
+/// valid binding offsets.
+pub(crate) fn binding_in_use(requested: Option<u64>, limits: &wgpu::Limits) -> u64 {
+    let adapter = limits.max_storage_buffer_binding_size;
+    let align = (limits.min_storage_buffer_offset_alignment as u64).max(16);
+    let want = requested.unwrap_or(adapter).min(adapter).max(MIN_BINDING);
+    (want / align * align).max(align)
 }
 
 /// What [`Gpu::info`] reports: the adapter in use and the limits that matter to gpuarray.
@@ -49,8 +92,11 @@ pub struct GpuInfo {
     pub driver: String,
     /// Largest buffer, in bytes.
     pub max_buffer_size: u64,
-    /// Largest storage-buffer binding, in bytes: larger arrays are processed in chunks.
+    /// Largest storage-buffer binding of the adapter, in bytes.
     pub max_storage_binding: u64,
+    /// The storage binding gpuarray uses, in bytes ([`GpuOptions::max_binding`] or the
+    /// adapter's): larger arrays are processed in chunks. Every chunking decision reads this.
+    pub binding: u64,
     /// Workgroup (shared) memory per workgroup, in bytes.
     pub max_workgroup_storage: u32,
     /// Invocations per workgroup.
@@ -63,8 +109,8 @@ impl fmt::Display for GpuInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} ({:?}, {:?}, driver {}); buffers up to {} MiB, bindings up to {} MiB, \
-             {} KiB workgroup memory, {} invocations per workgroup, shader-f16 {}",
+            "{} ({:?}, {:?}, driver {}); buffers up to {} MiB, bindings up to {} MiB \
+             ({} KiB in use), {} KiB workgroup memory, {} invocations per workgroup, shader-f16 {}",
             self.name,
             self.backend,
             self.device_type,
@@ -75,6 +121,7 @@ impl fmt::Display for GpuInfo {
             },
             self.max_buffer_size >> 20,
             self.max_storage_binding >> 20,
+            self.binding >> 10,
             self.max_workgroup_storage >> 10,
             self.max_invocations_per_workgroup,
             if self.shader_f16 { "yes" } else { "no" },
@@ -195,7 +242,7 @@ impl Gpu {
     /// The best adapter by [`GpuOptions::from_env`]: a discrete GPU before an integrated one
     /// before a software adapter, Vulkan/Metal/DX12 before OpenGL.
     pub fn new() -> Result<Gpu> {
-        Gpu::with_options(GpuOptions::from_env())
+        Gpu::with_options(GpuOptions::try_from_env()?)
     }
 
     /// An adapter chosen by `options`.
@@ -248,13 +295,19 @@ impl Gpu {
                     `libegl1 libgl1-mesa-dri` (OpenGL: llvmpipe)";
             return Err(Error::NoAdapter(why));
         };
-        Gpu::from_adapter(adapter)
+        Gpu::from_adapter_with(adapter, options.max_binding)
     }
 
     /// A context on an adapter the caller chose, e.g. one that can present to a window surface
     /// (`wgpu::util::initialize_adapter_from_env_or_default(&instance, Some(&surface))`). The
     /// device gets the adapter's full limits, as with [`Gpu::new`].
     pub fn from_adapter(adapter: wgpu::Adapter) -> Result<Gpu> {
+        Gpu::from_adapter_with(adapter, None)
+    }
+
+    /// [`Gpu::from_adapter`] using storage bindings of at most `max_binding` bytes (see
+    /// [`GpuOptions::max_binding`]).
+    pub fn from_adapter_with(adapter: wgpu::Adapter, max_binding: Option<u64>) -> Result<Gpu> {
         let a = adapter.get_info();
         let limits = adapter.limits();
         let features = adapter.features() & wgpu::Features::SHADER_F16;
@@ -284,6 +337,7 @@ impl Gpu {
             driver: format!("{} {}", a.driver, a.driver_info).trim().to_string(),
             max_buffer_size: limits.max_buffer_size,
             max_storage_binding: limits.max_storage_buffer_binding_size,
+            binding: binding_in_use(max_binding, &limits),
             max_workgroup_storage: limits.max_compute_workgroup_storage_size,
             max_invocations_per_workgroup: limits.max_compute_invocations_per_workgroup,
             shader_f16: features.contains(wgpu::Features::SHADER_F16),
@@ -310,6 +364,11 @@ impl Gpu {
     /// The adapter in use and its limits.
     pub fn info(&self) -> &GpuInfo {
         &self.inner.info
+    }
+
+    /// The storage binding size in use, in bytes ([`GpuInfo::binding`]).
+    pub(crate) fn binding(&self) -> u64 {
+        self.inner.info.binding
     }
 
     /// Work counters (dispatches, compiles, transfers, buffer reuse).

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
-use crate::gpu::kernels::{groups_2d, storage_with, submit_once};
+use crate::gpu::kernels::{binding, groups_2d, storage_with, submit_once};
 use crate::view::dtype::Dtype;
 use crate::view::layout::{Layout, Order};
 use crate::view::view::View;
@@ -40,39 +40,44 @@ impl GpuArray {
             return Err(Error::unsupported("histograms of more than 2^32 elements"));
         }
         let counts = gpu.buffer(256 * 4, GpuArray::USAGE)?;
-        let data = x.storage()?;
-        let binding = gpu.inner.limits.max_storage_buffer_binding_size;
-        if data.buffer().size() > binding {
-            return Err(Error::unsupported(format!(
-                "histograms of arrays larger than one storage binding ({binding} bytes)"
-            )));
-        }
+        let data = x.storage()?.buffer();
         let module = gpu.module("histogram.wgsl", HISTOGRAM_WGSL)?;
         let pipeline = gpu.pipeline("histogram", &module, &[])?;
-        let groups = groups_2d(n.div_ceil(BLOCK));
-        let params = storage_with(
-            gpu,
-            "histogram params",
-            bytemuck::cast_slice(&[n as u32, groups.0]),
-        );
-        let resources = [
-            data.buffer().as_entire_binding(),
-            wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                buffer: counts.buffer(),
-                offset: 0,
-                size: wgpu::BufferSize::new(256 * 4),
-            }),
-            params.as_entire_binding(),
-        ];
-        // A pooled buffer holds old data: the counts start from zero.
-        submit_once(
-            gpu,
-            "counting a histogram",
-            &pipeline,
-            &resources,
-            groups,
-            |encoder| encoder.clear_buffer(counts.buffer(), 0, Some(256 * 4)),
-        )?;
+        // Chunks of whole blocks, each bound through its own window of the data, add to the
+        // same counts (a pooled buffer holds old data: they start from zero).
+        let chunk = gpu.binding() / BLOCK * BLOCK;
+        let mut start = 0;
+        while start < n.max(1) {
+            let len = chunk.min(n - start);
+            let groups = groups_2d(len.div_ceil(BLOCK));
+            let params = storage_with(
+                gpu,
+                "histogram params",
+                bytemuck::cast_slice(&[len as u32, groups.0]),
+            );
+            let resources = [
+                binding(
+                    data,
+                    start,
+                    len.next_multiple_of(4).min(data.size() - start),
+                ),
+                binding(counts.buffer(), 0, 256 * 4),
+                params.as_entire_binding(),
+            ];
+            submit_once(
+                gpu,
+                "counting a histogram",
+                &pipeline,
+                &resources,
+                groups,
+                |encoder| {
+                    if start == 0 {
+                        encoder.clear_buffer(counts.buffer(), 0, Some(256 * 4))
+                    }
+                },
+            )?;
+            start += chunk;
+        }
         Ok(GpuArray::from_parts(
             gpu.clone(),
             counts,
@@ -103,41 +108,50 @@ impl GpuArray {
                 .upload(&View::from_slice::<f32>(&[], &[0])?)?
                 .reshape(&x.shape().iter().map(|&s| s as isize).collect::<Vec<_>>());
         }
-        let binding = gpu.inner.limits.max_storage_buffer_binding_size;
-        if n * 4 > binding || n > u32::MAX as u64 {
+        // Chunks start at a multiple of 256 elements (aligned binding offsets of the data and
+        // of the f32 results) and of `channels` (so `i % channels` is still the channel).
+        let step = 256 * channels as u64;
+        let chunk = gpu.binding() / 4 / step * step;
+        if chunk == 0 || n > u32::MAX as u64 {
             return Err(Error::unsupported(format!(
-                "histogram equalisation of images of more than {} elements (one storage binding)",
-                binding / 4
+                "lookup tables over {channels} channels or {n} elements (at most {} and 2^32)",
+                gpu.binding() / 4 / 256
             )));
         }
         let out = gpu.buffer(n * 4, GpuArray::USAGE)?;
         let table = gpu.upload(&View::from_slice(lut, &[lut.len()])?)?;
         let module = gpu.module("lut.wgsl", LUT_WGSL)?;
         let pipeline = gpu.pipeline("lut", &module, &[])?;
-        let groups = groups_2d(n.div_ceil(256));
-        let params = storage_with(
-            gpu,
-            "lut params",
-            bytemuck::cast_slice(&[n as u32, channels as u32, groups.0 * 256, 0]),
-        );
-        let resources = [
-            x.storage()?.buffer().as_entire_binding(),
-            table.storage()?.buffer().as_entire_binding(),
-            wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                buffer: out.buffer(),
-                offset: 0,
-                size: wgpu::BufferSize::new(n * 4),
-            }),
-            params.as_entire_binding(),
-        ];
-        submit_once(
-            gpu,
-            "applying a lookup table",
-            &pipeline,
-            &resources,
-            groups,
-            |_| {},
-        )?;
+        let data = x.storage()?.buffer();
+        let mut start = 0;
+        while start < n {
+            let len = chunk.min(n - start);
+            let groups = groups_2d(len.div_ceil(256));
+            let params = storage_with(
+                gpu,
+                "lut params",
+                bytemuck::cast_slice(&[len as u32, channels as u32, groups.0 * 256, 0]),
+            );
+            let resources = [
+                binding(
+                    data,
+                    start,
+                    len.next_multiple_of(4).min(data.size() - start),
+                ),
+                table.storage()?.buffer().as_entire_binding(),
+                binding(out.buffer(), start * 4, len * 4),
+                params.as_entire_binding(),
+            ];
+            submit_once(
+                gpu,
+                "applying a lookup table",
+                &pipeline,
+                &resources,
+                groups,
+                |_| {},
+            )?;
+            start += chunk;
+        }
         Ok(GpuArray::from_parts(gpu.clone(), out, Dtype::F32, layout))
     }
 }

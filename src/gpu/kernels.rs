@@ -185,8 +185,7 @@ fn dispatch(
             u32::MAX
         )));
     }
-    let limits = &gpu.inner.limits;
-    let binding = limits.max_storage_buffer_binding_size & !3;
+    let binding = gpu.binding();
     let dst_size = dst.itemsize() as u64;
     let device = &gpu.inner.device;
 
@@ -337,15 +336,26 @@ pub(crate) fn submit_once(
     Ok(())
 }
 
-fn entry(binding: u32, buffer: &wgpu::Buffer, offset: u64, size: u64) -> wgpu::BindGroupEntry<'_> {
+/// Binding `binding` of group 0: `size` bytes of `buffer` from `offset` (a window).
+pub(crate) fn entry(
+    binding: u32,
+    buffer: &wgpu::Buffer,
+    offset: u64,
+    size: u64,
+) -> wgpu::BindGroupEntry<'_> {
     wgpu::BindGroupEntry {
         binding,
-        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-            buffer,
-            offset,
-            size: wgpu::BufferSize::new(size),
-        }),
+        resource: self::binding(buffer, offset, size),
     }
+}
+
+/// `size` bytes of `buffer` from `offset` (a window) as a binding resource.
+pub(crate) fn binding(buffer: &wgpu::Buffer, offset: u64, size: u64) -> wgpu::BindingResource<'_> {
+    wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+        buffer,
+        offset,
+        size: wgpu::BufferSize::new(size),
+    })
 }
 
 #[cfg(test)]

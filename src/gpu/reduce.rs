@@ -10,6 +10,14 @@
 //! (at most 32 elements per output, e.g. over the channels of an image) run one output per
 //! invocation instead, so a workgroup is not spent on a handful of elements.
 //!
+//! Arrays larger than one storage binding ([`GpuInfo::binding`](crate::GpuInfo::binding)) run
+//! each pass in chunks of whole blocks (or outputs), each input bound through the window its
+//! chunk reads and the partial results through the window it writes: the arithmetic is the same
+//! as unchunked, so the results are bit-identical. Only where a binding is too small to hold
+//! half of a block of 8192 values are blocks made smaller (a different summation order); and
+//! where strides spread even one block over more than a binding, the input is reduced through a
+//! contiguous copy with the reduced axes last.
+//!
 //! Accumulators follow NumPy, narrowed to 32 bits: integer and bool sums and products accumulate
 //! in i32 (u32 for unsigned types; NumPy: 64 bits) and wrap, floats in f32 (f16 too, rounded at
 //! the end), complex in complex64.
@@ -18,19 +26,26 @@ use std::fmt::Write;
 
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
-use crate::gpu::context::Gpu;
+use crate::gpu::context::{Counters, Gpu};
 use crate::gpu::elementwise::{
     self, Expr, cast_code, expression_code_with, extra_words, wgsl_type, with_prelude,
 };
-use crate::gpu::kernels::{Input, groups_2d, storage_with, submit_once, window};
+use crate::gpu::kernels::{Input, entry, groups_2d, storage_with, window};
+use crate::gpu::pool::PooledBuffer;
 use crate::view::dtype::{Dtype, Kind};
-use crate::view::layout::{Layout, Order};
+use crate::view::layout::{Layout, Order, SliceArg};
 
 /// Elements each invocation combines before the workgroup tree. 32 rather than 8: a CPU driver
 /// pays dearly for each workgroup barrier (the tree has nine), and `sum` of 16 Mi f32 went from
 /// 98 to 44 ms on lavapipe; 16 Mi elements still make 2048 workgroups for a large GPU.
 const PER_THREAD: u64 = 32;
-const BLOCK: u64 = 256 * PER_THREAD;
+
+/// Elements one workgroup reduces in a pass reading items of `itemsize` bytes: 8192, or
+/// fewer where the binding in use is so small that half of it holds less, so that one block's
+/// window (alignment included) always fits a binding.
+fn block_for(gpu: &Gpu, itemsize: u64) -> u64 {
+    256 * (gpu.binding() / 2 / (256 * itemsize)).clamp(1, PER_THREAD)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Op {
@@ -154,7 +169,8 @@ fn is_short(r: u64) -> bool {
     r <= SHORT
 }
 
-/// The entry point for short rows: invocation m reduces output m's `R` elements in order.
+/// The entry point for short rows: invocation m reduces output m's `R` elements in order. A
+/// chunk covers outputs `[params.first, params.n)`; `out` starts at output `base`.
 fn rows_main_code(acc: Dtype, extra: usize) -> String {
     let vw = if acc == Dtype::C64 { 2 } else { 1 };
     let pw = partial_words(acc);
@@ -166,25 +182,27 @@ fn rows_main_code(acc: Dtype, extra: usize) -> String {
     format!(
         "@compute @workgroup_size(256)\n\
          fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
-         \x20   let m = (wg.y * params.groups_x + wg.x) * 256u + lid;\n\
-         \x20   if m >= params.dims[{e1}] {{\n        return;\n    }}\n\
+         \x20   let m = params.first + (wg.y * params.groups_x + wg.x) * 256u + lid;\n\
+         \x20   if m >= params.n {{\n        return;\n    }}\n\
          \x20   var a = identity();\n\
          \x20   for (var r = 0u; r < params.dims[{e2}]; r++) {{\n\
          \x20       a = combine(a, load(m, r));\n\
          \x20   }}\n\
-         \x20   let base = m * {pw}u;\n\
+         \x20   let base = (m - params.dims[{e0}]) * {pw}u;\n\
          {store_v}\
          \x20   out[base + {vw}u] = a.i;\n\
          }}\n",
-        e1 = extra + 1,
+        e0 = extra,
         e2 = extra + 2,
     )
 }
 
-/// The entry point shared by every pass: blocks of `BLOCK` elements of one output each.
+/// The entry point shared by every pass: blocks of `block` elements of one output each.
 /// `load(m, r)` reads element `r` of output `m`; the extra parameters (at `extra`) are
-/// `[blocks, M, R, G]`.
-fn main_code(acc: Dtype, extra: usize) -> String {
+/// `[base, M, R, G]`. A chunk covers blocks `[params.first, params.n)`; `out` starts at block
+/// `base` (at most one binding alignment before `params.first`).
+fn main_code(acc: Dtype, extra: usize, block: u64) -> String {
+    let per_thread = block / 256;
     let vw = if acc == Dtype::C64 { 2 } else { 1 };
     let pw = partial_words(acc);
     let store_v = if acc == Dtype::C64 {
@@ -197,15 +215,15 @@ fn main_code(acc: Dtype, extra: usize) -> String {
         "var<workgroup> sp: array<P, 256>;\n\n\
          @compute @workgroup_size(256)\n\
          fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
-         \x20   let block = wg.y * params.groups_x + wg.x;\n\
-         \x20   let blocks = params.dims[{e0}];\n\
+         \x20   let block = params.first + wg.y * params.groups_x + wg.x;\n\
+         \x20   let blocks = params.n;\n\
          \x20   let R = params.dims[{e2}];\n\
          \x20   let G = params.dims[{e3}];\n\
          \x20   let m = min(block, blocks - 1u) / G;\n\
          \x20   let g = min(block, blocks - 1u) % G;\n\
          \x20   var acc = identity();\n\
-         \x20   for (var k = 0u; k < {PER_THREAD}u; k++) {{\n\
-         \x20       let r = g * {BLOCK}u + k * 256u + lid;\n\
+         \x20   for (var k = 0u; k < {per_thread}u; k++) {{\n\
+         \x20       let r = g * {block}u + k * 256u + lid;\n\
          \x20       if r < R {{\n\
          \x20           acc = combine(acc, load(m, r));\n\
          \x20       }}\n\
@@ -220,7 +238,7 @@ fn main_code(acc: Dtype, extra: usize) -> String {
          \x20   }}\n\
          \x20   if lid == 0u && block < blocks {{\n\
          \x20       let r = sp[0];\n\
-         \x20       let base = block * {pw}u;\n\
+         \x20       let base = (block - params.dims[{e0}]) * {pw}u;\n\
          {store_v}\
          \x20       out[base + {vw}u] = r.i;\n\
          \x20   }}\n\
@@ -238,59 +256,132 @@ fn p_struct(acc: Dtype, identity: &str) -> String {
     )
 }
 
-/// Runs one pass: `blocks = M·G` workgroups.
+/// The flat elements that units `[u0, u1)` of a pass read, in the order of the kept axes then
+/// the reduced ones (output `m`'s element `r` is flat element `m·R + r`): whole outputs for short
+/// rows, else blocks of `block` elements of one output each. Consecutive units read consecutive
+/// flat ranges, so a range of units reads one range of elements.
+fn unit_range(u0: u64, u1: u64, r: u64, g: u64, block: u64, rows: bool) -> (u64, u64) {
+    if rows {
+        return (u0 * r, u1 * r);
+    }
+    let last = u1 - 1;
+    let start = (u0 / g) * r + (u0 % g) * block;
+    let end = (last / g) * r + ((last % g + 1) * block).min(r);
+    (start, end)
+}
+
+/// Runs one pass: `blocks = M·G` workgroups (or one invocation per output for short rows).
+///
+/// `inputs` carry layouts whose C order is the pass's flat order (kept axes, then reduced axes),
+/// and `offsets[i]` is the parameter word holding input `i`'s element offset. The pass runs in
+/// chunks of units (blocks or outputs) whose inputs and partial results each fit one storage
+/// binding: each input is bound through the window its chunk reads (as the elementwise kernels
+/// do), the results through the window the chunk writes, and `params.first`/`params.n` give the
+/// chunk's first and one-past-last unit. `None` when even the smallest chunk reads more than one
+/// binding of some input (strides spread its elements too far apart).
+#[allow(clippy::too_many_arguments)]
 fn run_pass(
     gpu: &Gpu,
     source: &str,
-    inputs: &[(&wgpu::Buffer, u64, u64)],
+    inputs: &[Input<'_>],
+    offsets: &[usize],
     mut params: Vec<u32>,
-    m: u64,
-    r: u64,
+    (m, r, block): (u64, u64, u64),
     acc: Dtype,
-) -> Result<(crate::gpu::pool::PooledBuffer, u64)> {
+) -> Result<Option<(PooledBuffer, u64)>> {
     let rows = is_short(r);
-    let g = if rows { 1 } else { r.div_ceil(BLOCK).max(1) };
+    let g = if rows { 1 } else { r.div_ceil(block).max(1) };
     let blocks = m * g;
-    if blocks > u32::MAX as u64 || r > u32::MAX as u64 {
+    if blocks > u32::MAX as u64 || r > u32::MAX as u64 || m * r > u32::MAX as u64 {
         return Err(Error::unsupported(
             "reductions over more than 2^32 elements",
         ));
     }
-    // Short rows: one output per invocation; else one workgroup per block of an output.
-    let workgroups = if rows { m.div_ceil(256) } else { blocks };
-    let groups = groups_2d(workgroups);
-    params[2] = groups.0;
-    params.extend([blocks as u32, m as u32, r as u32, g as u32]);
+    let base_word = params.len();
+    params.extend([0, m as u32, r as u32, g as u32]);
     let pipeline = gpu.generated_pipeline(source)?;
-    let out = gpu.buffer(blocks * partial_words(acc) * 4, GpuArray::USAGE)?;
-    let binding = gpu.inner.limits.max_storage_buffer_binding_size;
-    if inputs.iter().any(|&(_, _, size)| size > binding) || out.buffer().size() > binding {
-        return Err(Error::unsupported(format!(
-            "reductions reading or writing more than one storage binding ({binding} bytes)"
-        )));
-    }
-    let params = storage_with(gpu, "reduce params", bytemuck::cast_slice(&params));
-    let mut resources: Vec<wgpu::BindingResource<'_>> = inputs
-        .iter()
-        .map(|&(buffer, offset, size)| {
-            wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                buffer,
-                offset,
-                size: wgpu::BufferSize::new(size),
-            })
-        })
-        .collect();
-    resources.push(out.buffer().as_entire_binding());
-    resources.push(params.as_entire_binding());
-    submit_once(
-        gpu,
-        "running a reduction",
-        &pipeline,
-        &resources,
-        groups,
-        |_| {},
-    )?;
-    Ok((out, g))
+    let unit_bytes = partial_words(acc) * 4;
+    let out = gpu.buffer(blocks * unit_bytes, GpuArray::USAGE)?;
+
+    // Windows start up to one alignment before what a chunk reads or writes: leave room for it.
+    let binding = gpu.binding();
+    let align = (gpu.inner.limits.min_storage_buffer_offset_alignment as u64).max(16);
+    let room = binding.saturating_sub(align + 16);
+    let units = if rows { m } else { blocks };
+    let per_unit = if rows { r.max(1) } else { block };
+    let widest = inputs.iter().map(|i| i.itemsize as u64).max().unwrap_or(1);
+    let mut chunk = (room / unit_bytes).min(room / (per_unit * widest)).max(1);
+    let device = &gpu.inner.device;
+    let layout = pipeline.get_bind_group_layout(0);
+    let fits = gpu.scoped("running a reduction", || -> Result<bool> {
+        let mut encoder = device.create_command_encoder(&Default::default());
+        let mut u0 = 0;
+        while u0 < units {
+            let u1 = (u0 + chunk).min(units);
+            let (e0, e1) = unit_range(u0, u1, r, g, block, rows);
+            let windows: Vec<(u64, u64, u32)> = inputs
+                .iter()
+                .map(|i| {
+                    if e0 == e1 {
+                        (0, i.buffer.size().min(4), i.layout.offset as u32)
+                    } else {
+                        window(gpu, i, e0, e1)
+                    }
+                })
+                .collect();
+            if windows.iter().any(|&(start, end, _)| end - start > binding) {
+                if chunk == 1 {
+                    return Ok(false);
+                }
+                chunk /= 2;
+                continue;
+            }
+            // Short rows: one output per invocation; else one workgroup per block.
+            let count = u1 - u0;
+            let groups = groups_2d(if rows { count.div_ceil(256) } else { count });
+            let mut p = params.clone();
+            // The results' window starts at an aligned offset, at unit `base`.
+            let out_start = u0 * unit_bytes / align * align;
+            (p[0], p[1], p[2]) = (u1 as u32, u0 as u32, groups.0);
+            p[base_word] = (out_start / unit_bytes) as u32;
+            for (&at, &(_, _, offset)) in offsets.iter().zip(&windows) {
+                p[at] = offset;
+            }
+            let p = storage_with(gpu, "reduce params", bytemuck::cast_slice(&p));
+            let k = inputs.len() as u32;
+            let mut entries: Vec<wgpu::BindGroupEntry<'_>> = inputs
+                .iter()
+                .zip(&windows)
+                .enumerate()
+                .map(|(i, (input, &(start, end, _)))| {
+                    entry(i as u32, input.buffer, start, end - start)
+                })
+                .collect();
+            entries.push(entry(
+                k,
+                out.buffer(),
+                out_start,
+                u1 * unit_bytes - out_start,
+            ));
+            entries.push(entry(k + 1, &p, 0, p.size()));
+            let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("reduce"),
+                layout: &layout,
+                entries: &entries,
+            });
+            {
+                let mut pass = encoder.begin_compute_pass(&Default::default());
+                pass.set_pipeline(&pipeline);
+                pass.set_bind_group(0, &bind, &[]);
+                pass.dispatch_workgroups(groups.0, groups.1, 1);
+            }
+            Counters::bump(&gpu.inner.counters.dispatches);
+            u0 = u1;
+        }
+        gpu.inner.queue.submit([encoder.finish()]);
+        Ok(true)
+    })??;
+    Ok(fits.then_some((out, g)))
 }
 
 /// Normalises `axes` (negative count from the end; `None` = all) to a sorted, unique list.
@@ -316,6 +407,18 @@ fn normalize_axes(axes: Option<&[isize]>, ndim: usize) -> Result<Vec<usize>> {
 }
 
 fn reduce(x: &GpuArray, op: Op, axes: Option<&[isize]>, keepdims: bool) -> Result<GpuArray> {
+    reduce_with(x, op, axes, keepdims, true)
+}
+
+/// [`reduce`]; with `may_copy`, an input whose strides spread a chunk over more than one binding
+/// is reduced through a contiguous copy.
+fn reduce_with(
+    x: &GpuArray,
+    op: Op,
+    axes: Option<&[isize]>,
+    keepdims: bool,
+    may_copy: bool,
+) -> Result<GpuArray> {
     x.check()?;
     let gpu = &x.gpu;
     let ndim = x.ndim();
@@ -352,6 +455,8 @@ fn reduce(x: &GpuArray, op: Op, axes: Option<&[isize]>, keepdims: bool) -> Resul
 
     // Pass 1: through the input's expression.
     let expr = Expr::of(x).bounded(gpu, elementwise::max_inputs(gpu))?;
+    let widest = expr.inputs.iter().map(|a| a.dtype.itemsize() as u64).max();
+    let block = block_for(gpu, widest.unwrap_or(4));
     // Reducing trailing axes of C-contiguous inputs, output m's element r is flat element
     // m·R + r: read there directly. Otherwise the multi-index comes from m and r by division,
     // which a CPU driver cannot vectorise.
@@ -396,37 +501,99 @@ fn reduce(x: &GpuArray, op: Op, axes: Option<&[isize]>, keepdims: bool) -> Resul
     src += &if is_short(r) {
         rows_main_code(acc, extra_words(&expr))
     } else {
-        main_code(acc, extra_words(&expr))
+        main_code(acc, extra_words(&expr), block)
     };
     let src = with_prelude(src);
     let mut params: Vec<u32> = vec![0, 0, 0, ndim as u32];
     params.extend(expr.shape.iter().map(|&d| d as u32));
-    // Each input is bound through the window its elements span.
+    // Each input is bound through the window its elements span, found on its layout with the
+    // kept axes first: there, output m's element r is flat element m·R + r.
+    let order: Vec<usize> = kept.iter().chain(&axes).copied().collect();
     let storages = expr
         .inputs
         .iter()
         .map(|a| a.storage())
         .collect::<Result<Vec<_>>>()?;
+    let permuted: Vec<Layout> = expr
+        .inputs
+        .iter()
+        .map(|a| {
+            let l = &a.layout;
+            Layout::new(
+                order.iter().map(|&d| l.shape[d]).collect(),
+                order.iter().map(|&d| l.strides[d]).collect(),
+                l.offset,
+            )
+        })
+        .collect();
     let mut inputs = vec![];
-    for (a, s) in expr.inputs.iter().zip(&storages) {
-        let input = Input {
-            buffer: s.buffer(),
-            layout: &a.layout,
-            itemsize: a.dtype.itemsize(),
-        };
-        let (start, end, offset) = if m * r == 0 {
-            (0, s.buffer().size().min(4), a.layout.offset as u32)
-        } else {
-            window(gpu, &input, 0, m * r)
-        };
-        params.push(offset);
+    let mut offsets = vec![];
+    for ((a, s), layout) in expr.inputs.iter().zip(&storages).zip(&permuted) {
+        offsets.push(params.len());
+        params.push(0);
         params.extend(a.layout.strides.iter().map(|&s| s as i32 as u32));
-        inputs.push((s.buffer(), start, end - start));
+        inputs.push(Input {
+            buffer: s.buffer(),
+            layout,
+            itemsize: a.dtype.itemsize(),
+        });
     }
     params.extend(expr.scalars.concat());
-    let (mut partials, mut g) = run_pass(gpu, &src, &inputs, params, m, r, acc)?;
+    let pass = run_pass(gpu, &src, &inputs, &offsets, params, (m, r, block), acc)?;
+    let Some((mut partials, mut g)) = pass else {
+        // Strides spread one output's elements over more than a binding: split the reduced
+        // axis that spreads them most in two halves, reduce each (splitting further where
+        // needed) and combine the halves elementwise, pairwise as the blocks are.
+        let spread = |a: &&usize| x.shape()[**a] as i128 * (x.strides()[**a] as i128).abs();
+        let widest = axes
+            .iter()
+            .filter(|&&a| x.shape()[a] > 1)
+            .max_by_key(spread);
+        if let (Some(&a), false) = (widest, op.is_arg()) {
+            let half = (x.shape()[a] / 2) as isize;
+            let band = |lo, hi| {
+                let mut args = vec![SliceArg::ALL; ndim];
+                args[a] = SliceArg::range(lo, hi, 1);
+                x.slice(&args)
+            };
+            let axes: Vec<isize> = axes.iter().map(|&a| a as isize).collect();
+            let lo = reduce_with(
+                &band(None, Some(half))?,
+                op,
+                Some(&axes),
+                keepdims,
+                may_copy,
+            )?;
+            let hi = reduce_with(
+                &band(Some(half), None)?,
+                op,
+                Some(&axes),
+                keepdims,
+                may_copy,
+            )?;
+            return match op {
+                Op::Sum | Op::Any => lo.add(&hi),
+                Op::Prod | Op::All => lo.mul(&hi),
+                Op::Min => lo.minimum(&hi),
+                _ => lo.maximum(&hi),
+            };
+        }
+        if !may_copy {
+            return Err(Error::unsupported(format!(
+                "a reduction whose blocks span more than one storage binding ({} bytes)",
+                gpu.binding()
+            )));
+        }
+        // argmin and argmax: reduce a contiguous copy with the reduced axes last instead (the
+        // copy is chunked).
+        let copy = x.permute(&order)?.contiguous()?;
+        let trailing: Vec<isize> = (kept.len()..ndim).map(|a| a as isize).collect();
+        let shape: Vec<isize> = out_shape.iter().map(|&d| d as isize).collect();
+        return reduce_with(&copy, op, Some(&trailing), false, false)?.reshape(&shape);
+    };
 
-    // Further passes over the partial results [M, G] until G = 1.
+    // Further passes over the partial results [M, G] until G = 1; partial (m, r) is at
+    // `params.dims[1] + m·G + r` in its window.
     while g > 1 {
         let vw = if acc == Dtype::C64 { 2 } else { 1 };
         let load_v = if acc == Dtype::C64 {
@@ -440,24 +607,25 @@ fn reduce(x: &GpuArray, op: Op, axes: Option<&[isize]>, keepdims: bool) -> Resul
              @group(0) @binding(1) var<storage, read_write> out: array<u32>;\n\
              @group(0) @binding(2) var<storage, read> params: Params;\n\n\
              {p}{combine}\
-             fn load(m: u32, r: u32) -> P {{\n    let at = (m * params.dims[0] + r) * {pw}u;\n    return P({load_v}, in0[at + {vw}u]);\n}}\n\n{main}",
+             fn load(m: u32, r: u32) -> P {{\n    let at = (params.dims[1] + m * params.dims[0] + r) * {pw}u;\n    return P({load_v}, in0[at + {vw}u]);\n}}\n\n{main}",
             p = p_struct(acc, &identity),
             main = if is_short(g) {
-                rows_main_code(acc, 1)
+                rows_main_code(acc, 2)
             } else {
-                main_code(acc, 1)
+                main_code(acc, 2, block_for(gpu, pw * 4))
             },
         );
         let src = with_prelude(src);
-        let prev = GpuArray::from_parts(
-            gpu.clone(),
-            partials,
-            acc,
-            Layout::contiguous(&[0], 1, Order::C)?,
-        );
-        let params = vec![0, 0, 0, 0, g as u32];
-        let prev = prev.storage()?.buffer();
-        let (next, next_g) = run_pass(gpu, &src, &[(prev, 0, prev.size())], params, m, g, acc)?;
+        let layout = Layout::contiguous(&[(m * g) as usize], 1, Order::C)?;
+        let prev = Input {
+            buffer: partials.buffer(),
+            layout: &layout,
+            itemsize: (pw * 4) as usize,
+        };
+        let params = vec![0, 0, 0, 0, g as u32, 0];
+        let dims = (m, g, block_for(gpu, pw * 4));
+        let (next, next_g) = run_pass(gpu, &src, &[prev], &[5], params, dims, acc)?
+            .ok_or_else(|| Error::unsupported("partial results wider than one storage binding"))?;
         partials = next;
         g = next_g;
     }

@@ -27,10 +27,17 @@
 //!   uploaded as f32 tables; plans (these tables) are cached per context by length, pipelines
 //!   by their generated source.
 //!
-//! Limits: an array (and Bluestein's padded work array) must fit one storage binding (128 MiB
-//! on lavapipe); FFT passes are not chunked. Lengths with only small prime factors go up to
-//! the square of the workgroup length (16 Mi points on lavapipe), Bluestein lengths up to half
-//! of that.
+//! Arrays larger than one storage binding ([`GpuInfo::binding`](crate::GpuInfo::binding)) are
+//! transformed in chunks of whole lines, each pass binding the windows of its buffers that hold
+//! them (the helper passes likewise, in chunks of whole lines); lines along a leading axis that
+//! span more than half a binding are transformed as a copy with that axis last. The arithmetic
+//! of each line is the same, so chunked results are bit-identical. Work arrays beyond the
+//! adapter's largest buffer are [`Error::OutOfMemory`] before any work.
+//!
+//! Limits: one line (of the transform, or of its four-step or Bluestein sub-transforms) must fit
+//! one binding; `fftshift` of an array larger than a binding is refused. Lengths with only
+//! small prime factors go up to the square of the workgroup length (16 Mi points on lavapipe),
+//! Bluestein lengths up to half of that.
 //!
 //! ```
 //! use gpuarray::fft::{self, Norm};
@@ -111,14 +118,15 @@ fn array(gpu: &Gpu, buffer: PooledBuffer, dtype: Dtype, shape: &[usize]) -> Resu
     ))
 }
 
-/// A buffer for `count` elements of 8 bytes, or an error when it would not fit one binding.
+/// A buffer for `count` elements of 8 bytes ([`Error::OutOfMemory`] beyond the adapter's
+/// largest buffer, before any work).
 fn buffer8(gpu: &Gpu, count: usize) -> Result<PooledBuffer> {
     let bytes = (count as u64).saturating_mul(8);
-    let max = gpu.inner.limits.max_storage_buffer_binding_size;
+    let max = gpu.inner.limits.max_buffer_size;
     if bytes > max {
-        return Err(Error::unsupported(format!(
-            "an FFT needing a work array of {bytes} bytes: larger than one storage binding \
-             ({max} bytes) on this adapter, and FFT passes are not chunked"
+        return Err(Error::OutOfMemory(format!(
+            "an FFT needing a work array of {bytes} bytes: larger than the largest buffer \
+             ({max} bytes) on this adapter"
         )));
     }
     gpu.buffer(bytes.max(8), GpuArray::USAGE)
@@ -181,6 +189,22 @@ fn c2c_axis(x: &GpuArray, axis: usize, inverse: bool, norm: Norm) -> Result<GpuA
         return array(gpu, buffer8(gpu, 1)?, Dtype::C64, x.shape());
     }
     buffer8(gpu, x.len())?;
+    // Lines along a leading axis are read `inner` elements apart: when one line spans nearly
+    // a binding (an eighth is left for the neighbouring lines of a chunk and alignment),
+    // transform a copy with the axis last (the copies are chunked).
+    let span = (n as u64).saturating_mul(inner as u64).saturating_mul(8);
+    if inner > 1 && span > gpu.binding() - gpu.binding() / 8 {
+        let ndim = x.ndim();
+        let mut order: Vec<usize> = (0..ndim).filter(|&a| a != axis).collect();
+        order.push(axis);
+        let moved = x.permute(&order)?.contiguous()?;
+        let y = c2c_axis(&moved, ndim - 1, inverse, norm)?;
+        let mut back = vec![0; ndim];
+        for (i, &a) in order.iter().enumerate() {
+            back[a] = i;
+        }
+        return y.permute(&back)?.contiguous();
+    }
     let p = plan(gpu, PlanKind::Complex, n)?;
     let out = p.run(
         gpu,

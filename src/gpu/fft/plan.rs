@@ -22,8 +22,11 @@ use std::sync::{Arc, Mutex};
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
 use crate::gpu::context::{Gpu, lock};
-use crate::gpu::kernels::{groups_2d, storage_with, submit_once};
+use crate::gpu::kernels::{
+    Input, binding as binding_of, groups_2d, storage_with, submit_once, window,
+};
 use crate::gpu::pool::PooledBuffer;
+use crate::view::layout::Layout;
 
 const AUX_WGSL: &str = include_str!("../../../shaders/fft_aux.wgsl");
 
@@ -430,7 +433,11 @@ impl Plan {
 }
 
 /// Runs one helper pass of `shaders/fft_aux.wgsl` over `items` output elements. `params` are
-/// `p[2..]` of the shader's parameter words.
+/// `p[2..9]` of the shader's parameter words, then ROLL's (from `p[12]`).
+///
+/// Larger arrays than one storage binding run in chunks of whole groups (the output elements
+/// that read one group of input elements, e.g. one line), `src` and `dst` each bound through
+/// the window a chunk reads or writes. ROLL reads anywhere: it runs unchunked.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn aux(
     gpu: &Gpu,
@@ -452,32 +459,78 @@ pub(crate) fn aux(
         &module,
         &[("MODE", mode as u32 as f64), ("WORDS", words as f64)],
     )?;
-    let groups = items.div_ceil(256);
-    let (groups_x, groups_y) = groups_2d(groups as u64);
-    let mut p = vec![items as u32, groups_x];
-    p.extend_from_slice(params);
-    p.resize(p.len().max(10), 0);
-    submit(
-        gpu,
-        &format!("FFT helper pass {mode:?}"),
-        &pipeline,
-        [src, dst, table.unwrap_or(src)],
-        &p,
-        (groups_x, groups_y),
-    )
-}
-
-fn submit(
-    gpu: &Gpu,
-    what: &str,
-    pipeline: &wgpu::ComputePipeline,
-    [src, dst, table]: [&wgpu::Buffer; 3],
-    params: &[u32],
-    groups: (u32, u32),
-) -> Result<()> {
-    let params = storage_with(gpu, "fft params", bytemuck::cast_slice(params));
-    let resources = [src, dst, table, &params].map(|b| b.as_entire_binding());
-    submit_once(gpu, what, pipeline, &resources, groups, |_| {})
+    let mut fixed = params[..params.len().min(7)].to_vec();
+    fixed.resize(7, 0);
+    let q = |i: usize| fixed[i] as u64;
+    // Output and input elements per group: [outer, len_in, len_out, inner, scale, conj, m].
+    let (out_group, in_group) = match mode {
+        Aux::Resize | Aux::Hermitian => (q(2) * q(3), q(1) * q(3)),
+        Aux::BluePre => (q(3) * q(6), q(1) * q(3)),
+        Aux::BlueMul => (1, 1),
+        Aux::BluePost => (q(1) * q(3), q(3) * q(6)),
+        Aux::R2cPost => (q(2), q(1)),
+        Aux::C2rPre => (q(1), q(1) + 1),
+        Aux::Roll => (items as u64, items as u64),
+    };
+    let elem = words as u64 * 4;
+    let binding = gpu.binding();
+    let align = (gpu.inner.limits.min_storage_buffer_offset_alignment as u64).max(16);
+    let room = binding.saturating_sub(align + 16);
+    let per_group = out_group.max(in_group).max(1) * elem;
+    if per_group > room && (mode == Aux::Roll || src.size().max(dst.size()) > binding) {
+        return Err(Error::unsupported(format!(
+            "an FFT helper pass ({mode:?}) over groups of {per_group} bytes: larger than one \
+             storage binding ({binding} bytes)"
+        )));
+    }
+    let chunk = if per_group > room {
+        u64::MAX
+    } else {
+        room / per_group
+    };
+    let groups_total = (items as u64).div_ceil(out_group.max(1));
+    let mut g0 = 0;
+    while g0 < groups_total {
+        let g1 = g0.saturating_add(chunk).min(groups_total);
+        let (e0, e1) = (g0 * out_group, (g1 * out_group).min(items as u64));
+        let window = |buffer: &wgpu::Buffer, first: u64, end: u64| {
+            let start = first * elem / align * align;
+            let end = (end * elem)
+                .next_multiple_of(4)
+                .min(buffer.size())
+                .max(start + 4);
+            (start, end)
+        };
+        let (s0, s1) = if mode == Aux::Roll {
+            (0, src.size())
+        } else {
+            window(src, g0 * in_group, g1 * in_group)
+        };
+        let (d0, d1) = window(dst, e0, e1);
+        let (groups_x, groups_y) = groups_2d((e1 - e0).div_ceil(256));
+        let mut p = vec![e1 as u32, groups_x];
+        p.extend_from_slice(&fixed);
+        p.extend([e0 as u32, (s0 / elem) as u32, (d0 / elem) as u32]);
+        p.extend_from_slice(&params[params.len().min(7)..]);
+        let table = table.unwrap_or(src);
+        let params = storage_with(gpu, "fft params", bytemuck::cast_slice(&p));
+        let resources = [
+            binding_of(src, s0, s1 - s0),
+            binding_of(dst, d0, d1 - d0),
+            table.as_entire_binding(),
+            params.as_entire_binding(),
+        ];
+        submit_once(
+            gpu,
+            &format!("FFT helper pass {mode:?}"),
+            &pipeline,
+            &resources,
+            (groups_x, groups_y),
+            |_| {},
+        )?;
+        g0 = g1;
+    }
+    Ok(())
 }
 
 /// One generated Stockham kernel: lines of length n, `lines` of them per workgroup, all passes
@@ -549,7 +602,9 @@ impl Stockham {
             w,
             "// Stockham FFT, n = {n}, radices {:?}, {lines} line(s) per workgroup, conjugated on load and store for an inverse.\n\
              // p: 0 lines, 1 workgroups along x, 2 d1, 3 d2, 4..8 source strides (i0, i1, i2, k),\n\
-             // 8..12 destination strides, 12 scale (f32 bits), 13 -1.0 for an inverse.\n\
+             // 8..12 destination strides, 12 scale (f32 bits), 13 -1.0 for an inverse, 14 the first line of\n\
+             // this dispatch (p[0]: one past its last), 15 and 16 the elements of src and dst at the start of\n\
+             // their bindings (windows of the buffers holding this dispatch's lines).\n\
              @group(0) @binding(0) var<storage, read> src: array<vec2<f32>>;\n\
              @group(0) @binding(1) var<storage, read_write> dst: array<vec2<f32>>;\n\
              @group(0) @binding(2) var<storage, read> tw: array<vec2<f32>>;\n\
@@ -583,13 +638,13 @@ impl Stockham {
             w,
             "@compute @workgroup_size({wg})\n\
              fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
-             \x20   let first = (wid.y * p[1] + wid.x) * {lines}u;\n\
+             \x20   let first = p[14] + (wid.y * p[1] + wid.x) * {lines}u;\n\
              \x20   let dir = bitcast<f32>(p[13]);\n\
              \x20   for (var e = lid; e < {total}u; e += {wg}u) {{\n\
              \x20       let b = first + e / {n}u;\n\
              \x20       var v = vec2<f32>(0.0);\n\
              \x20       if b < p[0] {{\n\
-             \x20           v = src[base(b, 4u) + (e % {n}u) * p[7]];\n\
+             \x20           v = src[base(b, 4u) + (e % {n}u) * p[7] - p[15]];\n\
              \x20           v.y = v.y * dir;\n\
              \x20       }}\n\
              \x20       s[e] = v;\n\
@@ -681,7 +736,7 @@ impl Stockham {
              \x20           var v = s[e] * scale;\n\
              {big}\
              \x20           v.y = v.y * dir;\n\
-             \x20           dst[base(b, 8u) + k * p[11]] = v;\n\
+             \x20           dst[base(b, 8u) + k * p[11] - p[16]] = v;\n\
              \x20       }}\n\
              \x20   }}\n\
              }}"
@@ -703,26 +758,67 @@ impl Stockham {
         }
         // The key names the kernel; its WGSL is generated (and validated) only on a miss.
         let pipeline = gpu.generated_pipeline_keyed(&self.key(), || self.wgsl())?;
-        let groups = lines.batch.div_ceil(self.lines);
-        let (groups_x, groups_y) = groups_2d(groups as u64);
-        let mut p = vec![
-            lines.batch as u32,
-            groups_x,
-            lines.d1 as u32,
-            lines.d2 as u32,
-        ];
-        p.extend(lines.src.iter().map(|&x| x as u32));
-        p.extend(lines.dst.iter().map(|&x| x as u32));
-        p.push(lines.scale.to_bits());
-        p.push(if lines.inverse { -1.0f32 } else { 1.0 }.to_bits());
-        submit(
-            gpu,
-            &format!("FFT of length {}", self.n),
-            &pipeline,
-            [src, dst, twiddles],
-            &p,
-            (groups_x, groups_y),
-        )
+        // The lines as a C-order [d0, d1, d2, n] layout of each buffer: lines [b0, b1) are its
+        // flat elements [b0·n, b1·n), whose window `kernels::window` finds.
+        let n = self.n;
+        let shape = vec![lines.batch / (lines.d1 * lines.d2), lines.d1, lines.d2, n];
+        let layout = |s: [usize; 4]| Layout::new(shape.clone(), s.map(|v| v as isize).to_vec(), 0);
+        let (src_layout, dst_layout) = (layout(lines.src), layout(lines.dst));
+        let binding = gpu.binding();
+        // Chunks of whole workgroups of lines, halved until both windows fit a binding.
+        let per = self.lines;
+        let mut chunk = ((binding / (n as u64 * 8)) as usize / per * per).max(per);
+        let mut b0 = 0;
+        while b0 < lines.batch {
+            let b1 = (b0 + chunk).min(lines.batch);
+            let (e0, e1) = ((b0 * n) as u64, (b1 * n) as u64);
+            let on = |buffer, layout| {
+                let input = Input {
+                    buffer,
+                    layout,
+                    itemsize: 8,
+                };
+                window(gpu, &input, e0, e1)
+            };
+            let (s, d) = (on(src, &src_layout), on(dst, &dst_layout));
+            if s.1 - s.0 > binding || d.1 - d.0 > binding {
+                if chunk == per {
+                    return Err(Error::unsupported(format!(
+                        "FFT lines of {n} points {} elements apart: {per} of them span more \
+                         than one storage binding ({binding} bytes)",
+                        lines.src[3].max(lines.dst[3])
+                    )));
+                }
+                chunk = (chunk / 2).div_ceil(per) * per;
+                continue;
+            }
+            let groups = (b1 - b0).div_ceil(per);
+            let (groups_x, groups_y) = groups_2d(groups as u64);
+            let mut p = vec![b1 as u32, groups_x, lines.d1 as u32, lines.d2 as u32];
+            p.extend(lines.src.iter().map(|&x| x as u32));
+            p.extend(lines.dst.iter().map(|&x| x as u32));
+            p.push(lines.scale.to_bits());
+            p.push(if lines.inverse { -1.0f32 } else { 1.0 }.to_bits());
+            // The window's first element: the kernel subtracts it (wrapping) from each index.
+            p.extend([b0 as u32, s.2.wrapping_neg(), d.2.wrapping_neg()]);
+            let params = storage_with(gpu, "fft params", bytemuck::cast_slice(&p));
+            let resources = [
+                binding_of(src, s.0, s.1 - s.0),
+                binding_of(dst, d.0, d.1 - d.0),
+                twiddles.as_entire_binding(),
+                params.as_entire_binding(),
+            ];
+            submit_once(
+                gpu,
+                &format!("FFT of length {n}"),
+                &pipeline,
+                &resources,
+                (groups_x, groups_y),
+                |_| {},
+            )?;
+            b0 = b1;
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,457 @@
+//! Every op family on arrays larger than one storage binding: each op runs on a context with the
+//! adapter's binding and on one with `max_binding = 64 KiB`, on arrays of a few MiB. The results
+//! must be equal (bit for bit where the chunked arithmetic is the same, else within the op's
+//! stated tolerance), and the chunked run must have used more dispatches, which proves that its
+//! chunked path ran. Each unchunked path is checked against a CPU reference in its own test
+//! file; here some results are checked against one too, so that the two runs cannot agree on a
+//! wrong answer unnoticed.
+
+mod common;
+
+use common::Rng;
+use gpuarray::fft::{self, Norm};
+use gpuarray::filters::spatial::Method;
+use gpuarray::filters::{self, Border, Equalize};
+use gpuarray::gpu::context::MIN_BINDING;
+use gpuarray::{Dtype, Gpu, GpuArray, GpuOptions, HostArray, Result, SliceArg, View};
+
+/// The binding of the chunked runs.
+const SMALL: u64 = 64 << 10;
+
+/// Two contexts on the same adapter: the adapter's binding and [`SMALL`]. Each test makes its
+/// own, since the dispatch counters are per context and tests run in parallel.
+struct Pair {
+    full: Gpu,
+    small: Gpu,
+}
+
+fn pair() -> Pair {
+    pair_with(SMALL)
+}
+
+/// [`pair`] with a chunked binding of `small` bytes.
+fn pair_with(small: u64) -> Pair {
+    let full = common::gpu().clone();
+    let small_gpu = Gpu::with_options(GpuOptions {
+        max_binding: Some(small),
+        ..GpuOptions::from_env()
+    })
+    .unwrap_or_else(|e| panic!("GPU tests need an adapter: {e}"));
+    // A fresh unchunked context too, unless the environment already chunks the shared one.
+    let full = if full.info().binding == full.info().max_storage_binding {
+        Gpu::with_options(GpuOptions::from_env()).unwrap()
+    } else {
+        full
+    };
+    assert_eq!(small_gpu.info().binding, small, "{}", small_gpu.info());
+    assert!(full.info().binding > 16 * small, "{}", full.info());
+    Pair {
+        full,
+        small: small_gpu,
+    }
+}
+
+impl Pair {
+    /// Runs `op` on both contexts and downloads the results (unchunked, chunked). Panics unless
+    /// the chunked run used more dispatches than the unchunked one.
+    fn run(&self, what: &str, op: impl Fn(&Gpu) -> Result<GpuArray>) -> (HostArray, HostArray) {
+        let go = |gpu: &Gpu| {
+            let before = gpu.stats().dispatches;
+            let out = op(gpu)
+                .and_then(|a| a.to_host())
+                .unwrap_or_else(|e| panic!("{what} on {}: {e}", gpu.info()));
+            (out, gpu.stats().dispatches - before)
+        };
+        let (full, n_full) = go(&self.full);
+        let (small, n_small) = go(&self.small);
+        assert!(
+            n_small > n_full,
+            "{what}: the chunked run made {n_small} dispatches, the unchunked one {n_full}"
+        );
+        assert_eq!(full.shape(), small.shape(), "{what}");
+        assert_eq!(full.view().dtype(), small.view().dtype(), "{what}");
+        (full, small)
+    }
+
+    /// [`run`](Self::run), with the two results equal bit for bit.
+    fn same(&self, what: &str, op: impl Fn(&Gpu) -> Result<GpuArray>) -> HostArray {
+        let (full, small) = self.run(what, op);
+        assert!(
+            bytes(&full) == bytes(&small),
+            "{what}: chunked result differs"
+        );
+        full
+    }
+
+    /// [`run`](Self::run), with the results within `tol` of each other relative to the largest
+    /// magnitude of the unchunked result.
+    fn close(&self, what: &str, tol: f64, op: impl Fn(&Gpu) -> Result<GpuArray>) -> Vec<f64> {
+        let (full, small) = self.run(what, op);
+        let (a, b) = (f64s(&full), f64s(&small));
+        let scale = a.iter().fold(0f64, |m, v| m.max(v.abs())).max(1e-30);
+        let worst = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs() / scale)
+            .fold(0f64, f64::max);
+        assert!(
+            worst <= tol,
+            "{what}: chunked differs by {worst:e} > {tol:e}"
+        );
+        a
+    }
+}
+
+fn bytes(h: &HostArray) -> Vec<u8> {
+    h.view().to_contiguous().unwrap().view().bytes().to_vec()
+}
+
+fn f64s(h: &HostArray) -> Vec<f64> {
+    h.view().to_vec::<f64>().unwrap_or_else(|_| {
+        let c = h.view().astype(Dtype::F64).unwrap();
+        c.view().to_vec::<f64>().unwrap()
+    })
+}
+
+fn upload<T: gpuarray::Element>(gpu: &Gpu, data: &[T], shape: &[usize]) -> Result<GpuArray> {
+    gpu.upload(&View::from_slice(data, shape)?)
+}
+
+fn random_f32(seed: u64, n: usize) -> Vec<f32> {
+    let mut rng = Rng::new(seed);
+    (0..n).map(|_| rng.f64(-1.0, 1.0) as f32).collect()
+}
+
+#[test]
+fn the_binding_option_is_clamped_and_reported() {
+    let p = pair();
+    let text = p.small.info().to_string();
+    assert!(text.contains("(64 KiB in use)"), "{text}");
+    let tiny = Gpu::with_options(GpuOptions {
+        max_binding: Some(1),
+        ..GpuOptions::from_env()
+    })
+    .unwrap();
+    assert_eq!(tiny.info().binding, MIN_BINDING, "a sane minimum");
+    let huge = Gpu::with_options(GpuOptions {
+        max_binding: Some(u64::MAX),
+        ..GpuOptions::from_env()
+    })
+    .unwrap();
+    let info = huge.info();
+    assert!(info.binding <= info.max_storage_binding, "{info}");
+    assert!(info.max_storage_binding - info.binding < 256, "{info}");
+}
+
+#[test]
+fn elementwise_and_conversions() {
+    let p = pair();
+    let n = 1 << 20; // 4 MiB of f32
+    let x = random_f32(1, n);
+    let y = random_f32(2, n);
+    p.same("fused (x·2 + y)²", |g| {
+        let a = upload(g, &x, &[1024, 1024])?;
+        let b = upload(g, &y, &[1024, 1024])?;
+        let t = a.mul(2.0)?.add(&b)?;
+        t.mul(&t)
+    });
+    // Chunks are whole runs of 256 output elements: 256 rows of 16 floats fit 64 KiB.
+    p.same("transposed copy to u8", |g| {
+        let a = upload(g, &x, &[65536, 16])?;
+        a.transpose().add(1.0)?.mul(100.0)?.astype(Dtype::U8)
+    });
+}
+
+/// Reductions over several axis sets, and argmin/argmax along every axis; one sum is also
+/// checked against f64.
+#[test]
+fn reductions_over_axis_sets() {
+    let p = pair();
+    let shape = [64usize, 128, 96]; // 3 MiB of f32
+    let n: usize = shape.iter().product();
+    let x = random_f32(3, n);
+    let axis_sets: [Option<&[isize]>; 6] = [
+        None,
+        Some(&[0]),
+        Some(&[1]),
+        Some(&[2]),
+        Some(&[0, 2]),
+        Some(&[1, 2]),
+    ];
+    for axes in axis_sets {
+        // Reducing trailing axes of a contiguous array, chunks are whole blocks: the same
+        // arithmetic, bit for bit. Along a leading axis, a column spans more than 64 KiB and
+        // the chunked run adds halves of it: pairwise sums of 64 or 128 values in [-1, 1] in
+        // another order differ by a few ε·Σ|x| ≈ 1e-5 of the largest sum at most.
+        let trailing = matches!(axes, None | Some([2]) | Some([1, 2]));
+        let sum = |g: &Gpu| upload(g, &x, &shape)?.sum(axes, false);
+        let what = format!("sum over {axes:?}");
+        let sum = if trailing {
+            f64s(&p.same(&what, sum))
+        } else {
+            p.close(&what, 1e-5, sum)
+        };
+        if axes == Some(&[1, 2]) {
+            // Pairwise f32 sums of 12288 values in [-1, 1]: |error| ≤ (32 + 8·2)·ε·Σ|x| ≈
+            // 48 · 1.2e-7 · 6144 ≈ 0.035 at worst; 1e-3 leaves room only for a wrong sum.
+            for (i, got) in sum.iter().enumerate() {
+                let want: f64 = x[i * 12288..(i + 1) * 12288]
+                    .iter()
+                    .map(|&v| v as f64)
+                    .sum();
+                assert!((got - want).abs() < 1e-3, "sum[{i}] = {got}, want {want}");
+            }
+        }
+        p.same(&format!("max over {axes:?}"), |g| {
+            upload(g, &x, &shape)?.max(axes, true)
+        });
+        p.same(&format!("all over {axes:?}"), |g| {
+            upload(g, &x, &shape)?.lt(0.999)?.all(axes, false)
+        });
+    }
+    // argmin/argmax along a leading axis go through a contiguous copy with that axis last,
+    // whose chunks of 256 values must fit: rows of 48 floats here.
+    let narrow = [16384usize, 4, 12];
+    for axis in [None, Some(0), Some(1), Some(2)] {
+        p.same(&format!("argmax along {axis:?}"), |g| {
+            upload(g, &x, &narrow)?.argmax(axis)
+        });
+        p.same(&format!("argmin along {axis:?}"), |g| {
+            upload(g, &x, &narrow)?.argmin(axis)
+        });
+    }
+    // A fused, strided input (every other row, transposed), reduced along the rows: its
+    // columns span more than a binding, so the chunked run splits the rows in halves and adds
+    // them (a different order: within 1e-5 of the largest sum, see complex_reductions).
+    p.close("sum of a strided expression", 1e-5, |g| {
+        // 16 columns: the elementwise chunks of 256 values of a column fit 64 KiB.
+        let a = upload(g, &x, &[49152, 16])?;
+        let t = a.slice(&[SliceArg::step(2), SliceArg::ALL])?.transpose();
+        t.mul(&t)?.sum(Some(&[1]), false)
+    });
+    let bytes: Vec<u8> = Rng::new(4).bytes(4 << 20);
+    p.same("sum of 4 Mi u8", |g| {
+        upload(g, &bytes, &[2048, 2048])?.sum(None, false)
+    });
+    p.same("mean of u8 rows", |g| {
+        upload(g, &bytes, &[2048, 2048])?.mean(Some(&[0]), false)
+    });
+}
+
+/// complex64 sums: a 64 KiB binding holds only half of a block of 8192 complex values, so the
+/// chunked blocks are smaller and the order differs; both are pairwise sums with errors of
+/// about (32 + 8·passes)·ε relative to Σ|x|, so they agree within 1e-5 of the largest result.
+#[test]
+fn complex_reductions() {
+    let p = pair();
+    let x = random_f32(5, 1 << 20); // 512 Ki complex values, 4 MiB
+    for axes in [None, Some(&[0isize][..]), Some(&[1])] {
+        p.close(&format!("complex sum over {axes:?}"), 1e-5, |g| {
+            let a = upload(g, &x, &[1024, 1024])?;
+            let re = a.slice(&[SliceArg::ALL, SliceArg::range(None, Some(512), 1)])?;
+            let im = a.slice(&[SliceArg::ALL, SliceArg::range(Some(512), None, 1)])?;
+            let c = re.complex(&im)?;
+            c.sum(axes, false)?.real()
+        });
+    }
+}
+
+/// Histograms count integers and lookup tables copy table entries: exact either way.
+#[test]
+fn histograms_lookup_tables_and_colour_ops() {
+    let p = pair();
+    let mut rng = Rng::new(6);
+    // A 1536 × 1024 RGB image (4.5 MiB) with a skewed distribution, odd length for the tail.
+    let img: Vec<u8> = (0..1536 * 1024 * 3)
+        .map(|_| (rng.f64(0.0, 1.0).powi(3) * 255.0) as u8)
+        .collect();
+    let counts = p.same("histogram", |g| {
+        upload(g, &img[1..], &[img.len() - 1])?.histogram_u8()
+    });
+    let counts = counts.view().to_vec::<u32>().unwrap();
+    let mut want = [0u32; 256];
+    for &v in &img[1..] {
+        want[v as usize] += 1;
+    }
+    assert_eq!(counts, want, "histogram against a CPU count");
+    for mode in [Equalize::PerChannel, Equalize::Luma] {
+        p.same(&format!("equalize {mode:?}"), |g| {
+            filters::equalize_histogram(&upload(g, &img, &[1536, 1024, 3])?, mode)
+        });
+    }
+    p.same("grayscale, gamma, contrast", |g| {
+        let x = upload(g, &img, &[1536, 1024, 3])?;
+        let y = filters::gamma(&filters::grayscale(&x)?, 2.2)?;
+        filters::brightness_contrast(&y, 0.1, 1.5)
+    });
+}
+
+/// Direct filters in bands of rows with their halos, every border mode: the kernel's index
+/// arithmetic is the same in bands, so the results are bit-identical.
+#[test]
+fn filters_in_bands_every_border_mode() {
+    let p = pair();
+    let mut rng = Rng::new(7);
+    // 4096 × 128 RGB (6 MiB as f32): 25 rows of a σ = 3 blur's halo fit 64 KiB.
+    let (h, w) = (4096, 128);
+    let img: Vec<u8> = rng.bytes(h * w * 3);
+    let kernel: Vec<f32> = (0..25)
+        .map(|i| ((i * 7) % 11) as f32 / 50.0 - 0.1)
+        .collect();
+    let kernel = View::from_slice(&kernel, &[5, 5]).unwrap();
+    for border in [
+        Border::Clamp,
+        Border::Reflect,
+        Border::Wrap,
+        Border::Constant(0.25),
+    ] {
+        let image = |g: &Gpu| upload(g, &img, &[h, w, 3]);
+        p.same(&format!("gaussian σ=3 {border:?}"), |g| {
+            filters::gaussian_blur(&image(g)?, 3.0, border)
+        });
+        p.same(&format!("box r=2 {border:?}"), |g| {
+            filters::box_blur(&image(g)?, 2, border)
+        });
+        p.same(&format!("unsharp {border:?}"), |g| {
+            filters::unsharp_mask(&image(g)?, 1.5, 0.8, border)
+        });
+        p.same(&format!("sobel {border:?}"), |g| {
+            filters::sobel(&image(g)?, border)
+        });
+        p.same(&format!("direct 5×5 {border:?}"), |g| {
+            filters::spatial::convolve2d_with(&image(g)?, &kernel, border, Method::Direct)
+        });
+    }
+    // A transposed f32 view: its rows span the whole buffer, so it is gathered first (in
+    // elementwise chunks of 256 values of a column: 32 columns fit 64 KiB), then filtered in
+    // bands of rows of 16 KiB.
+    let x = random_f32(8, 4096 * 32);
+    p.same("sobel of a transposed view", |g| {
+        let a = upload(g, &x, &[4096, 32])?.transpose();
+        filters::sobel(&a, Border::Reflect)
+    });
+}
+
+/// Transforms in chunks of whole lines: each line's arithmetic is the same, so the results are
+/// bit-identical. Along a middle axis the lines are strided (read through the axis stride);
+/// real transforms add their pre/post passes, Bluestein lengths their three helper passes.
+#[test]
+fn ffts_in_chunks_of_lines() {
+    let p = pair();
+    let x = random_f32(9, 1 << 20);
+    let rows = |g: &Gpu| upload(g, &x, &[512, 2048]);
+    let spectrum = p.same("rfft of 512 rows of 2048", |g| {
+        fft::rfft(&rows(g)?, None, -1, Norm::Backward)
+    });
+    p.same("irfft of 512 rows", |g| {
+        let z = fft::rfft(&rows(g)?, None, -1, Norm::Backward)?;
+        fft::irfft(&z, Some(2048), -1, Norm::Ortho)
+    });
+    // One row against rustfft in f64: relative L2 ≤ 1e-6 (f32 Stockham of 1024 points:
+    // about log2(n)·ε ≈ 1e-6 at worst; measured ~2e-7 in tests/gpu_fft.rs).
+    let got: Vec<num_complex::Complex32> = spectrum.view().to_vec().unwrap();
+    let mut want: Vec<rustfft::num_complex::Complex<f64>> = x[2048 * 7..2048 * 8]
+        .iter()
+        .map(|&v| rustfft::num_complex::Complex::new(v as f64, 0.0))
+        .collect();
+    rustfft::FftPlanner::new()
+        .plan_fft_forward(2048)
+        .process(&mut want);
+    let row = &got[1025 * 7..1025 * 8];
+    let err: f64 = row
+        .iter()
+        .zip(&want)
+        .map(|(g, w)| (g.re as f64 - w.re).powi(2) + (g.im as f64 - w.im).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    let norm: f64 = want[..1025]
+        .iter()
+        .map(|w| w.norm_sqr())
+        .sum::<f64>()
+        .sqrt();
+    assert!(err / norm < 1e-6, "rfft row 7: relative L2 {}", err / norm);
+
+    p.same("fft of a prime length 1009 (Bluestein)", |g| {
+        let a = upload(g, &x[..256 * 1009], &[256, 1009])?;
+        fft::fft(&a, None, -1, Norm::Backward)
+    });
+    p.same("ifft along a middle axis", |g| {
+        let a = upload(g, &x[..64 * 256 * 16], &[64, 256, 16])?;
+        fft::ifft(&a, None, 1, Norm::Forward)
+    });
+    // Lines of 2048 points 4 elements apart span 64 KiB: transformed as a copy with the axis
+    // last, and copied back.
+    p.same("fft along a middle axis through a copy", |g| {
+        let a = upload(g, &x[..8 * 2048 * 4], &[8, 2048, 4])?;
+        fft::fft(&a, None, 1, Norm::Backward)
+    });
+    p.same("fft2 over the last two axes", |g| {
+        let a = upload(g, &x[..64 * 256 * 8], &[64, 256, 8])?;
+        fft::fft2(&a.astype(Dtype::C64)?, None, None, Norm::Backward)
+    });
+    p.same("rfft2 and back over the last two axes", |g| {
+        let a = upload(g, &x[..64 * 256 * 16], &[64, 256, 16])?;
+        let z = fft::rfft2(&a, None, None, Norm::Backward)?;
+        fft::irfft2(&z, Some(&[256, 16]), None, Norm::Backward)
+    });
+}
+
+/// Lines of 16384 points take two Stockham passes (four-step) on lavapipe; a line is 128 KiB,
+/// so these chunks are of 256 KiB.
+#[test]
+fn four_step_lines_in_chunks() {
+    let p = pair_with(256 << 10);
+    let x = random_f32(10, 1 << 20);
+    p.same("fft of 32 lines of 16384", |g| {
+        let a = upload(g, &x, &[32, 16384, 2])?;
+        let c = a
+            .slice(&[SliceArg::ALL, SliceArg::ALL, SliceArg::Index(0)])?
+            .complex(&a.slice(&[SliceArg::ALL, SliceArg::ALL, SliceArg::Index(1)])?)?;
+        fft::fft(&c, None, -1, Norm::Backward)
+    });
+}
+
+/// The FFT filters: Wiener deconvolution, edge tapering and the FFT path of `convolve2d`, per
+/// channel plane. A 64 KiB binding cannot hold one column of these spectra (the FFT lines along
+/// the height), so these chunks are of 1 MiB: 768 rows of 129 complex values fit, three planes
+/// do not. Same arithmetic per line: bit-identical.
+#[test]
+fn fft_filters_per_plane() {
+    let p = pair_with(1 << 20);
+    let mut rng = Rng::new(11);
+    let (h, w) = (768, 256);
+    let img: Vec<u8> = rng.bytes(h * w * 3);
+    let psf = filters::psf_gaussian(9, 1.5).unwrap();
+    let kernel: Vec<f32> = (0..121).map(|i| ((i * 5) % 13) as f32 / 300.0).collect();
+    let kernel = View::from_slice(&kernel, &[11, 11]).unwrap();
+    let image = |g: &Gpu| upload(g, &img, &[h, w, 3]);
+    p.same("wiener", |g| {
+        let t = filters::taper_edges(&image(g)?, 8)?;
+        filters::wiener_deconvolve(&t, &psf.view(), 1e-3)
+    });
+    p.same("convolve2d through the FFT", |g| {
+        filters::spatial::convolve2d_with(&image(g)?, &kernel, Border::Reflect, Method::Fft)
+    });
+}
+
+/// Work beyond the adapter's largest buffer is refused before any dispatch, at once.
+#[test]
+fn out_of_memory_before_work() {
+    // A context of its own: its dispatch counter sees no other test's work.
+    let gpu = &Gpu::new().unwrap();
+    let one = upload(gpu, &[1.0f32], &[1]).unwrap();
+    let before = gpu.stats().dispatches;
+    let start = std::time::Instant::now();
+    // 2^28 complex values (2 GiB) from a broadcast scalar: no memory until the transform.
+    let huge = one.broadcast_to(&[1 << 28]).unwrap();
+    let err = fft::fft(&huge, None, -1, Norm::Backward).unwrap_err();
+    let took = start.elapsed();
+    assert!(matches!(err, gpuarray::Error::OutOfMemory(_)), "{err}");
+    assert!(err.to_string().contains("bytes"), "names the sizes: {err}");
+    assert!(took.as_secs_f64() < 1.0, "took {took:?}");
+    assert_eq!(
+        gpu.stats().dispatches,
+        before,
+        "no dispatch before the error"
+    );
+}
