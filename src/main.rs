@@ -1,12 +1,21 @@
 //! The `gpuarray` command-line tool: a thin layer over the library.
 
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::thread;
 
 use clap::{Parser, Subcommand};
+use gpuarray::blit::Colormap;
 use gpuarray::filters::{Border, Op, op_list};
+use gpuarray::media::audio::{
+    Audio, AudioOp, SampleFormat, Stft, audio_op_list, spectrogram_image,
+};
+use gpuarray::media::video::{
+    Container, FrameReader, FrameWriter, Matrix, Pipeline, PixFmt, StreamOptions, VideoOp,
+    parse_size,
+};
 use gpuarray::{Error, Gpu, GpuArray, HostArray, Result, View};
 use image::{DynamicImage, ImageFormat};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -34,6 +43,14 @@ enum Command {
     Adapter,
     /// Filter images on the GPU: the ops run in order, on every file of a batch.
     Filter(FilterArgs),
+    /// Process audio files (WAV, FLAC, MP3, Ogg Vorbis) on the GPU, writing WAV: the ops run in
+    /// order, on every file of a batch.
+    Audio(AudioArgs),
+    /// Draw the dB spectrogram of an audio file as a PNG, coloured on the GPU.
+    Spectrogram(SpectrogramArgs),
+    /// Filter a video stream frame by frame on the GPU: raw frames (--size, --pix-fmt) or Y4M,
+    /// from a file or stdin to a file or stdout.
+    Video(VideoArgs),
 }
 
 #[derive(clap::Args)]
@@ -56,6 +73,81 @@ struct FilterArgs {
     /// List the ops and their parameters.
     #[arg(long)]
     list: bool,
+}
+
+#[derive(clap::Args)]
+struct AudioArgs {
+    /// Audio files, or directories whose audio files are all processed.
+    #[arg(required_unless_present = "list")]
+    inputs: Vec<PathBuf>,
+    /// The output WAV file (one input only).
+    #[arg(short, long, conflicts_with = "out_dir")]
+    output: Option<PathBuf>,
+    /// The output directory (created if missing); outputs are NAME.wav.
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
+    /// An op `NAME[:key=value,...]`; repeat to chain ops (see --list).
+    #[arg(long = "op", value_name = "NAME[:k=v,...]")]
+    ops: Vec<String>,
+    /// The output sample format: u8, s16, s24, s32 or f32 (default: the input's).
+    #[arg(long)]
+    format: Option<String>,
+    /// List the ops and their parameters.
+    #[arg(long)]
+    list: bool,
+}
+
+#[derive(clap::Args)]
+struct SpectrogramArgs {
+    /// An audio file.
+    input: PathBuf,
+    /// The PNG to write.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Points per STFT frame.
+    #[arg(long, default_value_t = 2048)]
+    n_fft: usize,
+    /// Samples between frames.
+    #[arg(long, default_value_t = 512)]
+    hop: usize,
+    /// gray, viridis, magma, inferno, plasma, cividis or turbo.
+    #[arg(long, default_value = "magma")]
+    colormap: String,
+    /// dB below the peak shown.
+    #[arg(long, default_value_t = 80.0)]
+    range: f32,
+    /// The longest side of the picture in pixels (longer spectrograms are scaled down).
+    #[arg(long, default_value_t = 4096)]
+    max_size: usize,
+}
+
+#[derive(clap::Args)]
+struct VideoArgs {
+    /// The input file, or `-` for stdin (the default).
+    #[arg(default_value = "-")]
+    input: String,
+    /// The output file, or `-` for stdout: Y4M for Y4M input, raw frames for raw input.
+    #[arg(short, long)]
+    output: String,
+    /// Raw input frames: WIDTHxHEIGHT.
+    #[arg(long)]
+    size: Option<String>,
+    /// Raw input frames: gray, rgb24, rgba, gray16le or rgb48le.
+    #[arg(long, default_value = "rgb24")]
+    pix_fmt: String,
+    /// An op `NAME[:key=value,...]` (every op of `filter --list`, and temporal-mean:frames=N);
+    /// repeat to chain ops.
+    #[arg(long = "op", value_name = "NAME[:k=v,...]", required = true)]
+    ops: Vec<String>,
+    /// What filters read outside the frame: clamp, reflect, wrap or constant=VALUE.
+    #[arg(long, default_value = "clamp")]
+    border: String,
+    /// The Y'CbCr matrix of Y4M streams: bt601 or bt709.
+    #[arg(long, default_value = "bt601")]
+    matrix: String,
+    /// Upload, compute and download one after another instead of overlapped (for comparison).
+    #[arg(long)]
+    serial: bool,
 }
 
 fn main() -> ExitCode {
@@ -86,6 +178,9 @@ fn main() -> ExitCode {
             }
         },
         Command::Filter(args) => filter(args),
+        Command::Audio(args) => audio(args),
+        Command::Spectrogram(args) => report("spectrogram", spectrogram(args)),
+        Command::Video(args) => report("video", video(args)),
     }
 }
 
@@ -147,14 +242,22 @@ struct Job {
     output: PathBuf,
 }
 
-/// The files of a batch: files as given, directories expanded to the images in them.
-fn jobs(args: &FilterArgs) -> Result<Vec<Job>> {
+/// The files of a batch: files as given, directories expanded to the files in them that
+/// `wanted` accepts; each output is `-o` (one input) or the input's name in `--out-dir`, with
+/// the extension `ext` when one is given.
+fn jobs(
+    paths: &[PathBuf],
+    output: &Option<PathBuf>,
+    out_dir: &Option<PathBuf>,
+    wanted: fn(&Path) -> bool,
+    ext: Option<&str>,
+) -> Result<Vec<Job>> {
     let mut inputs = vec![];
-    for path in &args.inputs {
+    for path in paths {
         if path.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(path)?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && ImageFormat::from_path(p).is_ok())
+                .filter(|p| p.is_file() && wanted(p))
                 .collect();
             files.sort();
             inputs.extend(files);
@@ -162,7 +265,7 @@ fn jobs(args: &FilterArgs) -> Result<Vec<Job>> {
             inputs.push(path.clone());
         }
     }
-    match (&args.output, &args.out_dir) {
+    match (output, out_dir) {
         (Some(output), None) if inputs.len() == 1 => Ok(vec![Job {
             input: inputs.remove(0),
             output: output.clone(),
@@ -176,7 +279,10 @@ fn jobs(args: &FilterArgs) -> Result<Vec<Job>> {
             Ok(inputs
                 .into_iter()
                 .map(|input| {
-                    let name = input.file_name().map(PathBuf::from).unwrap_or_default();
+                    let mut name = input.file_name().map(PathBuf::from).unwrap_or_default();
+                    if let Some(ext) = ext {
+                        name.set_extension(ext);
+                    }
                     Job {
                         output: dir.join(name),
                         input,
@@ -220,20 +326,26 @@ fn write_image(result: &HostArray, output: &Path) -> Result<()> {
         }
         Err(e) => return Err(e),
     };
+    write_atomically(output, |temp| {
+        image.save_with_format(temp, format).or_else(|_| {
+            let eight_bit = match image.color().channel_count() {
+                1 => DynamicImage::ImageLuma8(image.to_luma8()),
+                2 => DynamicImage::ImageLumaA8(image.to_luma_alpha8()),
+                3 => DynamicImage::ImageRgb8(image.to_rgb8()),
+                _ => DynamicImage::ImageRgba8(image.to_rgba8()),
+            };
+            eight_bit.save_with_format(temp, format)
+        })?;
+        Ok(())
+    })
+}
+
+/// Runs `write` on a temporary file in the directory of `output` and renames it into place,
+/// so that no partial file is ever left (the temporary file is removed on failure).
+fn write_atomically(output: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let name = output.file_name().unwrap_or_default().to_string_lossy();
     let temp = output.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let saved = image.save_with_format(&temp, format).or_else(|_| {
-        let eight_bit = match image.color().channel_count() {
-            1 => DynamicImage::ImageLuma8(image.to_luma8()),
-            2 => DynamicImage::ImageLumaA8(image.to_luma_alpha8()),
-            3 => DynamicImage::ImageRgb8(image.to_rgb8()),
-            _ => DynamicImage::ImageRgba8(image.to_rgba8()),
-        };
-        eight_bit.save_with_format(&temp, format)
-    });
-    let result = saved
-        .map_err(Error::from)
-        .and_then(|()| std::fs::rename(&temp, output).map_err(Error::from));
+    let result = write(&temp).and_then(|()| std::fs::rename(&temp, output).map_err(Error::from));
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
@@ -259,7 +371,8 @@ fn filter(args: FilterArgs) -> ExitCode {
             .map(|s| s.parse::<Op>())
             .collect::<Result<Vec<_>>>()?;
         let border = parse_border(&args.border)?;
-        let jobs = jobs(&args)?;
+        let is_image = |p: &Path| ImageFormat::from_path(p).is_ok();
+        let jobs = jobs(&args.inputs, &args.output, &args.out_dir, is_image, None)?;
         Ok((ops, border, jobs, Gpu::new()?))
     };
     let (ops, border, jobs, gpu) = match setup() {
@@ -269,19 +382,36 @@ fn filter(args: FilterArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    batch(
+        jobs,
+        read_image,
+        |image| process(&gpu, &image, &ops, border),
+        write_image,
+        "image",
+    )
+}
+
+/// Runs a batch on three threads, so that one file decodes while another computes and a third
+/// is written: `read` and `write` on their own threads, `compute` (the GPU work) on this one.
+/// A file that fails is reported and the batch goes on; the exit code says whether any failed.
+fn batch<T: Send + 'static, R: Send + 'static>(
+    jobs: Vec<Job>,
+    read: fn(&Path) -> Result<T>,
+    mut compute: impl FnMut(T) -> Result<R>,
+    write: fn(&R, &Path) -> Result<()>,
+    noun: &str,
+) -> ExitCode {
     let total = jobs.len();
     let bar = ProgressBar::new(total as u64).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    type Decoded = (Job, Result<DynamicImage>);
-    type Computed = (Job, Result<HostArray>);
-    let (to_gpu, decoded) = mpsc::sync_channel::<Decoded>(2);
-    let (to_encoder, computed) = mpsc::sync_channel::<Computed>(2);
+    let (to_gpu, decoded) = mpsc::sync_channel::<(Job, Result<T>)>(2);
+    let (to_encoder, computed) = mpsc::sync_channel::<(Job, Result<R>)>(2);
     let decoder = thread::spawn(move || {
         for job in jobs {
-            let image = read_image(&job.input);
-            if to_gpu.send((job, image)).is_err() {
+            let input = read(&job.input);
+            if to_gpu.send((job, input)).is_err() {
                 break;
             }
         }
@@ -291,7 +421,7 @@ fn filter(args: FilterArgs) -> ExitCode {
         let mut failed = vec![];
         for (job, result) in computed {
             encoder_bar.set_message(job.input.display().to_string());
-            if let Err(e) = result.and_then(|r| write_image(&r, &job.output)) {
+            if let Err(e) = result.and_then(|r| write(&r, &job.output)) {
                 encoder_bar.suspend(|| eprintln!("{}: {e}", job.input.display()));
                 failed.push(job.input);
             }
@@ -299,8 +429,8 @@ fn filter(args: FilterArgs) -> ExitCode {
         }
         failed
     });
-    for (job, image) in decoded {
-        let result = image.and_then(|image| process(&gpu, &image, &ops, border));
+    for (job, input) in decoded {
+        let result = input.and_then(&mut compute);
         if to_encoder.send((job, result)).is_err() {
             break;
         }
@@ -310,7 +440,7 @@ fn filter(args: FilterArgs) -> ExitCode {
     let failed = encoder.join().unwrap_or_default();
     bar.finish_and_clear();
     eprintln!(
-        "{} of {total} image(s) written, {} failed",
+        "{} of {total} {noun}(s) written, {} failed",
         total - failed.len(),
         failed.len()
     );
@@ -319,4 +449,169 @@ fn filter(args: FilterArgs) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Prints a command's error and gives its exit code: 2 for bad arguments, 1 for the rest.
+fn report(command: &str, result: Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gpuarray {command}: {e}");
+            if matches!(e, Error::Parameter(_)) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// Whether a file's extension is one `gpuarray audio` reads.
+fn is_audio(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
+    ["wav", "wave", "flac", "mp3", "ogg", "oga"].contains(&ext.to_ascii_lowercase().as_str())
+}
+
+/// Writes `audio` as a WAV file, atomically.
+fn write_wav(audio: &Audio, output: &Path) -> Result<()> {
+    write_atomically(output, |temp| audio.write_wav(std::fs::File::create(temp)?))
+}
+
+/// `gpuarray audio`: decode, GPU work and encode overlapped as in `filter`.
+fn audio(args: AudioArgs) -> ExitCode {
+    if args.list {
+        print!("{}", audio_op_list());
+        return ExitCode::SUCCESS;
+    }
+    /// The ops, the output sample format, the files and the context.
+    type Setup = (Vec<AudioOp>, Option<SampleFormat>, Vec<Job>, Gpu);
+    let setup = || -> Result<Setup> {
+        if args.ops.is_empty() {
+            return Err(Error::Parameter(
+                "no --op given; `gpuarray audio --list` shows the ops".into(),
+            ));
+        }
+        let ops = args
+            .ops
+            .iter()
+            .map(|s| s.parse::<AudioOp>())
+            .collect::<Result<Vec<_>>>()?;
+        let format = args.format.as_deref().map(str::parse).transpose()?;
+        let jobs = jobs(
+            &args.inputs,
+            &args.output,
+            &args.out_dir,
+            is_audio,
+            Some("wav"),
+        )?;
+        Ok((ops, format, jobs, Gpu::new()?))
+    };
+    let (ops, format, jobs, gpu) = match setup() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("gpuarray audio: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let compute = |input: Audio| -> Result<Audio> {
+        let mut signal = input.upload(&gpu)?;
+        let mut rate = input.sample_rate();
+        for op in &ops {
+            (signal, rate) = op.apply(&signal, rate)?;
+        }
+        Audio::from_gpu(&signal, rate, format.unwrap_or(input.format()))
+    };
+    batch(jobs, |p| Audio::open(p), compute, write_wav, "audio file")
+}
+
+/// `gpuarray spectrogram`.
+fn spectrogram(args: SpectrogramArgs) -> Result<()> {
+    let colormap = match args.colormap.as_str() {
+        "gray" => Colormap::Gray,
+        "viridis" => Colormap::Viridis,
+        "magma" => Colormap::Magma,
+        "inferno" => Colormap::Inferno,
+        "plasma" => Colormap::Plasma,
+        "cividis" => Colormap::Cividis,
+        "turbo" => Colormap::Turbo,
+        other => {
+            return Err(Error::Parameter(format!(
+                "--colormap {other:?} is not gray, viridis, magma, inferno, plasma, cividis or \
+                 turbo"
+            )));
+        }
+    };
+    let stft = Stft::new(args.n_fft, args.hop)?;
+    let format = ImageFormat::from_path(&args.output)?;
+    let input = Audio::open(&args.input)?;
+    let gpu = Gpu::new()?;
+    let picture = spectrogram_image(
+        &input.upload(&gpu)?,
+        &stft,
+        colormap,
+        args.range,
+        args.max_size,
+    )?;
+    let rgb = DynamicImage::ImageRgba8(picture.view().to_dynamic_image()?.into_rgba8()).into_rgb8();
+    write_atomically(&args.output, |temp| Ok(rgb.save_with_format(temp, format)?))
+}
+
+/// `gpuarray video`: frames from a file or stdin through the ops to a file or stdout.
+fn video(args: VideoArgs) -> Result<()> {
+    let ops = args
+        .ops
+        .iter()
+        .map(|s| s.parse::<VideoOp>())
+        .collect::<Result<Vec<_>>>()?;
+    let border = parse_border(&args.border)?;
+    let matrix: Matrix = args.matrix.parse()?;
+    let raw = match &args.size {
+        Some(size) => {
+            let (w, h) = parse_size(size)?;
+            Some((w, h, args.pix_fmt.parse::<PixFmt>()?))
+        }
+        None => None,
+    };
+    let input: Box<dyn Read + Send> = if args.input == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(&args.input)?)
+    };
+    let reader = FrameReader::detect(input, raw)?;
+    let gpu = Gpu::new()?;
+    let mut pipeline = Pipeline::new(ops, border);
+    let options = StreamOptions {
+        matrix,
+        overlapped: !args.serial,
+    };
+    let start = std::time::Instant::now();
+    let run = |output: Box<dyn Write + Send>| -> Result<usize> {
+        let writer = match reader.container() {
+            Container::Y4m { fields, .. } => FrameWriter::y4m(output, fields.clone()),
+            Container::Raw { .. } => FrameWriter::raw(output),
+        };
+        let (frames, writer) =
+            gpuarray::media::video::run(&gpu, reader, writer, &mut pipeline, options)?;
+        writer.finish()?.flush()?;
+        Ok(frames)
+    };
+    let frames = if args.output == "-" {
+        run(Box::new(std::io::stdout()))?
+    } else {
+        let mut frames = 0;
+        write_atomically(Path::new(&args.output), |temp| {
+            frames = run(Box::new(std::fs::File::create(temp)?))?;
+            Ok(())
+        })?;
+        frames
+    };
+    let seconds = start.elapsed().as_secs_f64();
+    eprintln!(
+        "{frames} frame(s) in {seconds:.2} s ({:.1} frames/s)",
+        frames as f64 / seconds.max(1e-9)
+    );
+    Ok(())
 }
