@@ -79,6 +79,14 @@ fn testsrc(size: &str, frames: usize, format: &[&str]) -> Vec<u8> {
     ok("ffmpeg", &args, &[])
 }
 
+/// A Y4M stream decoded by ffmpeg to raw frames of `pix_fmt`.
+fn decode_y4m(y4m: &[u8], pix_fmt: &str, flags: &[&str]) -> Vec<u8> {
+    let mut args = vec!["-v", "error", "-f", "yuv4mpegpipe", "-i", "-"];
+    args.extend(flags);
+    args.extend(["-f", "rawvideo", "-pix_fmt", pix_fmt, "-"]);
+    ok("ffmpeg", &args, y4m)
+}
+
 #[test]
 fn an_ffmpeg_pipe_through_gpuarray_video_matches_gpuarray_filter_frame_by_frame() {
     let dir = scratch("pipe");
@@ -259,23 +267,7 @@ fn y4m_round_trips_in_every_chroma_layout() {
         let strip = |b: &[u8]| b[b.iter().position(|&c| c == b'\n').unwrap()..].to_vec();
         assert_eq!(strip(&written), strip(&y4m), "{pix_fmt}");
         // ffmpeg reads what was written.
-        let raw = ok(
-            "ffmpeg",
-            &[
-                "-v",
-                "error",
-                "-f",
-                "yuv4mpegpipe",
-                "-i",
-                "-",
-                "-f",
-                "rawvideo",
-                "-pix_fmt",
-                pix_fmt,
-                "-",
-            ],
-            &written,
-        );
+        let raw = decode_y4m(&written, pix_fmt, &[]);
         assert_eq!(
             raw.len(),
             3 * gpuarray::media::video::YuvFrame::len_of(64, 48, chroma)
@@ -287,24 +279,10 @@ fn y4m_round_trips_in_every_chroma_layout() {
 fn y4m_colour_conversion_matches_ffmpeg_and_round_trips() {
     // 4:4:4, where no chroma filter is involved: gpuarray's BT.601 against ffmpeg's.
     let y4m = testsrc("128x72", 1, &["-f", "yuv4mpegpipe", "-pix_fmt", "yuv444p"]);
-    let rgb = ok(
-        "ffmpeg",
-        &[
-            "-v",
-            "error",
-            "-f",
-            "yuv4mpegpipe",
-            "-i",
-            "-",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-sws_flags",
-            "accurate_rnd+full_chroma_int",
-            "-",
-        ],
+    let rgb = decode_y4m(
         &y4m,
+        "rgb24",
+        &["-sws_flags", "accurate_rnd+full_chroma_int"],
     );
     let mut reader = FrameReader::y4m(y4m.as_slice()).unwrap();
     let Some(Frame::Yuv(frame)) = reader.next_frame().unwrap() else {
