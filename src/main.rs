@@ -13,8 +13,8 @@ use gpuarray::media::audio::{
     Audio, AudioOp, SampleFormat, Stft, audio_op_list, spectrogram_image,
 };
 use gpuarray::media::video::{
-    Container, FrameReader, FrameWriter, Matrix, Pipeline, PixFmt, StreamOptions, VideoOp,
-    parse_size,
+    AnimationReader, Container, FrameReader, FrameSource, FrameWriter, Matrix, Pipeline, PixFmt,
+    StreamOptions, VideoOp, parse_size,
 };
 use gpuarray::{Error, Gpu, GpuArray, HostArray, Result, View};
 use image::{DynamicImage, ImageFormat};
@@ -123,7 +123,8 @@ struct SpectrogramArgs {
 
 #[derive(clap::Args)]
 struct VideoArgs {
-    /// The input file, or `-` for stdin (the default).
+    /// The input: a raw or Y4M stream file, `-` for stdin (the default), or an animated GIF or
+    /// APNG file (written out as raw rgba frames).
     #[arg(default_value = "-")]
     input: String,
     /// The output file, or `-` for stdout: Y4M for Y4M input, raw frames for raw input.
@@ -575,12 +576,25 @@ fn video(args: VideoArgs) -> Result<()> {
         }
         None => None,
     };
-    let input: Box<dyn Read + Send> = if args.input == "-" {
-        Box::new(std::io::stdin())
+    // The source, and the Y4M header fields to write when it is Y4M (else raw frames out).
+    let is_animation = [".gif", ".png", ".apng"]
+        .iter()
+        .any(|e| args.input.to_ascii_lowercase().ends_with(e));
+    let (reader, y4m): (Box<dyn FrameSource>, Option<Vec<String>>) = if is_animation {
+        (Box::new(AnimationReader::open(&args.input)?), None)
     } else {
-        Box::new(std::fs::File::open(&args.input)?)
+        let input: Box<dyn Read + Send> = if args.input == "-" {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(std::fs::File::open(&args.input)?)
+        };
+        let reader = FrameReader::detect(input, raw)?;
+        let fields = match reader.container() {
+            Container::Y4m { fields, .. } => Some(fields.clone()),
+            Container::Raw { .. } => None,
+        };
+        (Box::new(reader), fields)
     };
-    let reader = FrameReader::detect(input, raw)?;
     let gpu = Gpu::new()?;
     let mut pipeline = Pipeline::new(ops, border);
     let options = StreamOptions {
@@ -589,9 +603,9 @@ fn video(args: VideoArgs) -> Result<()> {
     };
     let start = std::time::Instant::now();
     let run = |output: Box<dyn Write + Send>| -> Result<usize> {
-        let writer = match reader.container() {
-            Container::Y4m { fields, .. } => FrameWriter::y4m(output, fields.clone()),
-            Container::Raw { .. } => FrameWriter::raw(output),
+        let writer = match y4m {
+            Some(fields) => FrameWriter::y4m(output, fields),
+            None => FrameWriter::raw(output),
         };
         let (frames, writer) =
             gpuarray::media::video::run(&gpu, reader, writer, &mut pipeline, options)?;

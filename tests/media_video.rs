@@ -537,3 +537,47 @@ fn spectrogram_command_draws_the_db_spectrogram_through_a_colormap() {
     };
     assert!(mean(200..257) > mean(0..60) + 20.0);
 }
+
+#[test]
+fn animated_gif_and_apng_frames_come_through_image_as_ffmpeg_decodes_them() {
+    let dir = scratch("animation");
+    for (name, format) in [("anim.gif", "gif"), ("anim.png", "apng")] {
+        let path = dir.join(name);
+        let path_text = path.to_str().unwrap();
+        ok(
+            "ffmpeg",
+            &[
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=64x48:rate=10",
+                "-frames:v",
+                "5",
+                "-f",
+                format,
+                path_text,
+            ],
+            &[],
+        );
+        // brightness-contrast with its defaults is the identity on 8-bit frames.
+        let ours = ok(
+            BIN,
+            &["video", path_text, "-o", "-", "--op", "brightness-contrast"],
+            &[],
+        );
+        let want = ok(
+            "ffmpeg",
+            &[
+                "-v", "error", "-i", path_text, "-f", "rawvideo", "-pix_fmt", "rgba", "-",
+            ],
+            &[],
+        );
+        assert_eq!(ours.len(), 5 * 64 * 48 * 4, "{name}: 5 RGBA frames");
+        assert!(
+            ours == want,
+            "{name}: the frames differ from ffmpeg's decoding"
+        );
+    }
+}

@@ -3,7 +3,7 @@
 //! - [`FrameReader`] / [`FrameWriter`]: raw frames as ffmpeg's `-f rawvideo` writes them
 //!   ([`PixFmt`]: gray, rgb24, rgba, gray16le, rgb48le) and Y4M streams (8-bit 4:2:0, 4:2:2,
 //!   4:4:4 and mono), whose Y, Cb and Cr planes are views with their own shapes
-//!   ([`YuvFrame::planes`]).
+//!   ([`YuvFrame::planes`]); [`AnimationReader`]: animated GIF and APNG files through `image`.
 //! - [`yuv_to_rgb`] / [`rgb_to_yuv`]: BT.601 or BT.709 conversion on the GPU, for the ops that
 //!   need R'G'B'.
 //! - [`Pipeline`] and [`run`]: every `filter` op per frame plus `temporal-mean:frames=N`, with
@@ -23,12 +23,14 @@
 //! # Ok::<(), gpuarray::Error>(())
 //! ```
 
+pub mod animation;
 pub mod color;
 pub mod format;
 pub mod pipeline;
 pub mod stream;
 
+pub use animation::AnimationReader;
 pub use color::{rgb_to_yuv, yuv_to_rgb};
 pub use format::{Chroma, Matrix, PixFmt, parse_size};
 pub use pipeline::{Pipeline, StreamOptions, VideoOp, run};
-pub use stream::{Container, Frame, FrameReader, FrameWriter, YuvFrame};
+pub use stream::{Container, Frame, FrameReader, FrameSource, FrameWriter, YuvFrame};

@@ -1,7 +1,7 @@
 //! Frames through filter ops on the GPU, with upload, compute and download overlapped.
 
 use std::collections::VecDeque;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::str::FromStr;
 use std::sync::mpsc;
 use std::thread;
@@ -13,7 +13,7 @@ use crate::gpu::array::GpuArray;
 use crate::gpu::context::Gpu;
 use crate::media::video::color::{rgb_to_yuv, yuv_to_rgb};
 use crate::media::video::format::{Chroma, Matrix};
-use crate::media::video::stream::{Frame, FrameReader, FrameWriter};
+use crate::media::video::stream::{Frame, FrameSource, FrameWriter};
 
 /// One step of a video pipeline: an image op of `filter`, or a temporal one.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -152,15 +152,15 @@ fn at(index: usize, e: Error) -> Error {
 /// computes frame n and a writer thread downloads and writes frame n−1; the channels between
 /// them hold one frame each, so memory stays bounded whatever the stream's length. The first
 /// error (naming its frame) stops the stream.
-pub fn run<R, W>(
+pub fn run<S, W>(
     gpu: &Gpu,
-    mut reader: FrameReader<R>,
+    mut reader: S,
     mut writer: FrameWriter<W>,
     pipeline: &mut Pipeline,
     options: StreamOptions,
 ) -> Result<(usize, FrameWriter<W>)>
 where
-    R: Read + Send,
+    S: FrameSource,
     W: Write + Send,
 {
     let matrix = options.matrix;

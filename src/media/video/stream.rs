@@ -270,6 +270,35 @@ impl<R: Read> FrameReader<R> {
     }
 }
 
+/// Where a stream's frames come from: [`FrameReader`] (raw and Y4M byte streams) or
+/// [`AnimationReader`](crate::media::video::AnimationReader) (GIF and APNG files).
+pub trait FrameSource: Send {
+    /// The next frame, `None` at the end of the stream.
+    fn next_frame(&mut self) -> Result<Option<Frame>>;
+    /// Frames read so far (the index of the next one).
+    fn index(&self) -> usize;
+}
+
+impl<R: Read + Send> FrameSource for FrameReader<R> {
+    fn next_frame(&mut self) -> Result<Option<Frame>> {
+        FrameReader::next_frame(self)
+    }
+
+    fn index(&self) -> usize {
+        FrameReader::index(self)
+    }
+}
+
+impl<S: FrameSource + ?Sized> FrameSource for Box<S> {
+    fn next_frame(&mut self) -> Result<Option<Frame>> {
+        (**self).next_frame()
+    }
+
+    fn index(&self) -> usize {
+        (**self).index()
+    }
+}
+
 /// Writes frames to a byte stream: raw samples, or Y4M with the input's header fields.
 pub struct FrameWriter<W: Write> {
     inner: BufWriter<W>,
