@@ -1,12 +1,14 @@
 // Short-time frames of signals and their overlap-add (src/media/audio/stft.rs).
 //
 // Signals are float32 [channels, len] read through their element offset and strides; frames are
-// C-contiguous float32 [channels, frames, n_fft]. Frame t starts at sample t * hop - pad (pad is
-// n_fft / 2 with centre padding, else 0); samples outside the signal read as zero (librosa's and
-// scipy's zero padding). `window` holds n_fft values: the analysis window, already zero-padded to
+// C-contiguous float32 [channels, frames, n_fft]. Frame t starts at sample t * hop + first when
+// framing (first = -pad for the whole signal; a block of frames of a long signal is framed from
+// the part of the signal it covers), at t * hop - pad in the overlap-add (pad is n_fft / 2 with
+// centre padding, else 0); samples outside the signal read as zero (librosa's and scipy's zero
+// padding). `window` holds n_fft values: the analysis window, already zero-padded to
 // n_fft and centred when it is shorter.
 //
-//   OLA = false  frame: out[c, t, k] = window[k] * x[c, (t0 + t) * hop + k - pad]
+//   OLA = false  frame: out[c, t, k] = window[k] * x[c, t * hop + k + first]
 //   OLA = true   overlap-add: out[c, j] = Σ_t window[k] frames[c, t, k] / Σ_t window[k]²,
 //                k = j + pad - t * hop over the frames t that cover sample j (0 where the window
 //                sum is below `tiny`): the least-squares inverse of framing (Griffin and Lim), exact
@@ -29,8 +31,8 @@ struct Params {
     pad: u32,
     // Frames: frame: how many to make, overlap-add: how many there are.
     frames: u32,
-    // Frame: index of the first frame made.
-    t0: u32,
+    // Frame: the sample where frame 0 starts (negative inside the front padding).
+    first: i32,
     // Frame: the signal's offset and strides in elements.
     in_off: u32,
     in_sc: i32,
@@ -48,8 +50,8 @@ fn frame(e: u32) -> f32 {
     let k = e % p.n_fft;
     let t = (e / p.n_fft) % p.frames;
     let c = e / (p.n_fft * p.frames);
-    // Position in the unpadded signal, as a signed value (negative inside the front padding).
-    let j = i32((p.t0 + t) * p.hop + k) - i32(p.pad);
+    // Position in the signal, as a signed value (negative inside the front padding).
+    let j = i32(t * p.hop + k) + p.first;
     if j < 0 || j >= i32(p.len) {
         return 0.0;
     }

@@ -337,6 +337,42 @@ fn stft_matches_rustfft_in_f64() {
 }
 
 #[test]
+fn stft_in_blocks_of_frames_equals_the_whole() {
+    // forward_range frames only the samples its frames cover (how a signal larger than one
+    // storage binding is transformed): the blocks together are the whole STFT.
+    let (channels, len) = (2, 9000);
+    let x = up(&random_signal(5, channels, len), &[channels, len]);
+    for stft in [
+        Stft::new(512, 128).unwrap(),
+        Stft::new(256, 100).unwrap().with_center(false),
+    ] {
+        let frames = stft.frames(len);
+        let whole = common::values(&stft.forward(&x).unwrap().real().unwrap());
+        let mut blocks = vec![vec![]; channels];
+        for range in [0..1, 1..7, 7..frames - 3, frames - 3..frames] {
+            let n = range.len();
+            let part = common::values(&stft.forward_range(&x, range).unwrap().real().unwrap());
+            for (c, block) in blocks.iter_mut().enumerate() {
+                block.extend_from_slice(&part[c * n * stft.bins()..(c + 1) * n * stft.bins()]);
+            }
+        }
+        let blocks = blocks.concat();
+        assert_eq!(blocks.len(), whole.len());
+        let peak = whole.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (i, (b, w)) in blocks.iter().zip(&whole).enumerate() {
+            // The same arithmetic on the same samples; only the FFT's batch size differs.
+            assert!((b - w).abs() <= 1e-6 * peak, "{stft:?} [{i}]: {b} vs {w}");
+        }
+    }
+    assert!(
+        Stft::new(512, 128)
+            .unwrap()
+            .forward_range(&x, 0..1000)
+            .is_err()
+    );
+}
+
+#[test]
 fn istft_of_stft_gives_the_speech_back_within_1e_6() {
     let (s, _) = speech();
     let x: Vec<f32> = s.iter().map(|&v| v as f32).collect();

@@ -17,7 +17,7 @@ use crate::fft::{self, Norm};
 use crate::gpu::array::GpuArray;
 use crate::gpu::kernels::{groups_2d, storage_with, submit_once};
 use crate::view::dtype::Dtype;
-use crate::view::layout::{Layout, Order};
+use crate::view::layout::{Layout, Order, SliceArg};
 
 const FRAMES_WGSL: &str = include_str!("../../../shaders/frames.wgsl");
 
@@ -181,8 +181,9 @@ impl Stft {
         self.forward_range(x, 0..self.frames(len))
     }
 
-    /// The spectra of frames `range` only (for signals whose whole STFT does not fit one
-    /// storage binding: transform them a block of frames at a time).
+    /// The spectra of frames `range` only: only the samples those frames cover are gathered
+    /// and framed, so a signal or an STFT larger than one storage binding is transformed a
+    /// block of frames at a time.
     pub fn forward_range(&self, x: &GpuArray, range: Range<usize>) -> Result<GpuArray> {
         let (x, len) = signal(x)?;
         let total = self.frames(len);
@@ -193,8 +194,23 @@ impl Stft {
         }
         let channels = x.shape()[0];
         let frames = range.end - range.start;
+        // Only the samples these frames cover are framed: a block of a long signal needs a
+        // gather of its part, not a binding of the whole.
+        let start = (range.start * self.hop) as i64 - self.pad() as i64;
+        let end = start + (frames.saturating_sub(1) * self.hop + self.n_fft) as i64;
+        let (s0, s1) = (start.max(0) as usize, (end.max(0) as usize).min(len));
+        let part = if (s0, s1) == (0, len) {
+            x
+        } else {
+            x.slice(&[
+                SliceArg::ALL,
+                SliceArg::range(Some(s0 as isize), Some(s1.max(s0) as isize), 1),
+            ])?
+            .contiguous()?
+        };
+        let first = start - s0 as i64;
         let out_shape = [channels, frames, self.n_fft];
-        let framed = run_frames(self, &x, &out_shape, len, range.start, false)?;
+        let framed = run_frames(self, &part, &out_shape, s1.max(s0) - s0, first, false)?;
         fft::rfft(&framed, None, -1, Norm::Backward)
     }
 
@@ -257,13 +273,14 @@ fn signal(x: &GpuArray) -> Result<(GpuArray, usize)> {
 }
 
 /// One dispatch of `shaders/frames.wgsl`: framing (`ola = false`, `x` a signal, `len` its
-/// length) or overlap-add (`ola = true`, `x` C-contiguous frames, `len` the output length).
+/// length, frame 0 starting at sample `first`) or overlap-add (`ola = true`, `x` C-contiguous
+/// frames, `len` the output length).
 fn run_frames(
     stft: &Stft,
     x: &GpuArray,
     out_shape: &[usize],
     len: usize,
-    t0: usize,
+    first: i64,
     ola: bool,
 ) -> Result<GpuArray> {
     let gpu = x.gpu();
@@ -321,7 +338,11 @@ fn run_frames(
         stft.hop as u32,
         stft.pad() as u32,
         to_u32(frames, "frame count")?,
-        to_u32(t0, "first frame")?,
+        i32::try_from(first).map_err(|_| {
+            Error::unsupported(format!(
+                "frame start {first} beyond the 32-bit range of the kernel"
+            ))
+        })? as u32,
         to_u32(x.offset(), "signal offset")?,
         in_sc as u32,
         in_sn as u32,
