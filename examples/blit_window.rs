@@ -9,7 +9,13 @@
 //! cargo run --release --example blit_window                    # interactive
 //! cargo run --release --example blit_window -- --mode edges --size 1024x768
 //! cargo run --release --example blit_window -- --frames 30 --screenshot target/shot.png
+//! cargo run --release --example blit_window -- --video clip.y4m   # a video instead of the photo
 //! ```
+//!
+//! `--video FILE.y4m` plays a Y4M file (8-bit 4:2:0, 4:2:2 or 4:4:4, as
+//! `ffmpeg -i in.mp4 -f yuv4mpegpipe clip.y4m` writes it) through the same live pipeline: each
+//! frame's planes are uploaded, converted to RGB on the GPU (BT.601) and filtered by the mode,
+//! one frame per redraw, looping at the end (`Space` pauses it).
 //!
 //! Keys: `1` blur, `2` sharpen (unsharp mask), `3` edges (Sobel of the luma, through a colormap),
 //! `4` an ideal low-pass through the FFT, `5` the magnitude spectrum through a colormap; `Space`
@@ -30,6 +36,7 @@ use clap::{Parser, ValueEnum};
 use gpuarray::blit::{BlitOptions, Blitter, Colormap, Filter, Scaling};
 use gpuarray::fft::{self, Norm};
 use gpuarray::filters::{Border, gaussian_blur, grayscale, sobel, unsharp_mask};
+use gpuarray::media::video::{Frame, FrameReader, Matrix, yuv_to_rgb};
 use gpuarray::{Dtype, Gpu, GpuArray, View};
 use winit::application::ApplicationHandler;
 use winit::dpi::PhysicalSize;
@@ -74,6 +81,40 @@ struct Args {
     /// The photo.
     #[arg(long, default_value = "testdata/coffee.png")]
     image: PathBuf,
+    /// A Y4M video to play through the pipeline instead of the photo (looped).
+    #[arg(long, value_name = "FILE.y4m")]
+    video: Option<PathBuf>,
+}
+
+/// A Y4M file played frame by frame, from the start again at its end.
+struct Video {
+    path: PathBuf,
+    reader: FrameReader<std::fs::File>,
+}
+
+impl Video {
+    fn open(path: &Path) -> Result<Video, Box<dyn Error>> {
+        let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Video {
+            path: path.to_path_buf(),
+            reader: FrameReader::y4m(file)?,
+        })
+    }
+
+    /// The next frame on the GPU as f32 R'G'B' `[h, w, 3]` in [0, 1] (mono: `[h, w, 1]`).
+    fn next(&mut self, gpu: &Gpu) -> Result<GpuArray, Box<dyn Error>> {
+        let frame = match self.reader.next_frame()? {
+            Some(frame) => frame,
+            None => {
+                *self = Video::open(&self.path)?;
+                self.reader.next_frame()?.ok_or("the video has no frames")?
+            }
+        };
+        let Frame::Yuv(frame) = frame else {
+            return Err("a Y4M stream gives Y'CbCr frames".into());
+        };
+        Ok(yuv_to_rgb(gpu, &frame, Matrix::Bt601)?.to_unit_float()?)
+    }
 }
 
 fn parse_size(s: &str) -> Result<PhysicalSize<u32>, String> {
@@ -143,8 +184,11 @@ struct State {
     gpu: Gpu,
     blitter: Blitter,
     opts: BlitOptions,
-    /// The photo, `[h, w, 3]` f32 in [0, 1] (sRGB-encoded values, as in the file).
+    /// The photo (or the video's current frame), `[h, w, 3]` f32 in [0, 1] (sRGB-encoded
+    /// values, as in the file).
     photo: GpuArray,
+    /// The video playing instead of the photo, if any.
+    video: Option<Video>,
     /// Its luma `[h, w]`, for the edges.
     luma: GpuArray,
     /// `fy² + fx²` over the photo's `rfft2` spectrum, `[h, w/2 + 1, 1]`, for the low-pass.
@@ -173,12 +217,21 @@ impl State {
         // 3. The photo, decoded on the host once, and a window of its size (or --size) in
         //    physical pixels, so that at the photo's size one screen pixel is one photo pixel
         //    whatever the scale factor. The surface shares the window's ownership.
-        let photo = image::open(&args.image)
-            .map_err(|e| format!("{}: {e}", args.image.display()))?
-            .into_rgb8();
-        let size = args
-            .size
-            .unwrap_or(PhysicalSize::new(photo.width(), photo.height()));
+        //    With --video, no photo: the window takes the video's size.
+        let mut video = args.video.as_deref().map(Video::open).transpose()?;
+        let (photo, native) = match video.as_ref().map(|v| v.reader.container()) {
+            Some(gpuarray::media::video::Container::Y4m { width, height, .. }) => {
+                (None, PhysicalSize::new(*width as u32, *height as u32))
+            }
+            _ => {
+                let photo = image::open(&args.image)
+                    .map_err(|e| format!("{}: {e}", args.image.display()))?
+                    .into_rgb8();
+                let size = PhysicalSize::new(photo.width(), photo.height());
+                (Some(photo), size)
+            }
+        };
+        let size = args.size.unwrap_or(native);
         let window = Arc::new(
             event_loop.create_window(
                 Window::default_attributes()
@@ -218,7 +271,12 @@ impl State {
         );
 
         // 6. The photo on the GPU: uploaded once as u8 [h, w, 3], converted once to f32 [0, 1].
-        let photo = gpu.upload(&View::from_image(&photo)?)?.to_unit_float()?;
+        //    A video's first frame takes the photo's place.
+        let photo = match (video.as_mut(), photo) {
+            (Some(video), _) => video.next(&gpu)?,
+            (None, Some(photo)) => gpu.upload(&View::from_image(&photo)?)?.to_unit_float()?,
+            (None, None) => unreachable!("no video means a photo"),
+        };
         let luma = grayscale(&photo)?;
 
         //    The low-pass's squared radial frequency, fy² + fx² in cycles per pixel, for the
@@ -241,6 +299,7 @@ impl State {
             blitter,
             opts: BlitOptions::default(),
             photo,
+            video,
             luma,
             radius2,
             mode: args.mode,
@@ -390,7 +449,13 @@ impl State {
         }
         self.last_tick = now;
 
-        // 10. The frame, computed on the GPU (reused while paused and in the same mode).
+        // 10. With a video, its next frame (held while paused), converted to RGB on the GPU.
+        if let (false, true, Some(video)) = (self.paused, self.presented > 0, self.video.as_mut()) {
+            self.photo = video.next(&self.gpu)?;
+            self.luma = grayscale(&self.photo)?;
+            self.frame = None;
+        }
+        //     The frame, computed on the GPU (reused while paused and in the same mode).
         let frame = match &self.frame {
             Some((mode, t, frame)) if *mode == self.mode && *t == self.t => frame.clone(),
             _ => {

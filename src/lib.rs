@@ -4,6 +4,7 @@
 pub mod error;
 pub mod filters;
 pub mod gpu;
+pub mod media;
 pub mod view;
 
 pub use error::{Error, Result};

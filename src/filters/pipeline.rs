@@ -92,20 +92,24 @@ pub enum Op {
 }
 
 /// A parameter of an op: its name, its default (`None`: required) and what it means.
-struct Param {
+pub(crate) struct Param {
     name: &'static str,
     default: Option<&'static str>,
     doc: &'static str,
 }
 
 /// An op as `--list` documents it.
-struct Spec {
-    name: &'static str,
-    doc: &'static str,
-    params: &'static [Param],
+pub(crate) struct Spec {
+    pub(crate) name: &'static str,
+    pub(crate) doc: &'static str,
+    pub(crate) params: &'static [Param],
 }
 
-const fn p(name: &'static str, default: Option<&'static str>, doc: &'static str) -> Param {
+pub(crate) const fn p(
+    name: &'static str,
+    default: Option<&'static str>,
+    doc: &'static str,
+) -> Param {
     Param { name, default, doc }
 }
 
@@ -186,8 +190,13 @@ const SPECS: &[Spec] = &[
 
 /// The text `gpuarray filter --list` prints: every op and its parameters.
 pub fn op_list() -> String {
+    list(SPECS)
+}
+
+/// Every op of `specs` and its parameters, as `--list` prints them.
+pub(crate) fn list(specs: &[Spec]) -> String {
     let mut s = String::from("ops (chained in order with --op NAME[:key=value,...]):\n");
-    for spec in SPECS {
+    for spec in specs {
         let _ = writeln!(s, "\n  {:<20} {}", spec.name, spec.doc);
         for param in spec.params {
             let default = param
@@ -199,22 +208,29 @@ pub fn op_list() -> String {
     s
 }
 
-fn bad(step: &str, reason: impl std::fmt::Display) -> Error {
+/// An error naming the step and what is wrong with it.
+pub(crate) fn bad(step: &str, reason: impl std::fmt::Display) -> Error {
     Error::Parameter(format!("--op {step:?}: {reason}"))
 }
 
-impl FromStr for Op {
-    type Err = Error;
+/// One `NAME[:key=value,...]` step checked against its spec: every key known to the op and
+/// given once. Values are read by name, falling back to the spec's defaults.
+pub(crate) struct Step<'a> {
+    pub(crate) step: &'a str,
+    pub(crate) spec: &'static Spec,
+    given: Vec<(&'a str, &'a str)>,
+}
 
-    fn from_str(step: &str) -> Result<Op> {
+impl<'a> Step<'a> {
+    /// Parses `step` against `specs`; `command` names the `--list` that shows them.
+    pub(crate) fn parse(step: &'a str, specs: &'static [Spec], command: &str) -> Result<Self> {
         let (name, args) = step.split_once(':').unwrap_or((step, ""));
-        let spec = SPECS.iter().find(|s| s.name == name).ok_or_else(|| {
+        let spec = specs.iter().find(|s| s.name == name).ok_or_else(|| {
             bad(
                 step,
-                format!("unknown op {name:?}; `gpuarray filter --list` shows the ops"),
+                format!("unknown op {name:?}; `{command} --list` shows the ops"),
             )
         })?;
-        // key=value pairs, each known to the op and given once.
         let mut given: Vec<(&str, &str)> = vec![];
         for pair in args.split(',').filter(|a| !a.is_empty()) {
             let (key, value) = pair
@@ -232,50 +248,75 @@ impl FromStr for Op {
             }
             given.push((key, value));
         }
-        let text = |key: &str| -> Result<&str> {
-            given
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| *v)
-                .or_else(|| spec.params.iter().find(|p| p.name == key)?.default)
-                .ok_or_else(|| bad(step, format!("{name} needs {key}=...")))
-        };
-        let num = |key: &str| -> Result<f32> {
-            let t = text(key)?;
-            t.parse::<f32>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| bad(step, format!("{key}={t:?} is not a finite number")))
-        };
-        let positive = |key: &str| -> Result<f32> {
-            let v = num(key)?;
-            if v > 0.0 {
-                Ok(v)
-            } else {
-                Err(bad(step, format!("{key} must be > 0, not {v}")))
-            }
-        };
-        let non_negative = |key: &str| -> Result<f32> {
-            let v = num(key)?;
-            if v >= 0.0 {
-                Ok(v)
-            } else {
-                Err(bad(step, format!("{key} must be ≥ 0, not {v}")))
-            }
-        };
+        Ok(Step { step, spec, given })
+    }
+
+    /// The text of `key`: as given, else its default, else an error.
+    pub(crate) fn text(&self, key: &str) -> Result<&'a str> {
+        self.given
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+            .or_else(|| self.spec.params.iter().find(|p| p.name == key)?.default)
+            .ok_or_else(|| bad(self.step, format!("{} needs {key}=...", self.spec.name)))
+    }
+
+    /// `key` as a finite number.
+    pub(crate) fn num(&self, key: &str) -> Result<f32> {
+        let t = self.text(key)?;
+        t.parse::<f32>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| bad(self.step, format!("{key}={t:?} is not a finite number")))
+    }
+
+    /// `key` as a finite number > 0.
+    pub(crate) fn positive(&self, key: &str) -> Result<f32> {
+        let v = self.num(key)?;
+        if v > 0.0 {
+            Ok(v)
+        } else {
+            Err(bad(self.step, format!("{key} must be > 0, not {v}")))
+        }
+    }
+
+    /// `key` as a finite number ≥ 0.
+    pub(crate) fn non_negative(&self, key: &str) -> Result<f32> {
+        let v = self.num(key)?;
+        if v >= 0.0 {
+            Ok(v)
+        } else {
+            Err(bad(self.step, format!("{key} must be ≥ 0, not {v}")))
+        }
+    }
+
+    /// `key` as an integer ≥ `min`.
+    pub(crate) fn integer(&self, key: &str, min: usize) -> Result<usize> {
+        let t = self.text(key)?;
+        t.parse::<usize>()
+            .ok()
+            .filter(|&r| r >= min)
+            .ok_or_else(|| bad(self.step, format!("{key}={t:?} is not an integer ≥ {min}")))
+    }
+}
+
+impl FromStr for Op {
+    type Err = Error;
+
+    fn from_str(step: &str) -> Result<Op> {
+        let args = Step::parse(step, SPECS, "gpuarray filter")?;
+        let text = |k: &str| args.text(k);
+        let num = |k: &str| args.num(k);
+        let positive = |k: &str| args.positive(k);
+        let non_negative = |k: &str| args.non_negative(k);
+        let name = args.spec.name;
         Ok(match name {
             "blur" => Op::Blur {
                 sigma: positive("sigma")?,
             },
-            "box" => {
-                let t = text("radius")?;
-                let radius = t
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|&r| r >= 1)
-                    .ok_or_else(|| bad(step, format!("radius={t:?} is not an integer ≥ 1")))?;
-                Op::BoxBlur { radius }
-            }
+            "box" => Op::BoxBlur {
+                radius: args.integer("radius", 1)?,
+            },
             "sharpen" => Op::Sharpen {
                 sigma: positive("sigma")?,
                 amount: num("amount")?,
