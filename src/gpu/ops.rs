@@ -158,6 +158,24 @@ macro_rules! binary_methods {
                 }
             )*
         }
+
+        /// The binary ufuncs as free functions whose operands may both be arrays or either one a
+        /// scalar, as NumPy's `np.subtract(2, a)`: the scalar-first forms that Rust's operators
+        /// cover only for `+ - * / % & | ^`, and that bindings need for reflected operators
+        /// (Python's `2 ** a`).
+        pub mod binary {
+            use super::*;
+            $(
+                #[doc = concat!("The free form of [`GpuArray::", stringify!($name), "`].")]
+                pub fn $name<'a, 'b>(a: impl Into<Arg<'a>>, b: impl Into<Arg<'b>>) -> Result<GpuArray> {
+                    let (a, b) = (a.into(), b.into());
+                    for x in [a, b] {
+                        if let Arg::Array(x) = x { x.check()?; }
+                    }
+                    elementwise::binary(a.operand(), b.operand(), Bin::$op)
+                }
+            )*
+        }
     };
 }
 
