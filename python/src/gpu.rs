@@ -39,6 +39,12 @@ pub fn gpu_or_default(py: Python<'_>, gpu: Option<&Bound<'_, PyGpu>>) -> PyResul
     }
 }
 
+/// Whether two handles are the same context (clones share one device, so its address is the
+/// context's identity).
+pub fn same(a: &Gpu, b: &Gpu) -> bool {
+    std::ptr::eq(a.device(), b.device())
+}
+
 #[pymethods]
 impl PyGpu {
     #[new]

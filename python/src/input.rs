@@ -4,8 +4,8 @@
 //! NumPy. The upload itself gathers strided and byte-swapped data on the GPU.
 
 use gpuarray::{ByteOrder, Dtype, Format, Gpu, GpuArray, Layout, View};
-use pyo3::buffer::PyUntypedBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
@@ -14,6 +14,103 @@ use crate::errors::OrRaise;
 /// What an upload read: the host address of its first byte and how many bytes it spans (for
 /// tests that prove the upload came straight from the exporter's memory).
 pub type Source = (usize, usize);
+
+/// A buffer obtained with `PyObject_GetBuffer(PyBUF_FULL_RO)` (format, shape, strides,
+/// read-only), released on drop. Unlike PyO3's `PyUntypedBuffer` it accepts exporters that leave
+/// `strides` (ctypes) or `shape` NULL, as CPython allows for contiguous data.
+pub struct Exported {
+    raw: Box<ffi::Py_buffer>,
+}
+
+impl Exported {
+    /// Asks `obj` for its buffer.
+    pub fn get(obj: &Bound<'_, PyAny>) -> PyResult<Exported> {
+        // SAFETY: Py_buffer is a plain C struct for which all-zero bytes are a valid value.
+        let mut raw: Box<ffi::Py_buffer> = Box::new(unsafe { std::mem::zeroed() });
+        // SAFETY: `obj` is a live object and `raw` a writable Py_buffer; on success the
+        // exporter filled it and `Drop` releases it exactly once.
+        if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), &mut *raw, ffi::PyBUF_FULL_RO) } != 0 {
+            return Err(PyErr::fetch(obj.py()));
+        }
+        Ok(Exported { raw })
+    }
+
+    /// The format, shape and byte strides (filled in for NULL shape or strides), and the
+    /// address of the first element.
+    fn parts(&self) -> PyResult<(Format, Vec<usize>, Vec<isize>, *const u8)> {
+        let r = &*self.raw;
+        let format = if r.format.is_null() {
+            Format::parse("B")
+        } else {
+            // SAFETY: a non-null format is a NUL-terminated string owned by the exporter.
+            let f = unsafe { std::ffi::CStr::from_ptr(r.format) };
+            Format::parse(&f.to_string_lossy())
+        }
+        .or_raise()?;
+        let ndim = usize::try_from(r.ndim).unwrap_or(0);
+        let shape: Vec<usize> = if r.shape.is_null() {
+            if ndim == 0 && r.itemsize == r.len {
+                vec![]
+            } else {
+                vec![r.len as usize / r.itemsize.max(1) as usize]
+            }
+        } else {
+            // SAFETY: a non-null shape has `ndim` entries.
+            unsafe { std::slice::from_raw_parts(r.shape, ndim) }
+                .iter()
+                .map(|&n| n as usize)
+                .collect()
+        };
+        let strides = if r.strides.is_null() || r.shape.is_null() {
+            c_strides(&shape, r.itemsize as usize)
+        } else {
+            // SAFETY: non-null strides have `ndim` entries.
+            unsafe { std::slice::from_raw_parts(r.strides, ndim) }.to_vec()
+        };
+        if !r.suboffsets.is_null() {
+            // SAFETY: non-null suboffsets have `ndim` entries.
+            let sub = unsafe { std::slice::from_raw_parts(r.suboffsets, ndim) };
+            if sub.iter().any(|&o| o >= 0) {
+                return Err(PyTypeError::new_err(
+                    "indirect (PIL-style suboffsets) buffers are not supported",
+                ));
+            }
+        }
+        if format.itemsize() as isize != r.itemsize {
+            return Err(PyValueError::new_err(format!(
+                "the exporter's itemsize {} does not match its format {:?} ({} bytes)",
+                r.itemsize,
+                format.to_string(),
+                format.itemsize()
+            )));
+        }
+        Ok((format, shape, strides, r.buf as *const u8))
+    }
+
+    /// A view of the exported elements, valid while `self` is held.
+    pub fn view(&self) -> PyResult<View<'_>> {
+        let (format, shape, strides, first) = self.parts()?;
+        // SAFETY: the exporter guarantees that every element its shape and strides reach is
+        // readable and unchanged while the buffer is held, and the view borrows `self`.
+        unsafe { raw_view(first, shape, strides, format) }
+    }
+
+    /// The whole buffer as bytes, when it is C-contiguous.
+    pub fn contiguous_bytes(&self) -> PyResult<&[u8]> {
+        let view = self.view()?;
+        view.contiguous_bytes()
+            .ok_or_else(|| PyValueError::new_err("the buffer is not contiguous"))
+    }
+}
+
+impl Drop for Exported {
+    fn drop(&mut self) {
+        // SAFETY: `raw` was filled by a successful PyObject_GetBuffer and is released once. An
+        // `Exported` is only created and dropped while attached to the interpreter (it is not
+        // Send, so it never enters a `detach` closure).
+        unsafe { ffi::PyBuffer_Release(&mut *self.raw) }
+    }
+}
 
 /// The byte window `[lo, hi)` relative to the first element that a strided layout reaches, or
 /// `None` when it is empty. Errors when the arithmetic overflows.
@@ -112,40 +209,14 @@ fn source_of(view: &View<'_>) -> Source {
 }
 
 /// Uploads any PEP 3118 exporter (`PyObject_GetBuffer` with `PyBUF_FULL_RO`: format, shape and
-/// strides). The buffer is released when this returns, on success and on error.
+/// strides). The buffer is released when `buffer` is dropped, on success and on error.
 pub fn from_buffer(
     py: Python<'_>,
-    buffer: &PyUntypedBuffer,
+    buffer: &Exported,
     gpu: &Gpu,
     dtype: Option<Dtype>,
 ) -> PyResult<(GpuArray, Source)> {
-    if buffer
-        .suboffsets()
-        .is_some_and(|s| s.iter().any(|&o| o >= 0))
-    {
-        return Err(PyTypeError::new_err(
-            "indirect (PIL-style suboffsets) buffers are not supported",
-        ));
-    }
-    let format = Format::parse(buffer.format().to_str().unwrap_or("?")).or_raise()?;
-    if format.itemsize() != buffer.item_size() {
-        return Err(PyValueError::new_err(format!(
-            "the exporter's itemsize {} does not match its format {:?} ({} bytes)",
-            buffer.item_size(),
-            format.to_string(),
-            format.itemsize()
-        )));
-    }
-    // SAFETY: the exporter guarantees that every element its shape and strides reach is readable
-    // while the buffer is held, and `buffer` is held (borrowed) until this function returns.
-    let view = unsafe {
-        raw_view(
-            buffer.buf_ptr() as *const u8,
-            buffer.shape().to_vec(),
-            buffer.strides().to_vec(),
-            format,
-        )?
-    };
+    let view = buffer.view()?;
     let array = upload(py, gpu, &view, dtype)?;
     Ok((array, source_of(&view)))
 }
@@ -232,17 +303,8 @@ pub fn from_array_interface(
                 Some(o) => o.extract()?,
                 None => 0,
             };
-            let buffer = PyUntypedBuffer::get(&exporter)?;
-            if !buffer.is_c_contiguous() {
-                return Err(PyValueError::new_err(
-                    "__array_interface__ data must be a contiguous buffer",
-                ));
-            }
-            // SAFETY: a C-contiguous buffer's `len` bytes from `buf` are readable while it is
-            // held; `buffer` lives until the end of this block.
-            let bytes = unsafe {
-                std::slice::from_raw_parts(buffer.buf_ptr() as *const u8, buffer.len_bytes())
-            };
+            let buffer = Exported::get(&exporter)?;
+            let bytes = buffer.contiguous_bytes()?;
             let view = View::new(bytes, Layout::new(shape, strides, offset), format).or_raise()?;
             let array = upload(py, gpu, &view, dtype)?;
             Ok((array, source_of(&view)))
@@ -257,17 +319,7 @@ pub fn with_view<T: Send>(
     obj: &Bound<'_, PyAny>,
     f: impl FnOnce(&View<'_>) -> gpuarray::Result<T> + Send,
 ) -> PyResult<T> {
-    let buffer = PyUntypedBuffer::get(obj)?;
-    let format = Format::parse(buffer.format().to_str().unwrap_or("?")).or_raise()?;
-    // SAFETY: as in `from_buffer`: the exporter keeps the elements readable while `buffer` is
-    // held, which is until the end of this function.
-    let view = unsafe {
-        raw_view(
-            buffer.buf_ptr() as *const u8,
-            buffer.shape().to_vec(),
-            buffer.strides().to_vec(),
-            format,
-        )?
-    };
+    let buffer = Exported::get(obj)?;
+    let view = buffer.view()?;
     py.detach(|| f(&view)).or_raise()
 }

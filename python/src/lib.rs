@@ -16,7 +16,6 @@ mod host;
 mod input;
 
 use gpuarray::{Dtype, Gpu, GpuArray};
-use pyo3::buffer::PyUntypedBuffer;
 use pyo3::exceptions::{PyBufferError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -36,7 +35,7 @@ fn asarray_on(
     dtype: Option<Dtype>,
     gpu: &Gpu,
 ) -> PyResult<(GpuArray, Source)> {
-    match PyUntypedBuffer::get(obj) {
+    match input::Exported::get(obj) {
         Ok(buffer) => input::from_buffer(py, &buffer, gpu, dtype),
         // Not an exporter (TypeError) or one that refuses FULL_RO (BufferError): try the others.
         Err(e) if e.is_instance_of::<PyTypeError>(py) || e.is_instance_of::<PyBufferError>(py) => {
@@ -75,7 +74,7 @@ fn asarray(
     if let Ok(a) = obj.cast::<PyGpuArray>() {
         let a = &a.get().inner;
         if let Some(g) = gpu
-            && g.get().gpu.device() != a.gpu().device()
+            && !gpu::same(&g.get().gpu, a.gpu())
         {
             return Err(pyo3::exceptions::PyValueError::new_err(
                 "the array lives on another Gpu (download it with .get() and upload that)",
