@@ -103,7 +103,7 @@ pub fn operand(
         let view = gpuarray::View::from_bytes(bytemuck_bytes(&value), &[], "Zf").or_raise()?;
         return Ok(Operand::Array(py.detach(|| gpu.upload(&view)).or_raise()?));
     }
-    let (array, _) = crate::asarray_on(py, obj, None, &gpu)?;
+    let (array, _) = crate::asarray_on(py, obj, crate::input::Convert::Narrow, &gpu)?;
     Ok(Operand::Array(array))
 }
 

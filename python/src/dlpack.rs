@@ -16,7 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict, PyTuple};
 
 use crate::host::PyHostArray;
-use crate::input::{Source, upload};
+use crate::input::{Convert, Source, upload};
 
 /// `DLDevice`.
 #[repr(C)]
@@ -135,7 +135,7 @@ unsafe fn upload_tensor(
     py: Python<'_>,
     t: &DLTensor,
     gpu: &Gpu,
-    dtype: Option<Dtype>,
+    dtype: Convert,
 ) -> PyResult<(GpuArray, Source)> {
     if t.device.device_type != CPU {
         return Err(PyValueError::new_err(format!(
@@ -184,7 +184,7 @@ pub fn from_dlpack(
     py: Python<'_>,
     obj: &Bound<'_, PyAny>,
     gpu: &Gpu,
-    dtype: Option<Dtype>,
+    dtype: Convert,
 ) -> PyResult<(GpuArray, Source)> {
     if let Ok(device) = obj.call_method0("__dlpack_device__") {
         let (kind, _id): (i32, i32) = device.extract()?;

@@ -21,13 +21,14 @@ fn norm_arg(norm: Option<&str>) -> PyResult<Norm> {
     }
 }
 
-/// The array a transform reads: a GpuArray, or anything `asarray` takes (uploaded).
+/// The array a transform reads: a GpuArray, or anything `asarray` takes (uploaded; 64-bit
+/// data narrowed to 32 bits, as NumPy operands of arithmetic are).
 fn input(py: Python<'_>, a: &Bound<'_, PyAny>) -> PyResult<GpuArray> {
     match a.cast::<PyGpuArray>() {
         Ok(g) => Ok(g.get().inner.clone()),
         Err(_) => {
             let gpu = crate::gpu::default_gpu(py)?.gpu;
-            Ok(crate::asarray_on(py, a, None, &gpu)?.0)
+            Ok(crate::asarray_on(py, a, crate::input::Convert::Narrow, &gpu)?.0)
         }
     }
 }

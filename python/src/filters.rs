@@ -28,13 +28,13 @@ fn border_arg(border: &Bound<'_, PyAny>) -> PyResult<Border> {
     Ok(Border::Constant(border.extract::<f32>()?))
 }
 
-/// The image a filter reads: a GpuArray, or a host array to upload.
+/// The image a filter reads: a GpuArray, or a host array to upload (64-bit data narrowed).
 fn image(py: Python<'_>, a: &Bound<'_, PyAny>) -> PyResult<GpuArray> {
     match a.cast::<PyGpuArray>() {
         Ok(g) => Ok(g.get().inner.clone()),
         Err(_) => {
             let gpu = crate::gpu::default_gpu(py)?.gpu;
-            Ok(crate::asarray_on(py, a, None, &gpu)?.0)
+            Ok(crate::asarray_on(py, a, crate::input::Convert::Narrow, &gpu)?.0)
         }
     }
 }

@@ -146,28 +146,56 @@ fn element_dtype(format: &Format) -> PyResult<Dtype> {
     })
 }
 
-/// Uploads a view (converted to `dtype` when given) with the GIL released. 64-bit data without
-/// `dtype=` is a `TypeError` that says what to pass.
+/// The dtype an upload makes.
+#[derive(Clone, Copy, Debug)]
+pub enum Convert {
+    /// The exporter's own; 64-bit data is a `TypeError` that says to pass `dtype=`.
+    Keep,
+    /// The exporter's own, 64-bit dtypes narrowed to their 32-bit kin: for host operands of
+    /// arithmetic (`g * np_array`), whose float64 NumPy would promote to and the GPU's type
+    /// rules narrow to float32 anyway.
+    Narrow,
+    /// This dtype (NumPy `astype` semantics).
+    To(Dtype),
+}
+
+impl From<Option<Dtype>> for Convert {
+    fn from(dtype: Option<Dtype>) -> Convert {
+        dtype.map_or(Convert::Keep, Convert::To)
+    }
+}
+
+/// The 32-bit dtype the GPU holds 64-bit data in.
+fn narrow(dtype: Dtype) -> Option<Dtype> {
+    match dtype {
+        Dtype::I64 => Some(Dtype::I32),
+        Dtype::U64 => Some(Dtype::U32),
+        Dtype::F64 => Some(Dtype::F32),
+        Dtype::C128 => Some(Dtype::C64),
+        _ => None,
+    }
+}
+
+/// Uploads a view as `convert` says, with the GIL released.
 pub fn upload(
     py: Python<'_>,
     gpu: &Gpu,
     view: &View<'_>,
-    dtype: Option<Dtype>,
+    convert: Convert,
 ) -> PyResult<GpuArray> {
     let from = element_dtype(view.format())?;
-    if dtype.is_none() && matches!(from, Dtype::I64 | Dtype::U64 | Dtype::F64 | Dtype::C128) {
-        let narrow = match from {
-            Dtype::I64 => "int32",
-            Dtype::U64 => "uint32",
-            Dtype::C128 => "complex64",
-            _ => "float32",
-        };
-        return Err(PyTypeError::new_err(format!(
-            "{from} data does not fit the GPU's 32-bit words: pass dtype= to convert while \
-             uploading (e.g. dtype=\"{narrow}\")"
-        )));
-    }
-    py.detach(|| match dtype {
+    let to = match (convert, narrow(from)) {
+        (Convert::Keep, Some(n)) => {
+            return Err(PyTypeError::new_err(format!(
+                "{from} data does not fit the GPU's 32-bit words: pass dtype= to convert while \
+                 uploading (e.g. dtype=\"{n}\")"
+            )));
+        }
+        (Convert::Narrow, Some(n)) => Some(n),
+        (Convert::To(d), _) => Some(d),
+        (_, None) => None,
+    };
+    py.detach(|| match to {
         None => gpu.upload(view),
         Some(d) => gpu.upload_as(view, d),
     })
@@ -214,7 +242,7 @@ pub fn from_buffer(
     py: Python<'_>,
     buffer: &Exported,
     gpu: &Gpu,
-    dtype: Option<Dtype>,
+    dtype: Convert,
 ) -> PyResult<(GpuArray, Source)> {
     let view = buffer.view()?;
     let array = upload(py, gpu, &view, dtype)?;
@@ -251,7 +279,7 @@ pub fn from_array_interface(
     obj: &Bound<'_, PyAny>,
     interface: &Bound<'_, PyDict>,
     gpu: &Gpu,
-    dtype: Option<Dtype>,
+    dtype: Convert,
 ) -> PyResult<(GpuArray, Source)> {
     let key = |k: &str| interface.get_item(k);
     let missing = |k: &str| PyValueError::new_err(format!("__array_interface__ has no {k:?}"));

@@ -15,7 +15,7 @@ mod gpu;
 mod host;
 mod input;
 
-use gpuarray::{Dtype, Gpu, GpuArray};
+use gpuarray::{Gpu, GpuArray};
 use pyo3::exceptions::{PyBufferError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -32,7 +32,7 @@ use crate::input::Source;
 fn asarray_on(
     py: Python<'_>,
     obj: &Bound<'_, PyAny>,
-    dtype: Option<Dtype>,
+    dtype: input::Convert,
     gpu: &Gpu,
 ) -> PyResult<(GpuArray, Source)> {
     match input::Exported::get(obj) {
@@ -86,7 +86,7 @@ fn asarray(
         }));
     }
     let gpu = gpu::gpu_or_default(py, gpu)?;
-    let (inner, source) = asarray_on(py, obj, dtype, &gpu)?;
+    let (inner, source) = asarray_on(py, obj, dtype.into(), &gpu)?;
     Ok(PyGpuArray {
         inner,
         source: Some(source),
@@ -104,7 +104,7 @@ fn from_dlpack(
 ) -> PyResult<PyGpuArray> {
     let dtype = dtype.filter(|d| !d.is_none()).map(dtype_arg).transpose()?;
     let gpu = gpu::gpu_or_default(py, gpu)?;
-    let (inner, source) = dlpack::from_dlpack(py, x, &gpu, dtype)?;
+    let (inner, source) = dlpack::from_dlpack(py, x, &gpu, dtype.into())?;
     Ok(PyGpuArray {
         inner,
         source: Some(source),
