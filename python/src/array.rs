@@ -505,6 +505,15 @@ impl PyGpuArray {
         Self::wrap(self.inner.conj())
     }
 
+    /// Rounds half to even (`decimals=0` only).
+    #[pyo3(signature = (decimals = 0))]
+    fn round(&self, decimals: i32) -> PyResult<PyGpuArray> {
+        if decimals != 0 {
+            return Err(PyValueError::new_err("round: only decimals=0 is supported"));
+        }
+        Self::wrap(self.inner.round())
+    }
+
     fn conjugate(&self) -> PyResult<PyGpuArray> {
         self.conj()
     }

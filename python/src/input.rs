@@ -177,12 +177,7 @@ fn narrow(dtype: Dtype) -> Option<Dtype> {
 }
 
 /// Uploads a view as `convert` says, with the GIL released.
-pub fn upload(
-    py: Python<'_>,
-    gpu: &Gpu,
-    view: &View<'_>,
-    convert: Convert,
-) -> PyResult<GpuArray> {
+pub fn upload(py: Python<'_>, gpu: &Gpu, view: &View<'_>, convert: Convert) -> PyResult<GpuArray> {
     let from = element_dtype(view.format())?;
     let to = match (convert, narrow(from)) {
         (Convert::Keep, Some(n)) => {
