@@ -123,8 +123,8 @@ def test_nd_transforms_and_helpers(gpu, rng):
     spec = np.fft.rfft2(y)
     close_fft(ga.fft.irfft2(spec.astype(np.complex64), s=y.shape[-2:]),
               np.fft.irfft2(spec, s=y.shape[-2:]))
-    close_fft(ga.fft.irfftn(np.fft.rfftn(y).astype(np.complex64), s=y.shape),
-              np.fft.irfftn(np.fft.rfftn(y), s=y.shape))
+    close_fft(ga.fft.irfftn(np.fft.rfftn(y).astype(np.complex64), s=y.shape, axes=(0, 1, 2)),
+              np.fft.irfftn(np.fft.rfftn(y), s=y.shape, axes=(0, 1, 2)))
     check(ga.fft.fftshift(a), np.fft.fftshift(y))
     check(ga.fft.ifftshift(a, axes=(1,)), np.fft.ifftshift(y, axes=(1,)))
     check(ga.fft.fftfreq(7, d=0.5), np.fft.fftfreq(7, d=0.5))
