@@ -3,9 +3,11 @@
 //!
 //! One file per area: [`input`] (PEP 3118, `__array_interface__`) and [`dlpack`] bring data in,
 //! [`array`] is `GpuArray`, [`host`] is `HostArray` (data out), [`fft`] and [`filters`] are the
-//! submodules, [`gpu`] the context, [`errors`] and [`dtype`] the conversions.
+//! submodules, [`gpu`] the context, [`errors`] and [`dtype`] the conversions, [`bench`] the
+//! Rust baselines of the Python benchmark.
 
 mod array;
+mod bench;
 mod dlpack;
 mod dtype;
 mod errors;
@@ -185,5 +187,6 @@ fn _gpuarray(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BINARY", array::BINARY.to_vec())?;
     m.add_submodule(&fft::module(py)?)?;
     m.add_submodule(&filters::module(py)?)?;
+    m.add_submodule(&bench::module(py)?)?;
     Ok(())
 }

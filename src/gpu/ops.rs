@@ -163,6 +163,18 @@ macro_rules! binary_methods {
         /// scalar, as NumPy's `np.subtract(2, a)`: the scalar-first forms that Rust's operators
         /// cover only for `+ - * / % & | ^`, and that bindings need for reflected operators
         /// (Python's `2 ** a`).
+        ///
+        /// ```
+        /// use gpuarray::gpu::ops::binary;
+        /// use gpuarray::{Gpu, View};
+        /// let gpu = Gpu::new()?;
+        /// let a = gpu.upload(&View::from_slice(&[1.0f32, 2.0, 3.0], &[3])?)?;
+        /// let p = binary::pow(2.0, &a)?;                     // 2 ** a, float32
+        /// assert_eq!(p.to_host()?.as_slice::<f32>()?, [2.0, 4.0, 8.0]);
+        /// let q = binary::floor_divide(7, &a.astype(gpuarray::Dtype::I32)?)?;
+        /// assert_eq!(q.to_host()?.as_slice::<i32>()?, [7, 3, 2]);
+        /// # Ok::<(), gpuarray::Error>(())
+        /// ```
         pub mod binary {
             use super::*;
             $(
