@@ -276,6 +276,28 @@ pub fn binary_any(
     Ok(PyGpuArray::new(binary_op(name, a.arg(), b.arg())?))
 }
 
+/// The array an operation reads: a GpuArray as it is, or anything `asarray` takes, uploaded to
+/// the default context (64-bit data narrowed to 32 bits, as NumPy operands of arithmetic are).
+pub fn array_arg(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<GpuArray> {
+    match obj.cast::<PyGpuArray>() {
+        Ok(g) => Ok(g.get().inner.clone()),
+        Err(_) => {
+            let gpu = crate::gpu::default_gpu(py)?.gpu;
+            Ok(crate::asarray_on(py, obj, crate::input::Convert::Narrow, &gpu)?.0)
+        }
+    }
+}
+
+/// `f(obj as an array)` with the GIL released (FFTs, filters).
+pub fn run_on(
+    py: Python<'_>,
+    obj: &Bound<'_, PyAny>,
+    f: impl FnOnce(&GpuArray) -> gpuarray::Result<GpuArray> + Send,
+) -> PyResult<PyGpuArray> {
+    let a = array_arg(py, obj)?;
+    Ok(PyGpuArray::new(py.detach(|| f(&a)).or_raise()?))
+}
+
 /// Axes as the Rust crate takes them: `None` (all), an int, or a sequence of ints.
 pub fn axes_arg(axis: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<isize>>> {
     match axis {
@@ -394,6 +416,18 @@ impl PyGpuArray {
         let (me, other) = (Arg::Array(&self.inner), other.arg());
         let (a, b) = if reflected { (other, me) } else { (me, other) };
         Ok(PyGpuArray::new(binary_op(name, a, b)?))
+    }
+
+    /// A reduction over `axis` (None, an int or a tuple), with the GIL released.
+    fn reduction(
+        &self,
+        py: Python<'_>,
+        axis: Option<&Bound<'_, PyAny>>,
+        keepdims: bool,
+        op: fn(&GpuArray, Option<&[isize]>, bool) -> gpuarray::Result<GpuArray>,
+    ) -> PyResult<PyGpuArray> {
+        let axes = axes_arg(axis)?;
+        reduce(py, &self.inner, |a| op(a, axes.as_deref(), keepdims))
     }
 
     fn wrap(r: gpuarray::Result<GpuArray>) -> PyResult<PyGpuArray> {
@@ -589,8 +623,7 @@ impl PyGpuArray {
         axis: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyGpuArray> {
-        let axes = axes_arg(axis)?;
-        reduce(py, &self.inner, |a| a.sum(axes.as_deref(), keepdims))
+        self.reduction(py, axis, keepdims, GpuArray::sum)
     }
 
     #[pyo3(signature = (axis = None, keepdims = false))]
@@ -600,8 +633,7 @@ impl PyGpuArray {
         axis: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyGpuArray> {
-        let axes = axes_arg(axis)?;
-        reduce(py, &self.inner, |a| a.prod(axes.as_deref(), keepdims))
+        self.reduction(py, axis, keepdims, GpuArray::prod)
     }
 
     #[pyo3(signature = (axis = None, keepdims = false))]
@@ -611,8 +643,7 @@ impl PyGpuArray {
         axis: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyGpuArray> {
-        let axes = axes_arg(axis)?;
-        reduce(py, &self.inner, |a| a.min(axes.as_deref(), keepdims))
+        self.reduction(py, axis, keepdims, GpuArray::min)
     }
 
     #[pyo3(signature = (axis = None, keepdims = false))]
@@ -622,8 +653,7 @@ impl PyGpuArray {
         axis: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyGpuArray> {
-        let axes = axes_arg(axis)?;
-        reduce(py, &self.inner, |a| a.max(axes.as_deref(), keepdims))
+        self.reduction(py, axis, keepdims, GpuArray::max)
     }
 
     #[pyo3(signature = (axis = None, keepdims = false))]
@@ -633,8 +663,7 @@ impl PyGpuArray {
         axis: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyGpuArray> {
-        let axes = axes_arg(axis)?;
-        reduce(py, &self.inner, |a| a.all(axes.as_deref(), keepdims))
+        self.reduction(py, axis, keepdims, GpuArray::all)
     }
 
     #[pyo3(signature = (axis = None, keepdims = false))]
@@ -644,8 +673,7 @@ impl PyGpuArray {
         axis: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyGpuArray> {
-        let axes = axes_arg(axis)?;
-        reduce(py, &self.inner, |a| a.any(axes.as_deref(), keepdims))
+        self.reduction(py, axis, keepdims, GpuArray::any)
     }
 
     #[pyo3(signature = (axis = None, keepdims = false))]
@@ -655,8 +683,7 @@ impl PyGpuArray {
         axis: Option<&Bound<'_, PyAny>>,
         keepdims: bool,
     ) -> PyResult<PyGpuArray> {
-        let axes = axes_arg(axis)?;
-        reduce(py, &self.inner, |a| a.mean(axes.as_deref(), keepdims))
+        self.reduction(py, axis, keepdims, GpuArray::mean)
     }
 
     #[pyo3(signature = (axis = None, ddof = 0, keepdims = false))]

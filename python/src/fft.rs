@@ -1,12 +1,11 @@
 //! `ga.fft`: numpy.fft's functions, names and arguments (`n`, `axis`, `s`, `axes`, `norm`), on
 //! the Rust crate's planner. Results are complex64 (or float32 from the inverse real ones).
 
-use gpuarray::GpuArray;
 use gpuarray::fft::{self as transforms, Norm};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::array::{PyGpuArray, axes_arg};
+use crate::array::{PyGpuArray, axes_arg, run_on};
 use crate::errors::OrRaise;
 
 /// NumPy's `norm` strings.
@@ -21,28 +20,6 @@ fn norm_arg(norm: Option<&str>) -> PyResult<Norm> {
     }
 }
 
-/// The array a transform reads: a GpuArray, or anything `asarray` takes (uploaded; 64-bit
-/// data narrowed to 32 bits, as NumPy operands of arithmetic are).
-fn input(py: Python<'_>, a: &Bound<'_, PyAny>) -> PyResult<GpuArray> {
-    match a.cast::<PyGpuArray>() {
-        Ok(g) => Ok(g.get().inner.clone()),
-        Err(_) => {
-            let gpu = crate::gpu::default_gpu(py)?.gpu;
-            Ok(crate::asarray_on(py, a, crate::input::Convert::Narrow, &gpu)?.0)
-        }
-    }
-}
-
-/// Runs a transform with the GIL released.
-fn run(
-    py: Python<'_>,
-    a: &Bound<'_, PyAny>,
-    f: impl FnOnce(&GpuArray) -> gpuarray::Result<GpuArray> + Send,
-) -> PyResult<PyGpuArray> {
-    let a = input(py, a)?;
-    Ok(PyGpuArray::new(py.detach(|| f(&a)).or_raise()?))
-}
-
 macro_rules! one_axis {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
         $(#[$doc])*
@@ -50,7 +27,7 @@ macro_rules! one_axis {
         #[pyo3(signature = (a, n = None, axis = -1, norm = None))]
         fn $name(py: Python<'_>, a: &Bound<'_, PyAny>, n: Option<usize>, axis: isize, norm: Option<&str>) -> PyResult<PyGpuArray> {
             let norm = norm_arg(norm)?;
-            run(py, a, |a| transforms::$name(a, n, axis, norm))
+            run_on(py, a, |a| transforms::$name(a, n, axis, norm))
         }
     )*};
 }
@@ -74,7 +51,7 @@ macro_rules! many_axes {
         fn $name(py: Python<'_>, a: &Bound<'_, PyAny>, s: Option<Vec<usize>>, axes: Option<&Bound<'_, PyAny>>, norm: Option<&str>) -> PyResult<PyGpuArray> {
             let norm = norm_arg(norm)?;
             let axes = axes_arg(axes)?;
-            run(py, a, |a| transforms::$name(a, s.as_deref(), axes.as_deref(), norm))
+            run_on(py, a, |a| transforms::$name(a, s.as_deref(), axes.as_deref(), norm))
         }
     )*};
 }
@@ -107,7 +84,7 @@ fn fftshift(
     axes: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyGpuArray> {
     let axes = axes_arg(axes)?;
-    run(py, x, |a| transforms::fftshift(a, axes.as_deref()))
+    run_on(py, x, |a| transforms::fftshift(a, axes.as_deref()))
 }
 
 /// numpy.fft.ifftshift
@@ -119,7 +96,7 @@ fn ifftshift(
     axes: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyGpuArray> {
     let axes = axes_arg(axes)?;
-    run(py, x, |a| transforms::ifftshift(a, axes.as_deref()))
+    run_on(py, x, |a| transforms::ifftshift(a, axes.as_deref()))
 }
 
 /// numpy.fft.fftfreq (float32, on `gpu` or the default context)

@@ -3,12 +3,12 @@
 //! `"wrap"` or a number (a constant). Kernels and PSFs are host arrays (NumPy, HostArray, any
 //! buffer).
 
+use gpuarray::HostArray;
 use gpuarray::filters::{self, Border, Equalize};
-use gpuarray::{GpuArray, HostArray};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::array::PyGpuArray;
+use crate::array::{PyGpuArray, array_arg, run_on};
 use crate::errors::OrRaise;
 use crate::host::PyHostArray;
 use crate::input::with_view;
@@ -28,27 +28,6 @@ fn border_arg(border: &Bound<'_, PyAny>) -> PyResult<Border> {
     Ok(Border::Constant(border.extract::<f32>()?))
 }
 
-/// The image a filter reads: a GpuArray, or a host array to upload (64-bit data narrowed).
-fn image(py: Python<'_>, a: &Bound<'_, PyAny>) -> PyResult<GpuArray> {
-    match a.cast::<PyGpuArray>() {
-        Ok(g) => Ok(g.get().inner.clone()),
-        Err(_) => {
-            let gpu = crate::gpu::default_gpu(py)?.gpu;
-            Ok(crate::asarray_on(py, a, crate::input::Convert::Narrow, &gpu)?.0)
-        }
-    }
-}
-
-/// Runs a filter with the GIL released.
-fn run(
-    py: Python<'_>,
-    a: &Bound<'_, PyAny>,
-    f: impl FnOnce(&GpuArray) -> gpuarray::Result<GpuArray> + Send,
-) -> PyResult<PyGpuArray> {
-    let a = image(py, a)?;
-    Ok(PyGpuArray::new(py.detach(|| f(&a)).or_raise()?))
-}
-
 /// Gaussian blur of standard deviation `sigma` pixels.
 #[pyfunction]
 #[pyo3(signature = (image, sigma, border = None))]
@@ -59,7 +38,7 @@ fn gaussian_blur(
     border: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyGpuArray> {
     let border = border.map(border_arg).transpose()?.unwrap_or_default();
-    run(py, image, |a| filters::gaussian_blur(a, sigma, border))
+    run_on(py, image, |a| filters::gaussian_blur(a, sigma, border))
 }
 
 /// Mean over a `(2 radius + 1)²` box.
@@ -72,7 +51,7 @@ fn box_blur(
     border: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyGpuArray> {
     let border = border.map(border_arg).transpose()?.unwrap_or_default();
-    run(py, image, |a| filters::box_blur(a, radius, border))
+    run_on(py, image, |a| filters::box_blur(a, radius, border))
 }
 
 /// `image + amount (image - gaussian_blur(image, sigma))`.
@@ -86,7 +65,7 @@ fn unsharp_mask(
     border: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyGpuArray> {
     let border = border.map(border_arg).transpose()?.unwrap_or_default();
-    run(py, image, |a| {
+    run_on(py, image, |a| {
         filters::unsharp_mask(a, sigma, amount, border)
     })
 }
@@ -100,7 +79,7 @@ fn sobel(
     border: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyGpuArray> {
     let border = border.map(border_arg).transpose()?.unwrap_or_default();
-    run(py, image, |a| filters::sobel(a, border))
+    run_on(py, image, |a| filters::sobel(a, border))
 }
 
 /// 2-D correlation with a host kernel (float32 or convertible), per channel.
@@ -113,7 +92,7 @@ fn convolve2d(
     border: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyGpuArray> {
     let border = border.map(border_arg).transpose()?.unwrap_or_default();
-    let a = self::image(py, image)?;
+    let a = array_arg(py, image)?;
     Ok(PyGpuArray::new(with_view(py, kernel, |k| {
         filters::convolve2d(&a, k, border)
     })?))
@@ -122,25 +101,25 @@ fn convolve2d(
 /// Rec. 709 luma of an RGB(A) image, `[h, w]`.
 #[pyfunction]
 fn grayscale(py: Python<'_>, image: &Bound<'_, PyAny>) -> PyResult<PyGpuArray> {
-    run(py, image, filters::grayscale)
+    run_on(py, image, filters::grayscale)
 }
 
 /// `x ** g` on values in [0, 1] (negative values become 0).
 #[pyfunction]
 fn gamma(py: Python<'_>, image: &Bound<'_, PyAny>, g: f32) -> PyResult<PyGpuArray> {
-    run(py, image, |a| filters::gamma(a, g))
+    run_on(py, image, |a| filters::gamma(a, g))
 }
 
 /// sRGB-encoded values to linear light.
 #[pyfunction]
 fn srgb_to_linear(py: Python<'_>, image: &Bound<'_, PyAny>) -> PyResult<PyGpuArray> {
-    run(py, image, filters::srgb_to_linear)
+    run_on(py, image, filters::srgb_to_linear)
 }
 
 /// Linear light to sRGB encoding.
 #[pyfunction]
 fn linear_to_srgb(py: Python<'_>, image: &Bound<'_, PyAny>) -> PyResult<PyGpuArray> {
-    run(py, image, filters::linear_to_srgb)
+    run_on(py, image, filters::linear_to_srgb)
 }
 
 /// `(x - 0.5) * contrast + 0.5 + brightness`.
@@ -151,7 +130,7 @@ fn brightness_contrast(
     brightness: f32,
     contrast: f32,
 ) -> PyResult<PyGpuArray> {
-    run(py, image, |a| {
+    run_on(py, image, |a| {
         filters::brightness_contrast(a, brightness, contrast)
     })
 }
@@ -173,7 +152,7 @@ fn equalize_histogram(
             )));
         }
     };
-    run(py, image, |a| filters::equalize_histogram(a, mode))
+    run_on(py, image, |a| filters::equalize_histogram(a, mode))
 }
 
 /// Periodic convolution with a host PSF (centred at its middle), through the FFT.
@@ -183,7 +162,7 @@ fn convolve_periodic(
     image: &Bound<'_, PyAny>,
     psf: &Bound<'_, PyAny>,
 ) -> PyResult<PyGpuArray> {
-    let a = self::image(py, image)?;
+    let a = array_arg(py, image)?;
     Ok(PyGpuArray::new(with_view(py, psf, |p| {
         filters::convolve_periodic(&a, p)
     })?))
@@ -197,7 +176,7 @@ fn wiener_deconvolve(
     psf: &Bound<'_, PyAny>,
     nsr: f32,
 ) -> PyResult<PyGpuArray> {
-    let a = self::image(py, image)?;
+    let a = array_arg(py, image)?;
     Ok(PyGpuArray::new(with_view(py, psf, |p| {
         filters::wiener_deconvolve(&a, p, nsr)
     })?))
@@ -206,7 +185,7 @@ fn wiener_deconvolve(
 /// Blends the outer `width` pixels into a periodically blurred copy (fewer FFT edge artefacts).
 #[pyfunction]
 fn taper_edges(py: Python<'_>, image: &Bound<'_, PyAny>, width: usize) -> PyResult<PyGpuArray> {
-    run(py, image, |a| filters::taper_edges(a, width))
+    run_on(py, image, |a| filters::taper_edges(a, width))
 }
 
 fn host(r: gpuarray::Result<HostArray>) -> PyResult<PyHostArray> {
