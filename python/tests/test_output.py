@@ -5,6 +5,7 @@ import gc
 import os
 import struct
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -158,6 +159,37 @@ def test_four_threads_share_the_default_gpu(gpu, rng):
     for k in range(4):
         for i in range(20):
             np.testing.assert_array_equal(results[k][i], ((inputs[k] * 3 + i) % 7).sum(axis=0))
+
+
+def test_gpu_work_releases_the_gil(gpu, rng):
+    # A Python thread keeps running while the main thread waits for a long transform and its
+    # download. Held, the GIL would stop it for the whole call: its longest pause would be the
+    # call's duration. Released, it pauses only at the interpreter's switch interval (5 ms).
+    x = random(rng, (2048, 2048), "complex64")
+    a = ga.asarray(x)
+    np.asarray(ga.fft.fft2(a).get())  # compile the kernels first
+    state = {"pause": 0.0, "watch": False, "stop": False}
+
+    def spin():
+        last = time.perf_counter()
+        while not state["stop"]:
+            now = time.perf_counter()
+            if state["watch"]:
+                state["pause"] = max(state["pause"], now - last)
+            last = now
+
+    t = threading.Thread(target=spin)
+    t.start()
+    time.sleep(0.02)
+    state["watch"] = True
+    start = time.perf_counter()
+    np.asarray(ga.fft.fft2(a).get())
+    elapsed = time.perf_counter() - start
+    state["watch"] = False
+    state["stop"] = True
+    t.join()
+    assert elapsed > 0.05, elapsed  # long enough to tell the two apart
+    assert state["pause"] < 0.5 * elapsed, (state["pause"], elapsed)
 
 
 def test_gpu_info_and_stats(gpu):

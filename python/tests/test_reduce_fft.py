@@ -41,6 +41,8 @@ def test_float_reductions(gpu, rng, axis, keepdims):
     check(a.min(axis=axis, keepdims=keepdims), x.min(axis=axis, keepdims=keepdims))
     check(ga.max(a, axis=axis, keepdims=keepdims), x.max(axis=axis, keepdims=keepdims))
     for ddof in [0, 1]:
+        if axis == () and ddof == 1:
+            continue  # N - ddof = 0: NaN on both sides (NumPy warns)
         check(a.var(axis=axis, ddof=ddof, keepdims=keepdims),
               x.astype(np.float64).var(axis=axis, ddof=ddof, keepdims=keepdims), rtol=1e-4,
               atol=1e-5)
