@@ -158,6 +158,36 @@ macro_rules! binary_methods {
                 }
             )*
         }
+
+        /// The binary ufuncs as free functions whose operands may both be arrays or either one a
+        /// scalar, as NumPy's `np.subtract(2, a)`: the scalar-first forms that Rust's operators
+        /// cover only for `+ - * / % & | ^`, and that bindings need for reflected operators
+        /// (Python's `2 ** a`).
+        ///
+        /// ```
+        /// use gpuarray::gpu::ops::binary;
+        /// use gpuarray::{Gpu, View};
+        /// let gpu = Gpu::new()?;
+        /// let a = gpu.upload(&View::from_slice(&[1.0f32, 2.0, 3.0], &[3])?)?;
+        /// let p = binary::pow(2.0, &a)?;                     // 2 ** a, float32
+        /// assert_eq!(p.to_host()?.as_slice::<f32>()?, [2.0, 4.0, 8.0]);
+        /// let q = binary::floor_divide(7, &a.astype(gpuarray::Dtype::I32)?)?;
+        /// assert_eq!(q.to_host()?.as_slice::<i32>()?, [7, 3, 2]);
+        /// # Ok::<(), gpuarray::Error>(())
+        /// ```
+        pub mod binary {
+            use super::*;
+            $(
+                #[doc = concat!("The free form of [`GpuArray::", stringify!($name), "`].")]
+                pub fn $name<'a, 'b>(a: impl Into<Arg<'a>>, b: impl Into<Arg<'b>>) -> Result<GpuArray> {
+                    let (a, b) = (a.into(), b.into());
+                    for x in [a, b] {
+                        if let Arg::Array(x) = x { x.check()?; }
+                    }
+                    elementwise::binary(a.operand(), b.operand(), Bin::$op)
+                }
+            )*
+        }
     };
 }
 
