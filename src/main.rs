@@ -578,7 +578,14 @@ fn audio(args: AudioArgs) -> ExitCode {
         }
         Audio::from_gpu(&signal, rate, format.unwrap_or(input.format()))
     };
-    batch(&gpu, jobs, |p| Audio::open(p), compute, write_wav, "audio file")
+    batch(
+        &gpu,
+        jobs,
+        |p| Audio::open(p),
+        compute,
+        write_wav,
+        "audio file",
+    )
 }
 
 /// `gpuarray spectrogram`.
