@@ -140,7 +140,7 @@ fn download(result: &Uploaded, matrix: Matrix) -> Result<Frame> {
 /// Names the frame an error happened in.
 fn at(index: usize, e: Error) -> Error {
     let text = e.to_string();
-    if text.contains("frame ") {
+    if text.contains(&format!("frame {index}:")) {
         e
     } else {
         Error::Io(std::io::Error::other(format!("frame {index}: {text}")))
