@@ -223,34 +223,61 @@ fn dispatch(
             let params = storage_with(gpu, "elementwise params", bytemuck::cast_slice(&params));
             // Whole 16-byte words: the fast path writes vec4<u32> (buffers are sized in 256s).
             let out_bytes = (count * dst_size).next_multiple_of(16);
-            let k = inputs.len() as u32;
-            let mut entries: Vec<wgpu::BindGroupEntry<'_>> = inputs
-                .iter()
-                .zip(&windows)
-                .enumerate()
-                .map(|(i, (input, &(start, end, _)))| {
-                    entry(i as u32, input.buffer, start, end - start)
-                })
-                .collect();
-            entries.push(entry(k, out.buffer(), e0 * dst_size, out_bytes));
-            entries.push(entry(k + 1, &params, 0, params.size()));
-            let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("elementwise"),
-                layout: &pipeline.get_bind_group_layout(0),
-                entries: &entries,
-            });
-            {
-                let mut pass = encoder.begin_compute_pass(&Default::default());
-                pass.set_pipeline(pipeline);
-                pass.set_bind_group(0, &bind, &[]);
-                pass.dispatch_workgroups(groups_x, groups_y, 1);
-            }
-            Counters::bump(&gpu.inner.counters.dispatches);
+            record_chunk(
+                gpu,
+                &mut encoder,
+                pipeline,
+                inputs,
+                &windows,
+                (out.buffer(), e0 * dst_size, out_bytes),
+                &params,
+                (groups_x, groups_y),
+            );
             e0 = e1;
         }
         gpu.inner.queue.submit([encoder.finish()]);
         Ok(())
     })?
+}
+
+/// Records one chunk of a chunked kernel into `encoder`: the inputs bound through their
+/// `windows` (bindings 0..k, as [`window`] gives them), the output's window `(buffer, start,
+/// size)` (binding k) and the parameters (k + 1), over `groups` workgroups.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record_chunk(
+    gpu: &Gpu,
+    encoder: &mut wgpu::CommandEncoder,
+    pipeline: &wgpu::ComputePipeline,
+    inputs: &[Input<'_>],
+    windows: &[(u64, u64, u32)],
+    (out, start, size): (&wgpu::Buffer, u64, u64),
+    params: &wgpu::Buffer,
+    groups: (u32, u32),
+) {
+    let k = inputs.len() as u32;
+    let mut entries: Vec<wgpu::BindGroupEntry<'_>> = inputs
+        .iter()
+        .zip(windows)
+        .enumerate()
+        .map(|(i, (input, &(first, end, _)))| entry(i as u32, input.buffer, first, end - first))
+        .collect();
+    entries.push(entry(k, out, start, size));
+    entries.push(entry(k + 1, params, 0, params.size()));
+    let bind = gpu
+        .inner
+        .device
+        .create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("chunk"),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &entries,
+        });
+    {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, &bind, &[]);
+        pass.dispatch_workgroups(groups.0, groups.1, 1);
+    }
+    Counters::bump(&gpu.inner.counters.dispatches);
 }
 
 /// The part of `input`'s buffer that the flat elements `[e0, e1)` read: the start byte (aligned
@@ -337,12 +364,7 @@ pub(crate) fn submit_once(
 }
 
 /// Binding `binding` of group 0: `size` bytes of `buffer` from `offset` (a window).
-pub(crate) fn entry(
-    binding: u32,
-    buffer: &wgpu::Buffer,
-    offset: u64,
-    size: u64,
-) -> wgpu::BindGroupEntry<'_> {
+fn entry(binding: u32, buffer: &wgpu::Buffer, offset: u64, size: u64) -> wgpu::BindGroupEntry<'_> {
     wgpu::BindGroupEntry {
         binding,
         resource: self::binding(buffer, offset, size),

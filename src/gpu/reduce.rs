@@ -26,11 +26,11 @@ use std::fmt::Write;
 
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
-use crate::gpu::context::{Counters, Gpu};
+use crate::gpu::context::Gpu;
 use crate::gpu::elementwise::{
     self, Expr, cast_code, expression_code_with, extra_words, wgsl_type, with_prelude,
 };
-use crate::gpu::kernels::{Input, entry, groups_2d, storage_with, window};
+use crate::gpu::kernels::{Input, groups_2d, record_chunk, storage_with, window};
 use crate::gpu::pool::PooledBuffer;
 use crate::view::dtype::{Dtype, Kind};
 use crate::view::layout::{Layout, Order, SliceArg};
@@ -312,7 +312,6 @@ fn run_pass(
     let widest = inputs.iter().map(|i| i.itemsize as u64).max().unwrap_or(1);
     let mut chunk = (room / unit_bytes).min(room / (per_unit * widest)).max(1);
     let device = &gpu.inner.device;
-    let layout = pipeline.get_bind_group_layout(0);
     let fits = gpu.scoped("running a reduction", || -> Result<bool> {
         let mut encoder = device.create_command_encoder(&Default::default());
         let mut u0 = 0;
@@ -348,34 +347,16 @@ fn run_pass(
                 p[at] = offset;
             }
             let p = storage_with(gpu, "reduce params", bytemuck::cast_slice(&p));
-            let k = inputs.len() as u32;
-            let mut entries: Vec<wgpu::BindGroupEntry<'_>> = inputs
-                .iter()
-                .zip(&windows)
-                .enumerate()
-                .map(|(i, (input, &(start, end, _)))| {
-                    entry(i as u32, input.buffer, start, end - start)
-                })
-                .collect();
-            entries.push(entry(
-                k,
-                out.buffer(),
-                out_start,
-                u1 * unit_bytes - out_start,
-            ));
-            entries.push(entry(k + 1, &p, 0, p.size()));
-            let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("reduce"),
-                layout: &layout,
-                entries: &entries,
-            });
-            {
-                let mut pass = encoder.begin_compute_pass(&Default::default());
-                pass.set_pipeline(&pipeline);
-                pass.set_bind_group(0, &bind, &[]);
-                pass.dispatch_workgroups(groups.0, groups.1, 1);
-            }
-            Counters::bump(&gpu.inner.counters.dispatches);
+            record_chunk(
+                gpu,
+                &mut encoder,
+                &pipeline,
+                inputs,
+                &windows,
+                (out.buffer(), out_start, u1 * unit_bytes - out_start),
+                &p,
+                groups,
+            );
             u0 = u1;
         }
         gpu.inner.queue.submit([encoder.finish()]);
