@@ -17,6 +17,8 @@
 //! "created", its memory was never mapped (VmSize unchanged) and it read back as zeros. An out
 //! of memory on GL is therefore not detected (a wgpu limitation this crate does not work around).
 
+mod common;
+
 use std::process::Command;
 
 use gpuarray::{Error, Gpu, GpuArray, View};
@@ -25,14 +27,6 @@ use gpuarray::{Error, Gpu, GpuArray, View};
 const CHILD: &str = "GPUARRAY_OOM_CHILD";
 
 const MIB: u64 = 1 << 20;
-
-/// This process's virtual size (`VmSize` in /proc/self/status), in bytes.
-fn vm_size() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmSize:")).unwrap();
-    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib * 1024
-}
 
 /// A `len`-element f32 array of `value` made on the GPU only (a broadcast scalar made
 /// contiguous), so that its one big allocation is a device buffer, not host memory.
@@ -76,15 +70,7 @@ fn child() {
     );
 
     // From here on, 48 MiB of address space are left.
-    let cap = vm_size() + 48 * MIB;
-    rustix::process::setrlimit(
-        rustix::process::Resource::As,
-        rustix::process::Rlimit {
-            current: Some(cap),
-            maximum: None,
-        },
-    )
-    .unwrap();
+    let cap = common::cap_address_space(48 * MIB);
     println!("capped at {} MiB", cap / MIB);
 
     // 80 MiB (another size class, so not a reuse) fits only once the pool lets go.
