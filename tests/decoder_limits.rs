@@ -3,6 +3,12 @@
 //! with an error naming the file, before allocating: it runs under `ulimit -v` of 1 GiB, so an
 //! attempt to allocate the image would abort the process (a signal, not an exit code) rather
 //! than pass. Each run is watched: still running after 30 s is a hang.
+//!
+//! Audio and video too: a WAV, a FLAC and a Y4M file whose headers declare 4 GB to 550 GB,
+//! and raw frames of 65536 × 65536 over a 100-byte file, through the library (in a child
+//! process that caps its own address space) and through `gpuarray audio` / `gpuarray video`.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -224,14 +230,15 @@ fn bombs() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     v
 }
 
-/// Runs the binary under `ulimit -v` (1 GiB) with a 30 s watchdog: (exit code or None for a
-/// signal, stderr, time).
-fn run_limited(args: &[&Path]) -> (Option<i32>, String, Duration) {
+/// Runs the binary with `args` under `ulimit -v` (1 GiB) with a 30 s watchdog: (exit code or
+/// None for a signal, stderr, time).
+fn run_limited<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(
+    args: &[S],
+) -> (Option<i32>, String, Duration) {
     let mut cmd = Command::new("bash");
     cmd.arg("-c")
         .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
         .arg(env!("CARGO_BIN_EXE_gpuarray"))
-        .arg("info")
         .args(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
@@ -245,32 +252,32 @@ fn run_limited(args: &[&Path]) -> (Option<i32>, String, Duration) {
         }
         if start.elapsed() > Duration::from_secs(30) {
             let _ = child.kill();
-            panic!("gpuarray info {args:?}: still running after 30 s (a hang)");
+            panic!("gpuarray {args:?}: still running after 30 s (a hang)");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
 
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gpuarray-bombs-{}", std::process::id()));
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gpuarray-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
 #[test]
 fn every_format_refuses_a_decompression_bomb_before_allocating() {
-    let dir = scratch();
+    let dir = scratch("bombs");
     // The limit is low enough to catch an allocation of the image, high enough for the tool:
     // a real photo decodes under it.
     let photo = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/coffee.png"));
-    let (code, err, _) = run_limited(&[photo]);
+    let (code, err, _) = run_limited(&["info".as_ref(), photo.as_os_str()]);
     assert_eq!(code, Some(0), "a real photo under the same limit: {err}");
 
     let mut table = vec![];
     for (name, bytes, declared) in bombs() {
         let path = dir.join(name);
         std::fs::write(&path, &bytes).unwrap();
-        let (code, err, time) = run_limited(&[&path]);
+        let (code, err, time) = run_limited(&["info".as_ref(), path.as_os_str()]);
         assert_eq!(
             code,
             Some(1),
@@ -289,6 +296,207 @@ fn every_format_refuses_a_decompression_bomb_before_allocating() {
         ));
     }
     eprintln!("decompression bombs, each refused under ulimit -v 1 GiB:");
+    for line in &table {
+        eprintln!("{line}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Audio and video bombs: a small file whose header declares a huge length or frame size.
+/// (file name, bytes, what it declares.)
+fn media_bombs() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    // WAV: 16-bit mono PCM whose data chunk says 4 GB (2³¹ samples), followed by 16 bytes.
+    let mut wav = b"RIFF".to_vec();
+    wav.extend(le32(0xFFFF_FFFF));
+    wav.extend(b"WAVEfmt ");
+    wav.extend(le32(16));
+    wav.extend(le16(1)); // PCM
+    wav.extend(le16(1)); // mono
+    wav.extend(le32(8000));
+    wav.extend(le32(16000));
+    wav.extend(le16(2));
+    wav.extend(le16(16));
+    wav.extend(b"data");
+    wav.extend(le32(0xFFFF_FFF0));
+    wav.extend([0; 16]);
+
+    // FLAC: a STREAMINFO that declares 2³⁶ − 1 stereo samples at 44.1 kHz, and no frames.
+    let mut flac = b"fLaC".to_vec();
+    flac.extend([0x80, 0, 0, 34]); // the last metadata block: STREAMINFO, 34 bytes
+    flac.extend(4096u16.to_be_bytes()); // min block size
+    flac.extend(65535u16.to_be_bytes()); // max block size
+    flac.extend([0; 6]); // min and max frame sizes unknown
+    // 20 bits rate, 3 bits channels − 1, 5 bits bits − 1, 36 bits total samples.
+    let packed: u64 = (44_100 << 44) | (1 << 41) | (15 << 36) | ((1 << 36) - 1);
+    flac.extend(packed.to_be_bytes());
+    flac.extend([0; 16]); // MD5
+    // Y4M: 65536 × 65536 4:4:4 frames (12 GiB each), one FRAME header and 100 bytes.
+    let mut y4m = b"YUV4MPEG2 W65536 H65536 F25:1 C444\nFRAME\n".to_vec();
+    y4m.extend([0; 100]);
+    vec![
+        ("bomb.wav", wav, "2^31 16-bit samples: 4 GB"),
+        ("bomb.flac", flac, "2^36 stereo samples: 550 GB as f32"),
+        ("bomb.y4m", y4m, "65536 x 65536 4:4:4 frames: 12 GiB each"),
+    ]
+}
+
+/// The environment variable that makes the ignored `media_child` test run the library side
+/// (its value: the directory holding the bombs).
+const MEDIA_CHILD: &str = "GPUARRAY_MEDIA_BOMBS";
+
+/// The library side, in a child process that caps its own address space at 512 MiB above
+/// what it uses: `Audio::open` and `FrameReader` refuse each bomb with an error (an attempt
+/// to allocate what the header declares would abort the process).
+#[test]
+#[ignore = "the child process of audio_and_video_bombs_are_refused (needs its address-space cap)"]
+fn media_child() {
+    use gpuarray::media::audio::Audio;
+    use gpuarray::media::video::{FrameReader, PixFmt};
+    let dir = PathBuf::from(std::env::var_os(MEDIA_CHILD).expect("run by its parent test"));
+    common::cap_address_space(512 << 20);
+    let refused = |what: &str, r: gpuarray::Result<()>| match r {
+        Err(e) => println!("{what}: refused: {e}"),
+        Ok(()) => panic!("{what}: a bomb should be an error"),
+    };
+    refused("wav", Audio::open(dir.join("bomb.wav")).map(drop));
+    refused("flac", Audio::open(dir.join("bomb.flac")).map(drop));
+    let y4m = std::fs::File::open(dir.join("bomb.y4m")).unwrap();
+    refused(
+        "y4m",
+        FrameReader::y4m(y4m).and_then(|mut r| r.next_frame().map(drop)),
+    );
+    // Raw frames whose size comes from the caller: 65536 × 65536 RGBA (16 GiB) over 100 bytes.
+    refused(
+        "raw",
+        FrameReader::raw(&[0u8; 100][..], 65536, 65536, PixFmt::Rgba)
+            .next_frame()
+            .map(drop),
+    );
+}
+
+#[test]
+fn audio_and_video_bombs_are_refused() {
+    let dir = scratch("media-bombs");
+    for (name, bytes, _) in media_bombs() {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+
+    // The library, in a child under its own cap.
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "media_child", "--nocapture"])
+        .env(MEDIA_CHILD, &dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the library child must exit 0, not {:?} (an abort is a failure): {stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for what in ["wav", "flac", "y4m", "raw"] {
+        assert!(
+            stdout.contains(&format!("{what}: refused")),
+            "{what}: {stdout}"
+        );
+    }
+
+    // The CLI under `ulimit -v` of 1 GiB: each bomb is exit code 1 and an error naming the
+    // input, and the same commands work on real files under the same limit.
+    let testdata = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata"));
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    let out_wav = path(&dir.join("out.wav"));
+    let out_video = path(&dir.join("out.video"));
+    let real = [
+        vec![
+            "audio".into(),
+            path(&testdata.join("speech.wav")),
+            "-o".into(),
+            out_wav.clone(),
+            "--op".into(),
+            "gain:db=-1".into(),
+        ],
+        vec![
+            "audio".into(),
+            path(&testdata.join("speech.flac")),
+            "-o".into(),
+            out_wav.clone(),
+            "--op".into(),
+            "gain:db=-1".into(),
+        ],
+    ];
+    for args in &real {
+        let (code, err, _) = run_limited(args);
+        assert_eq!(
+            code,
+            Some(0),
+            "{args:?} on a real file under the same limit: {err}"
+        );
+    }
+    let mut table = vec![];
+    let mut cases: Vec<(Vec<String>, &str)> = vec![];
+    for (name, _, declared) in media_bombs() {
+        let input = path(&dir.join(name));
+        let args = if name.ends_with(".y4m") {
+            vec![
+                "video".into(),
+                input,
+                "-o".into(),
+                out_video.clone(),
+                "--op".into(),
+                "edges".into(),
+            ]
+        } else {
+            vec![
+                "audio".into(),
+                input,
+                "-o".into(),
+                out_wav.clone(),
+                "--op".into(),
+                "gain:db=-1".into(),
+            ]
+        };
+        cases.push((args, declared));
+    }
+    let raw = path(&dir.join("short.raw"));
+    std::fs::write(&raw, [0u8; 100]).unwrap();
+    cases.push((
+        [
+            "video",
+            &raw,
+            "-o",
+            &out_video,
+            "--size",
+            "65536x65536",
+            "--pix-fmt",
+            "rgba",
+            "--op",
+            "edges",
+        ]
+        .map(String::from)
+        .to_vec(),
+        "raw 65536 x 65536 RGBA frames: 16 GiB each",
+    ));
+    for (args, declared) in &cases {
+        let (code, err, time) = run_limited(args);
+        assert_eq!(
+            code,
+            Some(1),
+            "{args:?} ({declared}): exit code 1, not a crash: {err}"
+        );
+        // `audio` names the file of a batch; `video` has one input and names the command.
+        let line = err
+            .lines()
+            .find(|l| l.starts_with(&args[1]) || l.starts_with(&format!("gpuarray {}:", args[0])))
+            .unwrap_or_else(|| panic!("{args:?}: the error names the input or command: {err}"));
+        table.push(format!(
+            "  {:<8} {:<45} {:>6.3} s  {line}",
+            args[0],
+            declared,
+            time.as_secs_f64(),
+        ));
+    }
+    eprintln!("audio and video bombs, each refused under ulimit -v 1 GiB:");
     for line in &table {
         eprintln!("{line}");
     }

@@ -51,12 +51,10 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use wgpu::util::DeviceExt;
-
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
 use crate::gpu::context::{Gpu, lock};
-use crate::gpu::kernels::{Input, window};
+use crate::gpu::kernels::{self, Input, window};
 use crate::gpu::transfer::read_mapped;
 use crate::view::dtype::Dtype;
 use crate::view::view::HostArray;
@@ -484,11 +482,12 @@ impl Blitter {
         let table = self.table(options.colormap)?;
         let device = gpu.device();
         let bind = gpu.scoped("binding a frame", || {
-            let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("gpuarray blit parameters"),
-                contents: bytemuck::bytes_of(&params),
-                usage: wgpu::BufferUsages::UNIFORM,
-            });
+            let uniform = kernels::buffer_with(
+                gpu,
+                "gpuarray blit parameters",
+                bytemuck::bytes_of(&params),
+                wgpu::BufferUsages::UNIFORM,
+            );
             device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("gpuarray blit"),
                 layout: &self.layout,
@@ -583,13 +582,13 @@ impl Blitter {
             .iter()
             .map(|c| [c[0], c[1], c[2], 255].map(|v| v as f32 / 255.0))
             .collect();
-        let device = self.gpu.device();
         let buffer = self.gpu.scoped("uploading a colormap", || {
-            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("gpuarray colormap"),
-                contents: bytemuck::cast_slice(&colours),
-                usage: wgpu::BufferUsages::UNIFORM,
-            })
+            kernels::buffer_with(
+                &self.gpu,
+                "gpuarray colormap",
+                bytemuck::cast_slice(&colours),
+                wgpu::BufferUsages::UNIFORM,
+            )
         })?;
         lock(&self.tables).insert(colormap, buffer.clone());
         Ok(buffer)

@@ -432,10 +432,11 @@ impl Gpu {
         Ok(value)
     }
 
-    /// `error`, or the loss of the device when that is what caused it (the device-lost
-    /// callback runs when the device is next polled, which this does without waiting).
+    /// `error`, or the loss of the device when that is what caused it. wgpu runs the
+    /// device-lost callback of a destroyed device only once its queue has drained, so this
+    /// waits for the queue (an error path: the wait costs nothing on the way that works).
     pub(crate) fn or_lost(&self, what: &str, error: Error) -> Error {
-        let _ = self.inner.device.poll(wgpu::PollType::Poll);
+        let _ = self.wait();
         if self.is_lost() {
             Error::Gpu(format!("{what}: the GPU device was lost"))
         } else {

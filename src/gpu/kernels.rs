@@ -297,16 +297,26 @@ pub(crate) fn window(gpu: &Gpu, input: &Input<'_>, e0: u64, e1: u64) -> (u64, u6
 }
 
 /// A small read-only storage buffer holding `contents` (kernel parameters, weights, tables).
+pub(crate) fn storage_with(gpu: &Gpu, label: &str, contents: &[u8]) -> wgpu::Buffer {
+    buffer_with(gpu, label, contents, wgpu::BufferUsages::STORAGE)
+}
+
+/// A small buffer of `usage` (storage, uniform) holding `contents`.
 ///
 /// Written through the queue (staged before the next submission) rather than mapped at
 /// creation: on a lost device a mapping panics inside wgpu, while this gives an invalid buffer
 /// whose use is an error caught like any other.
-pub(crate) fn storage_with(gpu: &Gpu, label: &str, contents: &[u8]) -> wgpu::Buffer {
+pub(crate) fn buffer_with(
+    gpu: &Gpu,
+    label: &str,
+    contents: &[u8],
+    usage: wgpu::BufferUsages,
+) -> wgpu::Buffer {
     let size = (contents.len() as u64).next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT);
     let buffer = gpu.inner.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some(label),
         size: size.max(wgpu::COPY_BUFFER_ALIGNMENT),
-        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+        usage: usage | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
     });
     if size > 0 {

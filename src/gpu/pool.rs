@@ -1,7 +1,9 @@
 //! A pool of freed GPU buffers, so that repeated work allocates nothing on the device.
 //!
 //! Buffers are rounded up to size classes (at most 12.5 % larger than asked) and kept by
-//! (class, usage) when dropped, up to a byte budget; past it they are released.
+//! (class, usage) when dropped, up to a byte budget; past it they are released. When the device
+//! is out of memory, the pool gives back every buffer it holds and the allocation is tried once
+//! more, so memory kept for reuse never makes a new array fail.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -58,6 +60,15 @@ impl Pool {
             .push(buffer);
     }
 
+    /// Releases every buffer held for reuse (memory pressure: the device ran out).
+    fn release_all(&self) {
+        let freed: Vec<wgpu::Buffer> = lock(&self.free).drain().flat_map(|(_, v)| v).collect();
+        for buffer in freed {
+            self.held.fetch_sub(buffer.size(), Ordering::Relaxed);
+            buffer.destroy();
+        }
+    }
+
     fn take(&self, class: u64, usage: wgpu::BufferUsages) -> Option<wgpu::Buffer> {
         let buffer = lock(&self.free).get_mut(&(class, usage))?.pop()?;
         self.held.fetch_sub(class, Ordering::Relaxed);
@@ -97,14 +108,27 @@ impl Gpu {
                 b
             }
             None => {
-                let b = self.scoped(&format!("allocating {class} bytes"), || {
-                    inner.device.create_buffer(&wgpu::BufferDescriptor {
-                        label: Some("gpuarray"),
-                        size: class,
-                        usage,
-                        mapped_at_creation: false,
+                let create = || {
+                    self.scoped(&format!("allocating {class} bytes"), || {
+                        inner.device.create_buffer(&wgpu::BufferDescriptor {
+                            label: Some("gpuarray"),
+                            size: class,
+                            usage,
+                            mapped_at_creation: false,
+                        })
                     })
-                })?;
+                };
+                // Out of memory: the buffers kept for reuse are given back to the device and
+                // the allocation is tried once more. Arrays alive are untouched either way.
+                let b = match create() {
+                    Err(Error::OutOfMemory(_)) if inner.pool.held_bytes() > 0 => {
+                        inner.pool.release_all();
+                        // Destroyed buffers are freed when the device is next maintained.
+                        self.wait()?;
+                        create()?
+                    }
+                    other => other?,
+                };
                 Counters::bump(&inner.counters.buffers_created);
                 b
             }

@@ -92,3 +92,25 @@ pub fn values(a: &GpuArray) -> Vec<f64> {
         .unwrap()
         .to_vec()
 }
+
+/// Caps this process's address space (`RLIMIT_AS`) at `headroom` bytes above what it uses now
+/// (`VmSize` in /proc/self/status), so that a large allocation after it fails for real, never
+/// endangering the machine. For child processes of the tests; returns the cap.
+pub fn cap_address_space(headroom: u64) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let vm_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmSize:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .expect("VmSize in /proc/self/status");
+    let cap = vm_kib * 1024 + headroom;
+    rustix::process::setrlimit(
+        rustix::process::Resource::As,
+        rustix::process::Rlimit {
+            current: Some(cap),
+            maximum: None,
+        },
+    )
+    .expect("setrlimit(RLIMIT_AS)");
+    cap
+}

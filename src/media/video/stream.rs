@@ -190,32 +190,38 @@ impl<R: Read> FrameReader<R> {
         self.index
     }
 
-    /// Fills `buf` from the stream: `Ok(false)` at a clean end (no byte), an error naming the
-    /// frame when the stream ends inside it.
-    fn fill(&mut self, buf: &mut [u8], started: bool) -> Result<bool> {
-        let mut got = 0;
-        while got < buf.len() {
-            match self.inner.read(&mut buf[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e.into()),
-            }
+    /// The next `len` bytes of the stream: `None` at a clean end (no byte), an error naming
+    /// the frame when the stream ends inside it.
+    ///
+    /// The buffer grows with what the stream holds (at most 64 MiB reserved ahead), so a
+    /// header that declares a huge frame over a short stream costs only the bytes that are
+    /// there, and a frame the host cannot hold is [`Error::OutOfMemory`] (std's `read_to_end`
+    /// reserves fallibly), never an abort.
+    fn fill(&mut self, len: usize, started: bool) -> Result<Option<Vec<u8>>> {
+        let index = self.index;
+        let oom = || Error::OutOfMemory(format!("frame {index}: {len} bytes on the host"));
+        let mut buf = vec![];
+        buf.try_reserve_exact(len.min(64 << 20))
+            .map_err(|_| oom())?;
+        match (&mut self.inner).take(len as u64).read_to_end(&mut buf) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::OutOfMemory => return Err(oom()),
+            Err(e) => return Err(e.into()),
         }
+        let got = buf.len();
         if got == 0 && !started {
-            return Ok(false);
+            return Ok(None);
         }
-        if got < buf.len() {
+        if got < len {
             return Err(frame_error(
                 self.index,
                 format!(
-                    "the stream ends after {got} of its {} bytes (a truncated stream, or a \
-                     wrong --size / --pix-fmt)",
-                    buf.len()
+                    "the stream ends after {got} of its {len} bytes (a truncated stream, or a \
+                     wrong --size / --pix-fmt)"
                 ),
             ));
         }
-        Ok(true)
+        Ok(Some(buf))
     }
 
     /// The next frame, `None` at the end of the stream.
@@ -228,10 +234,9 @@ impl<R: Read> FrameReader<R> {
             } => {
                 let c = pix_fmt.channels();
                 let bytes = width * height * c * pix_fmt.dtype().itemsize();
-                let mut buf = vec![0u8; bytes];
-                if !self.fill(&mut buf, false)? {
+                let Some(buf) = self.fill(bytes, false)? else {
                     return Ok(None);
-                }
+                };
                 Frame::Packed(HostArray::from_bytes(
                     &buf,
                     &[height, width, c],
@@ -255,8 +260,10 @@ impl<R: Read> FrameReader<R> {
                         "no FRAME header (a corrupt or truncated Y4M stream)",
                     ));
                 }
-                let mut data = vec![0u8; YuvFrame::len_of(width, height, chroma)];
-                self.fill(&mut data, true)?;
+                let len = YuvFrame::len_of(width, height, chroma);
+                let data = self
+                    .fill(len, true)?
+                    .ok_or_else(|| frame_error(self.index, "no samples after FRAME"))?;
                 Frame::Yuv(YuvFrame {
                     data,
                     width,
