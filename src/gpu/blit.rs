@@ -689,33 +689,8 @@ impl GpuArray {
     /// format; an sRGB format stores the same colours, encoded by the GPU).
     pub fn to_texture_as(&self, format: wgpu::TextureFormat) -> Result<wgpu::Texture> {
         let (height, width, _) = frame_shape(self)?;
-        let gpu = &self.gpu;
-        let max = gpu.inner.limits.max_texture_dimension_2d as usize;
-        if height == 0 || width == 0 || height > max || width > max {
-            return Err(Error::unsupported(format!(
-                "a texture of {width}×{height} (each side must be 1 to {max})"
-            )));
-        }
-        let blitter = Blitter::new(gpu, format)?;
-        let texture = gpu.scoped("creating a texture", || {
-            gpu.device().create_texture(&wgpu::TextureDescriptor {
-                label: Some("gpuarray frame"),
-                size: wgpu::Extent3d {
-                    width: width as u32,
-                    height: height as u32,
-                    depth_or_array_layers: 1,
-                },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format,
-                usage: wgpu::TextureUsages::RENDER_ATTACHMENT
-                    | wgpu::TextureUsages::TEXTURE_BINDING
-                    | wgpu::TextureUsages::COPY_SRC
-                    | wgpu::TextureUsages::COPY_DST,
-                view_formats: &[],
-            })
-        })?;
+        let texture = render_target(&self.gpu, width, height, format, "gpuarray frame")?;
+        let blitter = Blitter::new(&self.gpu, format)?;
         let options = BlitOptions {
             scaling: Scaling::Stretch,
             background: None,
@@ -724,6 +699,43 @@ impl GpuArray {
         blitter.draw(self, &texture.create_view(&Default::default()), &options)?;
         Ok(texture)
     }
+}
+
+/// A new `width × height` texture of `format` to draw into, sample, copy and read back (every
+/// usage [`GpuArray::to_texture_as`] promises), created inside error scopes; a side of 0 or past
+/// the adapter's texture limit is an [`Error::Unsupported`].
+pub(crate) fn render_target(
+    gpu: &Gpu,
+    width: usize,
+    height: usize,
+    format: wgpu::TextureFormat,
+    label: &str,
+) -> Result<wgpu::Texture> {
+    let max = gpu.inner.limits.max_texture_dimension_2d as usize;
+    if height == 0 || width == 0 || height > max || width > max {
+        return Err(Error::unsupported(format!(
+            "a texture of {width}×{height} (each side must be 1 to {max})"
+        )));
+    }
+    gpu.scoped("creating a texture", || {
+        gpu.device().create_texture(&wgpu::TextureDescriptor {
+            label: Some(label),
+            size: wgpu::Extent3d {
+                width: width as u32,
+                height: height as u32,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+                | wgpu::TextureUsages::TEXTURE_BINDING
+                | wgpu::TextureUsages::COPY_SRC
+                | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        })
+    })
 }
 
 /// Reads mip level 0 of a 2-D texture back to the host: `[h, w, 4]` RGBA for four-channel

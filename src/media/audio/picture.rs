@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
-use crate::gpu::blit::{BlitOptions, Blitter, Colormap, Scaling, read_texture};
+use crate::gpu::blit::{BlitOptions, Blitter, Colormap, Scaling, read_texture, render_target};
 use crate::media::audio::stft::{Scale, Stft, spectrogram};
 use crate::view::layout::SliceArg;
 use crate::view::view::HostArray;
@@ -39,22 +39,9 @@ pub fn spectrogram_image(
     let peak = picture.max(None, false)?.to_host()?.as_slice::<f32>()?[0];
     let gpu = x.gpu();
     let limit = (gpu.device().limits().max_texture_dimension_2d as usize).min(max_side.max(1));
-    let (width, height) = (frames.min(limit) as u32, bins.min(limit) as u32);
+    let (width, height) = (frames.min(limit), bins.min(limit));
     let format = wgpu::TextureFormat::Rgba8UnormSrgb;
-    let target = gpu.device().create_texture(&wgpu::TextureDescriptor {
-        label: Some("spectrogram"),
-        size: wgpu::Extent3d {
-            width,
-            height,
-            depth_or_array_layers: 1,
-        },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format,
-        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-        view_formats: &[],
-    });
+    let target = render_target(gpu, width, height, format, "spectrogram")?;
     let options = BlitOptions {
         scaling: Scaling::Stretch,
         colormap: Some(colormap),
@@ -62,7 +49,7 @@ pub fn spectrogram_image(
         range: (peak - range, peak),
         ..BlitOptions::nearest()
     };
-    let options = if (width as usize, height as usize) == (frames, bins) {
+    let options = if (width, height) == (frames, bins) {
         options
     } else {
         BlitOptions {
