@@ -1,0 +1,2 @@
+//! No code: this crate only unifies dependency features between the workspace's builds (see its
+//! Cargo.toml).
