@@ -455,3 +455,206 @@ fn out_of_memory_before_work() {
         "no dispatch before the error"
     );
 }
+
+use gpuarray::blit::{BlitOptions, Blitter, Colormap, Filter, Region, Scaling, read_texture};
+use gpuarray::wgpu;
+
+/// Draws on both contexts of `p` with `draw` and reads the target back (unchunked, chunked);
+/// panics unless the chunked run drew in more bands.
+fn blit_both(
+    p: &Pair,
+    what: &str,
+    draw: impl Fn(&Gpu) -> Result<wgpu::Texture>,
+) -> (HostArray, HostArray) {
+    let go = |gpu: &Gpu| {
+        let before = gpu.stats().draws;
+        let shown = draw(gpu)
+            .and_then(|t| read_texture(gpu, &t))
+            .unwrap_or_else(|e| panic!("{what} on {}: {e}", gpu.info()));
+        (shown, gpu.stats().draws - before)
+    };
+    let (full, n_full) = go(&p.full);
+    let (small, n_small) = go(&p.small);
+    assert_eq!(n_full, 1, "{what}: the unchunked frame is drawn at once");
+    assert!(
+        n_small > 1,
+        "{what}: the chunked run drew {n_small} bands, the unchunked one {n_full}"
+    );
+    (full, small)
+}
+
+/// Frames larger than one binding are drawn in bands of target rows, each bound to the frame
+/// rows it samples: every fragment computes what it computes in one draw, so the pictures are
+/// bit-identical, whatever the scaling, filter, colormap or layout; one is also checked against
+/// the frame itself.
+#[test]
+fn blit_and_to_texture_in_bands() {
+    let p = pair();
+    let mut rng = Rng::new(12);
+    // 1024 × 1024 RGB u8 (3 MiB; rows of 3 KiB) and 512 × 512 RGBA f32 (4 MiB; rows of 8 KiB).
+    let rgb: Vec<u8> = rng.bytes(1024 * 1024 * 3);
+    let rgba = random_f32(13, 512 * 512 * 4)
+        .iter()
+        .map(|v| v.abs())
+        .collect::<Vec<f32>>();
+    let (full, _) = blit_both(&p, "to_texture of a u8 frame", |g| {
+        upload(g, &rgb, &[1024, 1024, 3])?.to_texture()
+    });
+    // 1:1 onto Rgba8Unorm is a copy: the frame itself, alpha 1.
+    let shown = full.view().to_vec::<u8>().unwrap();
+    for (i, (px, want)) in shown.chunks(4).zip(rgb.chunks(3)).enumerate() {
+        assert_eq!((&px[..3], px[3]), (want, 255), "pixel {i}");
+    }
+    let same = |what: &str, draw: &dyn Fn(&Gpu) -> Result<wgpu::Texture>| {
+        let (full, small) = blit_both(&p, what, draw);
+        assert!(
+            bytes(&full) == bytes(&small),
+            "{what}: banded picture differs"
+        );
+    };
+    same("to_texture of a flipped f32 frame", &|g| {
+        let a = upload(g, &rgba, &[512, 512, 4])?;
+        a.slice(&[SliceArg::step(-1), SliceArg::ALL, SliceArg::ALL])?
+            .to_texture()
+    });
+    // Drawn onto targets of other sizes: down (a row of the target samples frame rows 1.7
+    // apart), up, and a single channel through a colormap into a region with background.
+    let draw = |g: &Gpu, frame: &GpuArray, w: u32, h: u32, options: &BlitOptions| {
+        let target = g.device().create_texture(&wgpu::TextureDescriptor {
+            label: None,
+            size: wgpu::Extent3d {
+                width: w,
+                height: h,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba8UnormSrgb,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+        let blitter = Blitter::new(g, target.format())?;
+        blitter.draw(frame, &target.create_view(&Default::default()), options)?;
+        Ok(target)
+    };
+    for (w, h) in [(700u32, 600u32), (1500, 1300)] {
+        for filter in [Filter::Nearest, Filter::Linear] {
+            let options = BlitOptions {
+                filter,
+                scaling: Scaling::Stretch,
+                ..Default::default()
+            };
+            same(&format!("{filter:?} onto {w}×{h}"), &|g| {
+                draw(g, &upload(g, &rgb, &[1024, 1024, 3])?, w, h, &options)
+            });
+        }
+    }
+    let options = BlitOptions {
+        colormap: Some(Colormap::Viridis),
+        range: (0.0, 0.8),
+        region: Some(Region {
+            x: 30,
+            y: 20,
+            width: 900,
+            height: 500,
+        }),
+        background: Some([0.2, 0.4, 0.6, 1.0]),
+        ..Default::default()
+    };
+    same(
+        "a colormapped transposed channel, fitted into a region",
+        &|g| {
+            let a = upload(g, &rgba, &[512, 512, 4])?;
+            let channel = a
+                .slice(&[SliceArg::ALL, SliceArg::ALL, SliceArg::Index(1)])?
+                .transpose();
+            draw(g, &channel, 1000, 600, &options)
+        },
+    );
+}
+
+/// A frame whose rows lie too far apart for bands is drawn from a contiguous copy; one whose
+/// four rows span more than a binding even then, and a texture larger than the adapter's limit,
+/// are errors, not panics.
+#[test]
+fn frames_beyond_bands_and_texture_limits() {
+    let p = pair();
+    // A transposed 64 × 8192 u8 frame: each of its rows reads every 64th byte of the 512 KiB
+    // buffer. Drawn, it is copied first (rows of 8 KiB); recorded into an encoder, it is an
+    // error.
+    let x = Rng::new(14).bytes(8192 * 64);
+    let (full, small) = blit_both(&p, "a transposed frame", |g| {
+        upload(g, &x, &[8192, 64])?.transpose().to_texture()
+    });
+    assert!(bytes(&full) == bytes(&small), "banded copy differs");
+    let frame = upload(&p.small, &x, &[8192, 64]).unwrap().transpose();
+    let texture = frame.contiguous().unwrap().to_texture().unwrap();
+    let blitter = Blitter::new(&p.small, texture.format()).unwrap();
+    let mut encoder = p.small.device().create_command_encoder(&Default::default());
+    let view = texture.create_view(&Default::default());
+    let err = blitter
+        .encode(&mut encoder, &frame, &view, &BlitOptions::default())
+        .unwrap_err();
+    assert!(err.to_string().contains("contiguous copy"), "{err}");
+    // Rows of 32 KiB: four do not fit 64 KiB, contiguous or not.
+    let err = upload(&p.small, &random_f32(15, 8192 * 16), &[16, 8192])
+        .unwrap()
+        .to_texture()
+        .unwrap_err();
+    assert!(err.to_string().contains("four of its rows"), "{err}");
+    let max = p.full.device().limits().max_texture_dimension_2d as usize;
+    let wide = upload(&p.full, &[0.5f32], &[1, 1])
+        .unwrap()
+        .broadcast_to(&[1, max + 1])
+        .unwrap();
+    let err = wide.to_texture().unwrap_err();
+    assert!(
+        matches!(err, gpuarray::Error::Unsupported(_)) && err.to_string().contains("texture"),
+        "{err}"
+    );
+}
+
+/// Views whose 256 consecutive elements span more than one binding (transposes of arrays of a
+/// few MiB here, of hundreds of MiB on a real binding) are gathered in blocks into contiguous
+/// copies, then copied, converted or combined like any other: copies are exact, so the results
+/// are bit-identical, and one is checked against a CPU transpose.
+#[test]
+fn gathers_of_widely_strided_views() {
+    let p = pair();
+    // 512 × 512 f32 (1 MiB): a column of the transpose steps 2 KiB, so 256 of its elements
+    // span 512 KiB. (Each array costs (1 MiB / 64 KiB)² = 256 dispatches chunked.)
+    let x = random_f32(16, 1 << 18);
+    let y = random_f32(17, 1 << 18);
+    let t = p.same("a transposed copy", |g| {
+        upload(g, &x, &[512, 512])?.transpose().contiguous()
+    });
+    let t = t.view().to_vec::<f32>().unwrap();
+    for (i, got) in t.iter().enumerate() {
+        let (r, c) = (i / 512, i % 512);
+        assert_eq!(got.to_bits(), x[c * 512 + r].to_bits(), "[{r}, {c}]");
+    }
+    p.same("x·2 + yᵀ", |g| {
+        let a = upload(g, &x, &[512, 512])?;
+        let b = upload(g, &y, &[512, 512])?;
+        a.mul(2.0)?.add(&b.transpose())
+    });
+    // Units of 1, 2 and 8 bytes: u8 → f32, f16 transposed, and complex64.
+    let bytes_in = Rng::new(18).bytes(1024 * 1024);
+    p.same("a transposed u8 view to f32", |g| {
+        upload(g, &bytes_in, &[1024, 1024])?
+            .transpose()
+            .astype(Dtype::F32)
+    });
+    p.same("a transposed f16 copy", |g| {
+        upload(g, &x, &[512, 512])?
+            .astype(Dtype::F16)?
+            .transpose()
+            .contiguous()
+    });
+    p.same("a transposed complex64 copy", |g| {
+        let a = upload(g, &x[..1 << 17], &[256, 512])?;
+        let b = upload(g, &y[..1 << 17], &[256, 512])?;
+        a.complex(&b)?.transpose().contiguous()
+    });
+}

@@ -7,6 +7,7 @@ pub mod blit;
 pub mod context;
 pub(crate) mod elementwise;
 pub mod fft;
+mod gather;
 mod histogram;
 pub(crate) mod kernels;
 pub mod ops;
