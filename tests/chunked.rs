@@ -658,3 +658,53 @@ fn gathers_of_widely_strided_views() {
         a.complex(&b)?.transpose().contiguous()
     });
 }
+
+/// Filters whose f32 working buffers cannot exist on the adapter are refused before any
+/// dispatch, naming the sizes (see `gpu/budget.rs` for the rule), through the library and
+/// through the CLI's ops.
+#[test]
+fn filters_out_of_memory_before_work() {
+    // A context of its own: its dispatch counter sees no other test's work.
+    let gpu = &Gpu::new().unwrap();
+    let max = gpu.info().max_buffer_size;
+    // A 40000 × 40000 RGB u8 image from a broadcast pixel: 4.8 GB as u8, 19 GB as f32, with no
+    // memory until a filter allocates.
+    let pixel = upload(gpu, &[10u8, 20, 30], &[1, 1, 3]).unwrap();
+    let huge = pixel.broadcast_to(&[40000, 40000, 3]).unwrap();
+    assert!(
+        40000 * 40000 * 3 * 4 > max,
+        "the test needs an image past {max} bytes"
+    );
+    let before = gpu.stats().dispatches;
+    let ops: Vec<(&str, Result<GpuArray>)> = vec![
+        ("blur", filters::gaussian_blur(&huge, 3.0, Border::Reflect)),
+        ("sobel", filters::sobel(&huge, Border::Clamp)),
+        (
+            "equalize",
+            filters::equalize_histogram(&huge, Equalize::Luma),
+        ),
+        (
+            "deblur (CLI op)",
+            "deblur:sigma=2"
+                .parse::<filters::Op>()
+                .unwrap()
+                .apply(&huge, Border::Reflect),
+        ),
+    ];
+    for (what, result) in ops {
+        let err = result.err().unwrap_or_else(|| panic!("{what}: no error"));
+        assert!(
+            matches!(err, gpuarray::Error::OutOfMemory(_)),
+            "{what}: {err}"
+        );
+        assert!(
+            err.to_string().contains(&format!("{max} bytes")),
+            "{what}: names the sizes: {err}"
+        );
+    }
+    assert_eq!(
+        gpu.stats().dispatches,
+        before,
+        "no dispatch before the errors"
+    );
+}
