@@ -708,3 +708,82 @@ fn filters_out_of_memory_before_work() {
         "no dispatch before the errors"
     );
 }
+
+/// A 24 MP photo (6000 × 4000 RGB, 72 MB of u8, 288 MB as f32: chunked on any binding of
+/// 128 MiB or less) made from `testdata/coffee.png`, on the adapter's real binding.
+fn photo_24mp() -> Vec<u8> {
+    let photo = image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/coffee.png"))
+        .expect("coffee.png")
+        .into_rgb8();
+    image::imageops::resize(&photo, 6000, 4000, image::imageops::FilterType::Triangle).into_raw()
+}
+
+/// Runs each of the CLI's `ops` (with the margin its result depends on around each pixel) on
+/// the 24 MP photo and on its central 3000 × 2000 crop (a quarter of the pixels, which fits
+/// one binding unchunked): the crop's interior must equal the photo's pixels there bit for bit,
+/// since each pixel is computed by the same arithmetic whatever the bands.
+fn photo_ops_match_their_crop(ops: &[(&str, usize)]) {
+    let gpu = common::gpu();
+    let pixels = photo_24mp();
+    let (h, w, c) = (4000usize, 6000usize, 3usize);
+    let (y0, x0, ch, cw) = (1000usize, 1500usize, 2000usize, 3000usize);
+    let crop: Vec<u8> = (y0..y0 + ch)
+        .flat_map(|y| pixels[(y * w + x0) * c..(y * w + x0 + cw) * c].to_vec())
+        .collect();
+    let full = upload(gpu, &pixels, &[h, w, c]).unwrap();
+    let part = upload(gpu, &crop, &[ch, cw, c]).unwrap();
+    for &(text, margin) in ops {
+        let op: filters::Op = text.parse().unwrap();
+        let run = |a: &GpuArray| {
+            op.apply(a, Border::Reflect)
+                .and_then(|r| r.to_host())
+                .unwrap_or_else(|e| panic!("{text}: {e}"))
+        };
+        let (big, small) = (run(&full), run(&part));
+        let channels = big.shape().get(2).copied().unwrap_or(1);
+        let pixel = channels * big.view().itemsize();
+        let (big, small) = (bytes(&big), bytes(&small));
+        for y in margin..ch - margin {
+            let row = |data: &[u8], width: usize, yy: usize, xx: usize| {
+                let start = (yy * width + xx) * pixel;
+                data[start..start + (cw - 2 * margin) * pixel].to_vec()
+            };
+            assert!(
+                row(&small, cw, y, margin) == row(&big, w, y0 + y, x0 + margin),
+                "{text}: crop row {y} differs from the photo's"
+            );
+        }
+    }
+}
+
+/// Two cheap CLI ops at 24 MP, one pointwise and one 3 × 3 stencil in bands (the photo, its
+/// crop and the checks cost most of this test).
+#[test]
+fn photo_24mp_cheap_ops_match_a_crop() {
+    photo_ops_match_their_crop(&[("gamma:g=2.2", 0), ("edges", 1)]);
+}
+
+/// The costly CLI ops at 24 MP: minutes each in a debug build on lavapipe (a blur σ = 3 took
+/// ~2.7 min), so run by hand: `cargo test --test chunked -- --ignored photo_24mp`. Deblur and
+/// equalize are not local (periodic FFT, global histogram), so a crop cannot check them; they
+/// are run to check they complete at this size.
+#[test]
+#[ignore = "minutes per op at 24 MP on lavapipe"]
+fn photo_24mp_every_op() {
+    photo_ops_match_their_crop(&[
+        ("grayscale", 0),
+        ("brightness-contrast:brightness=0.1,contrast=1.5", 0),
+        ("blur:sigma=1", 3),
+        ("box:radius=3", 3),
+        ("blur:sigma=3", 9),
+        ("sharpen:sigma=2,amount=1", 6),
+    ]);
+    let gpu = common::gpu();
+    let full = upload(gpu, &photo_24mp(), &[4000, 6000, 3]).unwrap();
+    for text in ["equalize", "deblur:sigma=2"] {
+        let op: filters::Op = text.parse().unwrap();
+        let out = op.apply(&full, Border::Reflect).and_then(|r| r.to_host());
+        let out = out.unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(out.shape(), &[4000, 6000, 3], "{text}");
+    }
+}
