@@ -439,8 +439,11 @@ fn batch<T: Send + 'static, R: Send + 'static>(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let (to_gpu, decoded) = mpsc::sync_channel::<(Job, Result<T>)>(2);
-    let (to_encoder, computed) = mpsc::sync_channel::<(Job, Result<R>)>(2);
+    // Rendezvous channels: each stage holds one file at a time (the decoder's next image waits
+    // in its hands until the GPU takes it), so a batch of 24 MP photos holds about three images
+    // of host memory, whatever its length.
+    let (to_gpu, decoded) = mpsc::sync_channel::<(Job, Result<T>)>(0);
+    let (to_encoder, computed) = mpsc::sync_channel::<(Job, Result<R>)>(0);
     let stop = interrupted.clone();
     let decoder = thread::spawn(move || {
         for job in jobs {

@@ -82,13 +82,22 @@ pub(crate) fn number(name: &str, value: f32, positive: bool) -> Result<f64> {
 /// Errors unless `image` has shape `[h, w]` or `[h, w, c]`.
 pub(crate) fn check_image(image: &GpuArray) -> Result<()> {
     match image.ndim() {
-        2 | 3 => Ok(()),
-        n => Err(Error::Shape(format!(
-            "an image has shape [height, width] or [height, width, channels], not {n} dimensions \
-             ({:?})",
-            image.shape()
-        ))),
+        2 | 3 => {}
+        n => {
+            return Err(Error::Shape(format!(
+                "an image has shape [height, width] or [height, width, channels], not {n} \
+                 dimensions ({:?})",
+                image.shape()
+            )));
+        }
     }
+    // Filters work in f32: the image as f32, two intermediates and the output, at least.
+    let f32_bytes = (image.len() as u64).saturating_mul(4);
+    crate::gpu::budget::check(
+        image.gpu(),
+        &format!("filtering a {:?} image", image.shape()),
+        &[f32_bytes; 4],
+    )
 }
 
 /// Channel planes `[c, h, w]` as an interleaved image `[h, w, c]` (a pending elementwise

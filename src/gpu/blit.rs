@@ -6,6 +6,13 @@
 //! alpha, RGB, RGBA), `u8` or `f32` in [0, 1], with any strides: a slice, a flipped or transposed
 //! view, or a pending elementwise expression (computed first) can be drawn as it is.
 //!
+//! A frame larger than one storage binding is drawn in bands of target rows, each bound to the
+//! frame rows it samples (pixels are the same as in one draw; [`GpuStats::draws`] counts the
+//! bands); four frame rows must fit one binding. [`Blitter::draw`] draws a frame whose rows lie
+//! further apart (a transposed view of a large array) from a contiguous copy.
+//!
+//! [`GpuStats::draws`]: crate::gpu::context::GpuStats::draws
+//!
 //! Colour handling:
 //! - A frame holds sRGB-encoded values by default, like image files and like every filter of
 //!   [`filters`](crate::filters); [`Encoding::Linear`] says it holds linear light instead.
@@ -53,8 +60,9 @@ use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
-use crate::gpu::context::{Gpu, lock};
+use crate::gpu::context::{Counters, Gpu, lock};
 use crate::gpu::kernels::{self, Input, window};
+use crate::gpu::pool::PooledBuffer;
 use crate::gpu::transfer::read_mapped;
 use crate::view::dtype::Dtype;
 use crate::view::view::HostArray;
@@ -233,7 +241,8 @@ pub struct Blitter {
 /// A draw checked and bound, ready to record.
 struct Prepared {
     pipeline: wgpu::RenderPipeline,
-    bind: wgpu::BindGroup,
+    /// Target rows `[t0, t1)` and the bind group that draws them.
+    bands: Vec<((u32, u32), wgpu::BindGroup)>,
     region: Region,
 }
 
@@ -309,6 +318,16 @@ impl Blitter {
         target: &wgpu::TextureView,
         options: &BlitOptions,
     ) -> Result<()> {
+        // A frame whose rows lie too far apart for bands (a transposed view of a large array)
+        // is drawn from a contiguous copy, kept until the draw is submitted.
+        frame_shape(frame)?;
+        let copy;
+        let frame = if bandable(&self.gpu, frame)? || frame.is_c_contiguous() {
+            frame
+        } else {
+            copy = frame.contiguous()?;
+            &copy
+        };
         let prepared = self.prepare(frame, target, options)?;
         let device = self.gpu.device();
         self.gpu.scoped("blitting a frame", || {
@@ -363,10 +382,14 @@ impl Blitter {
             0.0,
             1.0,
         );
-        pass.set_scissor_rect(r.x, r.y, r.width, r.height);
         pass.set_pipeline(&prepared.pipeline);
-        pass.set_bind_group(0, &prepared.bind, &[]);
-        pass.draw(0..3, 0..1);
+        // Each band draws the same triangle over the region, clipped to its rows.
+        for &((t0, t1), ref bind) in &prepared.bands {
+            pass.set_scissor_rect(r.x, t0, r.width, t1 - t0);
+            pass.set_bind_group(0, bind, &[]);
+            pass.draw(0..3, 0..1);
+            Counters::bump(&self.gpu.inner.counters.draws);
+        }
     }
 
     /// Checks the frame, target and options, and binds the frame's buffer and the parameters.
@@ -433,62 +456,148 @@ impl Blitter {
         let (origin, scale) = mapping(options.scaling, (width, height), region);
         let strides = frame.strides();
         let sc = if frame.ndim() == 3 { strides[2] } else { 0 };
-        let gpu = &self.gpu;
-        // The frame's buffer, bound through the window its elements lie in.
-        let storage;
-        let (buffer, start, end, offset) = if frame.is_empty() {
-            (&self.empty, 0, 16, 0)
+        let storage = if frame.is_empty() {
+            None
         } else {
-            storage = frame.storage()?;
-            let input = Input {
-                buffer: storage.buffer(),
-                layout: &frame.layout,
-                itemsize: frame.dtype.itemsize(),
+            Some(frame.storage()?)
+        };
+        let linear_filter = options.filter == Filter::Linear
+            // At 1:1 on whole pixels, bilinear sampling hits pixel centres: nearest is the same
+            // and four times cheaper.
+            && !(scale == [1.0, 1.0] && origin.iter().all(|o| o.fract() == 0.0));
+        // The frame's buffer, bound through the window its elements lie in: the whole frame
+        // when it fits one binding, else bands of target rows, each bound to the frame rows it
+        // samples.
+        let mut bands = vec![];
+        for (rows, (start, end, offset)) in
+            self.bands(frame, region, origin[1], scale[1], linear_filter)?
+        {
+            let buffer = storage.map_or(&self.empty, |s| s.buffer());
+            let params = Params {
+                height: height as i32,
+                width: width as i32,
+                offset: offset as i32,
+                sy: strides[0] as i32,
+                sx: strides[1] as i32,
+                sc: sc as i32,
+                vmin: lo,
+                vscale: 1.0 / (hi - lo),
+                origin,
+                scale,
+                background: options.background.unwrap_or_default(),
             };
-            let (start, end, offset) = window(gpu, &input, 0, frame.len() as u64);
-            // Not drawn in bands yet: a frame must fit the binding in use.
-            let limit = gpu.binding();
-            if end - start > limit {
-                return Err(Error::unsupported(format!(
-                    "frames larger than one storage binding ({limit} bytes)"
-                )));
-            }
-            (storage.buffer(), start, end, offset)
-        };
-        let params = Params {
-            height: height as i32,
-            width: width as i32,
-            offset: offset as i32,
-            sy: strides[0] as i32,
-            sx: strides[1] as i32,
-            sc: sc as i32,
-            vmin: lo,
-            vscale: 1.0 / (hi - lo),
-            origin,
-            scale,
-            background: options.background.unwrap_or_default(),
-        };
+            bands.push((
+                rows,
+                self.bind(buffer, (start, end), &params, options.colormap)?,
+            ));
+        }
         let pipeline = self.pipeline(Variant {
             is_u8: frame.dtype == Dtype::U8,
             channels: channels as u32,
-            // At 1:1 on whole pixels, bilinear sampling hits pixel centres: nearest is the same
-            // and four times cheaper.
-            linear_filter: options.filter == Filter::Linear
-                && !(scale == [1.0, 1.0] && origin.iter().all(|o| o.fract() == 0.0)),
+            linear_filter,
             use_colormap: options.colormap.is_some(),
             frame_linear: options.encoding == Encoding::Linear,
             has_background: options.background.is_some(),
         })?;
-        let table = self.table(options.colormap)?;
-        let device = gpu.device();
-        let bind = gpu.scoped("binding a frame", || {
+        Ok(Prepared {
+            pipeline,
+            bands,
+            region,
+        })
+    }
+
+    /// The bands a frame is drawn in: target rows `[t0, t1)` of `region`, each with the window
+    /// of the frame's buffer its fragments read (start byte, end byte, the shader's element
+    /// offset of frame pixel (0, 0) from the start). One band over the whole region when the
+    /// frame fits the binding in use.
+    ///
+    /// A target row samples frame row `⌊s⌋` (nearest) or rows `⌊s − ½⌋` and the one after
+    /// (bilinear) at `s = (t + ½ − origin_y) · scale_y`; a band's window covers its frame rows
+    /// with a row of margin each side for rounding, so bands only need four frame rows to fit
+    /// one binding (see [`bandable`]), and each band's pixels are computed exactly as in one draw.
+    #[allow(clippy::type_complexity)]
+    fn bands(
+        &self,
+        frame: &GpuArray,
+        region: Region,
+        origin_y: f32,
+        scale_y: f32,
+        linear_filter: bool,
+    ) -> Result<Vec<((u32, u32), (u64, u64, u32))>> {
+        let all = (region.y, region.y + region.height);
+        if frame.is_empty() {
+            return Ok(vec![(all, (0, 16, 0))]);
+        }
+        let storage = frame.storage()?;
+        let gpu = &self.gpu;
+        let limit = gpu.binding();
+        let height = frame.shape()[0];
+        let rows_window = |r0, r1| rows_window(gpu, frame, storage, r0, r1);
+        let whole = rows_window(0, height);
+        if whole.1 - whole.0 <= limit {
+            return Ok(vec![(all, whole)]);
+        }
+        // The frame rows target rows [t0, t1) sample, with a row of margin each side.
+        let rows = |t0: u32, t1: u32| {
+            let s = |t: f64| (t - origin_y as f64) * scale_y as f64;
+            let shift = if linear_filter { 0.5 } else { 0.0 };
+            let first = (s(t0 as f64 + 0.5) - shift).floor() - 1.0;
+            let last = (s(t1 as f64 - 0.5) - shift).floor() + 2.0;
+            let clamp = |r: f64| r.clamp(0.0, (height - 1) as f64) as usize;
+            (clamp(first), clamp(last) + 1)
+        };
+        let fits = |t0: u32, t1: u32| {
+            let (r0, r1) = rows(t0, t1);
+            let w = rows_window(r0, r1);
+            (w.1 - w.0 <= limit).then_some(w)
+        };
+        let mut bands = vec![];
+        let mut t0 = all.0;
+        while t0 < all.1 {
+            let Some(mut best) = fits(t0, t0 + 1) else {
+                return Err(Error::unsupported(format!(
+                    "drawing a frame of shape {:?} and strides {:?}: four of its rows span \
+                     more than one storage binding ({limit} bytes); draw a contiguous copy \
+                     (GpuArray::contiguous) or a smaller frame",
+                    frame.shape(),
+                    frame.strides()
+                )));
+            };
+            // The tallest band from t0 that fits: doubling, then bisection.
+            let (mut good, mut step) = (t0 + 1, 1u32);
+            while good < all.1 {
+                let next = (good + step).min(all.1);
+                match fits(t0, next) {
+                    Some(w) => (good, best, step) = (next, w, step * 2),
+                    None if step == 1 => break,
+                    None => step /= 2,
+                }
+            }
+            bands.push(((t0, good), best));
+            t0 = good;
+        }
+        Ok(bands)
+    }
+
+    /// The bind group of one band: its parameters, its window `[start, end)` of `buffer`, and
+    /// the colormap.
+    fn bind(
+        &self,
+        buffer: &wgpu::Buffer,
+        (start, end): (u64, u64),
+        params: &Params,
+        colormap: Option<Colormap>,
+    ) -> Result<wgpu::BindGroup> {
+        let gpu = &self.gpu;
+        let table = self.table(colormap)?;
+        gpu.scoped("binding a frame", || {
             let uniform = kernels::buffer_with(
                 gpu,
                 "gpuarray blit parameters",
-                bytemuck::bytes_of(&params),
+                bytemuck::bytes_of(params),
                 wgpu::BufferUsages::UNIFORM,
             );
-            device.create_bind_group(&wgpu::BindGroupDescriptor {
+            gpu.device().create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("gpuarray blit"),
                 layout: &self.layout,
                 entries: &[
@@ -498,11 +607,7 @@ impl Blitter {
                     },
                     wgpu::BindGroupEntry {
                         binding: 1,
-                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                            buffer,
-                            offset: start,
-                            size: wgpu::BufferSize::new(end - start),
-                        }),
+                        resource: kernels::binding(buffer, start, end - start),
                     },
                     wgpu::BindGroupEntry {
                         binding: 2,
@@ -510,11 +615,6 @@ impl Blitter {
                     },
                 ],
             })
-        })?;
-        Ok(Prepared {
-            pipeline,
-            bind,
-            region,
         })
     }
 
@@ -602,6 +702,39 @@ impl std::fmt::Debug for Blitter {
             .field("adapter", &self.gpu.info().name)
             .finish_non_exhaustive()
     }
+}
+
+/// The window of `frame`'s rows `[r0, r1)` in its buffer, as [`window`] gives it, with the
+/// offset taken back to row 0: the shader indexes with absolute rows (its i32 arithmetic
+/// wraps).
+fn rows_window(
+    gpu: &Gpu,
+    frame: &GpuArray,
+    storage: &PooledBuffer,
+    r0: usize,
+    r1: usize,
+) -> (u64, u64, u32) {
+    let mut layout = frame.layout.clone();
+    layout.shape[0] = r1 - r0;
+    layout.offset = (layout.offset as isize + r0 as isize * layout.strides[0]) as usize;
+    let input = Input {
+        buffer: storage.buffer(),
+        layout: &layout,
+        itemsize: frame.dtype.itemsize(),
+    };
+    let (start, end, offset) = window(gpu, &input, 0, layout.len() as u64);
+    let back = (r0 as i64 * layout.strides[0] as i64) as u32;
+    (start, end, offset.wrapping_sub(back))
+}
+
+/// Whether `frame` can be drawn in bands (or at once): four of its rows fit one binding.
+fn bandable(gpu: &Gpu, frame: &GpuArray) -> Result<bool> {
+    if frame.is_empty() {
+        return Ok(true);
+    }
+    let rows = frame.shape()[0].min(4);
+    let (start, end, _) = rows_window(gpu, frame, frame.storage()?, 0, rows);
+    Ok(end - start <= gpu.binding())
 }
 
 /// Whether the adapter can render to textures of `format`.

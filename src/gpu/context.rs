@@ -134,6 +134,8 @@ impl fmt::Display for GpuInfo {
 pub struct GpuStats {
     /// Compute dispatches.
     pub dispatches: u64,
+    /// Render draws ([`blit`](crate::blit): one per band of a frame drawn in bands).
+    pub draws: u64,
     /// Compute pipelines compiled (cache misses).
     pub compiles: u64,
     /// Host → GPU transfers.
@@ -152,11 +154,12 @@ impl fmt::Display for GpuStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} uploads, {} downloads, {} dispatches, {} compiles, {} buffers created, {} reused, \
+            "{} uploads, {} downloads, {} dispatches, {} draws, {} compiles, {} buffers created, {} reused, \
              {} MiB pooled",
             self.uploads,
             self.downloads,
             self.dispatches,
+            self.draws,
             self.compiles,
             self.buffers_created,
             self.buffers_reused,
@@ -168,6 +171,7 @@ impl fmt::Display for GpuStats {
 #[derive(Default)]
 pub(crate) struct Counters {
     pub dispatches: AtomicU64,
+    pub draws: AtomicU64,
     pub compiles: AtomicU64,
     pub uploads: AtomicU64,
     pub downloads: AtomicU64,
@@ -377,6 +381,7 @@ impl Gpu {
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
         GpuStats {
             dispatches: get(&c.dispatches),
+            draws: get(&c.draws),
             compiles: get(&c.compiles),
             uploads: get(&c.uploads),
             downloads: get(&c.downloads),

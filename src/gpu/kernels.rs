@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::gpu::array::{GpuArray, dtype_code};
 use crate::gpu::context::{Counters, Gpu};
+use crate::gpu::gather;
 use crate::gpu::pool::PooledBuffer;
 use crate::view::dtype::Dtype;
 use crate::view::layout::{Layout, Order};
@@ -203,9 +204,22 @@ fn dispatch(
                 .collect();
             if windows.iter().any(|&(start, end, _)| end - start > binding) {
                 if chunk == 256 {
-                    return Err(Error::unsupported(
-                        "strides so large that 256 elements span more than one storage binding",
-                    ));
+                    // 256 elements of an input span more than a binding (a transposed view of
+                    // a huge array): run on C-contiguous copies of such inputs, gathered in
+                    // blocks. What this encoder recorded so far is dropped, not submitted.
+                    return gather::with_compact_inputs(gpu, inputs, |inputs| {
+                        dispatch(
+                            gpu,
+                            pipeline,
+                            inputs,
+                            scalars,
+                            shape,
+                            dst,
+                            out,
+                            n,
+                            per_invocation,
+                        )
+                    });
                 }
                 chunk = (chunk / 2).next_multiple_of(256);
                 continue;

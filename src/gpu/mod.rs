@@ -4,9 +4,11 @@
 
 pub mod array;
 pub mod blit;
+pub(crate) mod budget;
 pub mod context;
 pub(crate) mod elementwise;
 pub mod fft;
+mod gather;
 mod histogram;
 pub(crate) mod kernels;
 pub mod ops;
