@@ -5,11 +5,13 @@
 pub mod array;
 pub mod blit;
 pub mod context;
+pub(crate) mod dispatch;
 pub(crate) mod elementwise;
 pub mod fft;
 mod histogram;
 pub(crate) mod kernels;
 pub mod ops;
+pub mod pipeline_cache;
 mod pool;
 pub mod promote;
 mod reduce;
