@@ -106,7 +106,7 @@ pub struct GpuInfo {
     /// Whether the device has native f16 arithmetic (`shader-f16`).
     pub shader_f16: bool,
     /// Where compiled pipelines are kept between processes, or why they are not
-    /// ([`pipeline_cache`](crate::gpu::pipeline_cache)).
+    /// ([`crate::gpu::pipeline_cache`]).
     pub pipeline_cache: PipelineCacheState,
 }
 
