@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
+use crate::gpu::dispatch::Queue;
+use crate::gpu::pipeline_cache::{self, DiskCache, PipelineCacheState};
 use crate::gpu::pool::Pool;
 
 /// How to choose an adapter. [`GpuOptions::from_env`] reads the usual wgpu variables.
@@ -103,6 +105,9 @@ pub struct GpuInfo {
     pub max_invocations_per_workgroup: u32,
     /// Whether the device has native f16 arithmetic (`shader-f16`).
     pub shader_f16: bool,
+    /// Where compiled pipelines are kept between processes, or why they are not
+    /// ([`crate::gpu::pipeline_cache`]).
+    pub pipeline_cache: PipelineCacheState,
 }
 
 impl fmt::Display for GpuInfo {
@@ -110,7 +115,8 @@ impl fmt::Display for GpuInfo {
         write!(
             f,
             "{} ({:?}, {:?}, driver {}); buffers up to {} MiB, bindings up to {} MiB \
-             ({} KiB in use), {} KiB workgroup memory, {} invocations per workgroup, shader-f16 {}",
+             ({} KiB in use), {} KiB workgroup memory, {} invocations per workgroup, shader-f16 {}, \
+             pipeline cache {}",
             self.name,
             self.backend,
             self.device_type,
@@ -125,6 +131,7 @@ impl fmt::Display for GpuInfo {
             self.max_workgroup_storage >> 10,
             self.max_invocations_per_workgroup,
             if self.shader_f16 { "yes" } else { "no" },
+            self.pipeline_cache,
         )
     }
 }
@@ -136,6 +143,9 @@ pub struct GpuStats {
     pub dispatches: u64,
     /// Render draws ([`blit`](crate::blit): one per band of a frame drawn in bands).
     pub draws: u64,
+    /// Queue submissions: recorded work goes to the GPU in batches, when a result is needed
+    /// (see [`Gpu::sync`]), so this is usually far below `dispatches`.
+    pub submissions: u64,
     /// Compute pipelines compiled (cache misses).
     pub compiles: u64,
     /// Host → GPU transfers.
@@ -154,11 +164,12 @@ impl fmt::Display for GpuStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} uploads, {} downloads, {} dispatches, {} draws, {} compiles, {} buffers created, {} reused, \
-             {} MiB pooled",
+            "{} uploads, {} downloads, {} dispatches in {} submissions, {} draws, {} compiles, \
+             {} buffers created, {} reused, {} MiB pooled",
             self.uploads,
             self.downloads,
             self.dispatches,
+            self.submissions,
             self.draws,
             self.compiles,
             self.buffers_created,
@@ -202,7 +213,9 @@ pub struct Gpu {
 
 pub(crate) struct Inner {
     pub device: wgpu::Device,
-    pub queue: wgpu::Queue,
+    /// The queue behind the context's command stream (`dispatch.rs`): submitting on it
+    /// submits the recorded work first.
+    pub queue: Queue,
     pub info: GpuInfo,
     pub limits: wgpu::Limits,
     pub pipelines: Mutex<HashMap<String, wgpu::ComputePipeline>>,
@@ -214,6 +227,8 @@ pub(crate) struct Inner {
     /// FFT plans (twiddle, chirp tables) by kind and length.
     pub fft_plans: crate::gpu::fft::plan::PlanCache,
     pub adapter: wgpu::Adapter,
+    /// The persistent pipeline cache (`pipeline_cache.rs`), saved when the context is dropped.
+    pub pipeline_cache: Option<DiskCache>,
 }
 
 /// Locks a mutex, recovering the data if another thread panicked while holding it (our caches
@@ -314,7 +329,8 @@ impl Gpu {
     pub fn from_adapter_with(adapter: wgpu::Adapter, max_binding: Option<u64>) -> Result<Gpu> {
         let a = adapter.get_info();
         let limits = adapter.limits();
-        let features = adapter.features() & wgpu::Features::SHADER_F16;
+        let features =
+            adapter.features() & wgpu::Features::SHADER_F16 | pipeline_cache::features(&adapter);
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("gpuarray"),
             required_features: features,
@@ -334,6 +350,7 @@ impl Gpu {
             flag.store(true, Ordering::SeqCst);
             eprintln!("gpuarray: GPU device lost ({reason:?}): {message}");
         });
+        let (pipeline_cache, cache_state) = pipeline_cache::open(&device, &a);
         let info = GpuInfo {
             name: a.name.clone(),
             backend: a.backend,
@@ -345,8 +362,10 @@ impl Gpu {
             max_workgroup_storage: limits.max_compute_workgroup_storage_size,
             max_invocations_per_workgroup: limits.max_compute_invocations_per_workgroup,
             shader_f16: features.contains(wgpu::Features::SHADER_F16),
+            pipeline_cache: cache_state,
         };
         let pool = Arc::new(Pool::new(pool_capacity(&info)));
+        let queue = Queue::new(queue, pool.clone());
         Ok(Gpu {
             inner: Arc::new(Inner {
                 device,
@@ -361,6 +380,7 @@ impl Gpu {
                 lost,
                 fft_plans: Default::default(),
                 adapter,
+                pipeline_cache,
             }),
         })
     }
@@ -382,6 +402,7 @@ impl Gpu {
         GpuStats {
             dispatches: get(&c.dispatches),
             draws: get(&c.draws),
+            submissions: self.inner.queue.submissions(),
             compiles: get(&c.compiles),
             uploads: get(&c.uploads),
             downloads: get(&c.downloads),
@@ -408,9 +429,11 @@ impl Gpu {
         &self.inner.device
     }
 
-    /// The wgpu queue.
+    /// The wgpu queue, for users with their own render or compute code. gpuarray records its
+    /// work and submits it in batches: this submits what is recorded first, so that what the
+    /// caller submits on the queue runs after it (and sees its results).
     pub fn queue(&self) -> &wgpu::Queue {
-        &self.inner.queue
+        self.inner.queue.flushed()
     }
 
     /// Runs `f` inside validation, out-of-memory and internal error scopes and turns what they
@@ -501,9 +524,12 @@ impl Gpu {
                         // compile.
                         zero_initialize_workgroup_memory: false,
                     },
-                    cache: None,
+                    cache: self.inner.pipeline_cache.as_ref().map(|c| &c.cache),
                 })
         })?;
+        if let Some(c) = &self.inner.pipeline_cache {
+            c.touch();
+        }
         Counters::bump(&self.inner.counters.compiles);
         lock(&self.inner.pipelines).insert(key.to_string(), pipeline.clone());
         Ok(pipeline)

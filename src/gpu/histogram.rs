@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
-use crate::gpu::kernels::{binding, groups_2d, storage_with, submit_once};
+use crate::gpu::kernels::{binding, groups_2d, submit_once};
 use crate::view::dtype::Dtype;
 use crate::view::layout::{Layout, Order};
 use crate::view::view::View;
@@ -50,11 +50,7 @@ impl GpuArray {
         while start < n.max(1) {
             let len = chunk.min(n - start);
             let groups = groups_2d(len.div_ceil(BLOCK));
-            let params = storage_with(
-                gpu,
-                "histogram params",
-                bytemuck::cast_slice(&[len as u32, groups.0]),
-            );
+            let params = gpu.params(&[len as u32, groups.0])?;
             let resources = [
                 binding(
                     data,
@@ -62,7 +58,7 @@ impl GpuArray {
                     len.next_multiple_of(4).min(data.size() - start),
                 ),
                 binding(counts.buffer(), 0, 256 * 4),
-                params.as_entire_binding(),
+                params.binding(),
             ];
             submit_once(
                 gpu,
@@ -127,11 +123,7 @@ impl GpuArray {
         while start < n {
             let len = chunk.min(n - start);
             let groups = groups_2d(len.div_ceil(256));
-            let params = storage_with(
-                gpu,
-                "lut params",
-                bytemuck::cast_slice(&[len as u32, channels as u32, groups.0 * 256, 0]),
-            );
+            let params = gpu.params(&[len as u32, channels as u32, groups.0 * 256, 0])?;
             let resources = [
                 binding(
                     data,
@@ -140,7 +132,7 @@ impl GpuArray {
                 ),
                 table.storage()?.buffer().as_entire_binding(),
                 binding(out.buffer(), start * 4, len * 4),
-                params.as_entire_binding(),
+                params.binding(),
             ];
             submit_once(
                 gpu,

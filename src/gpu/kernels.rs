@@ -188,10 +188,8 @@ fn dispatch(
     }
     let binding = gpu.binding();
     let dst_size = dst.itemsize() as u64;
-    let device = &gpu.inner.device;
 
-    gpu.scoped("running an elementwise kernel", || -> Result<()> {
-        let mut encoder = device.create_command_encoder(&Default::default());
+    gpu.record("running an elementwise kernel", |encoder| {
         // Chunks of whole 256-element runs keep every output binding offset aligned.
         let mut chunk = (binding / dst_size / 256 * 256).max(256);
         let mut e0 = 0u64;
@@ -234,38 +232,58 @@ fn dispatch(
                 params.extend(input.layout.strides.iter().map(|&s| s as i32 as u32));
             }
             params.extend_from_slice(scalars);
-            let params = storage_with(gpu, "elementwise params", bytemuck::cast_slice(&params));
+            let params = gpu.params(&params)?;
             // Whole 16-byte words: the fast path writes vec4<u32> (buffers are sized in 256s).
             let out_bytes = (count * dst_size).next_multiple_of(16);
-            record_chunk(
+            record_bound(
                 gpu,
-                &mut encoder,
+                encoder,
                 pipeline,
                 inputs,
                 &windows,
                 (out.buffer(), e0 * dst_size, out_bytes),
-                &params,
+                params.buffer_binding(),
                 (groups_x, groups_y),
             );
             e0 = e1;
         }
-        gpu.inner.queue.submit([encoder.finish()]);
         Ok(())
-    })?
+    })
 }
 
 /// Records one chunk of a chunked kernel into `encoder`: the inputs bound through their
 /// `windows` (bindings 0..k, as [`window`] gives them), the output's window `(buffer, start,
 /// size)` (binding k) and the parameters (k + 1), over `groups` workgroups.
 #[allow(clippy::too_many_arguments)]
+#[allow(
+    dead_code,
+    reason = "kept for the filter and FFT kernels, which record their own chunks"
+)]
 pub(crate) fn record_chunk(
     gpu: &Gpu,
     encoder: &mut wgpu::CommandEncoder,
     pipeline: &wgpu::ComputePipeline,
     inputs: &[Input<'_>],
     windows: &[(u64, u64, u32)],
-    (out, start, size): (&wgpu::Buffer, u64, u64),
+    out: (&wgpu::Buffer, u64, u64),
     params: &wgpu::Buffer,
+    groups: (u32, u32),
+) {
+    let params = params.as_entire_buffer_binding();
+    record_bound(gpu, encoder, pipeline, inputs, windows, out, params, groups);
+}
+
+/// [`record_chunk`] with the parameters bound from any slice of a buffer (a slot of the
+/// parameter ring, [`Gpu::params`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record_bound(
+    gpu: &Gpu,
+    encoder: &mut wgpu::CommandEncoder,
+    pipeline: &wgpu::ComputePipeline,
+    inputs: &[Input<'_>],
+    windows: &[(u64, u64, u32)],
+    (out, start, size): (&wgpu::Buffer, u64, u64),
+    params: wgpu::BufferBinding<'_>,
     groups: (u32, u32),
 ) {
     let k = inputs.len() as u32;
@@ -276,17 +294,36 @@ pub(crate) fn record_chunk(
         .map(|(i, (input, &(first, end, _)))| entry(i as u32, input.buffer, first, end - first))
         .collect();
     entries.push(entry(k, out, start, size));
-    entries.push(entry(k + 1, params, 0, params.size()));
+    entries.push(wgpu::BindGroupEntry {
+        binding: k + 1,
+        resource: wgpu::BindingResource::Buffer(params),
+    });
+    dispatch_in(gpu, encoder, "chunk", pipeline, &entries, groups);
+}
+
+/// Records one dispatch of `pipeline` over `groups` into `encoder`, with `entries` bound as
+/// group 0, and counts it.
+fn dispatch_in(
+    gpu: &Gpu,
+    encoder: &mut wgpu::CommandEncoder,
+    what: &str,
+    pipeline: &wgpu::ComputePipeline,
+    entries: &[wgpu::BindGroupEntry<'_>],
+    groups: (u32, u32),
+) {
     let bind = gpu
         .inner
         .device
         .create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("chunk"),
+            label: Some(what),
             layout: &pipeline.get_bind_group_layout(0),
-            entries: &entries,
+            entries,
         });
     {
-        let mut pass = encoder.begin_compute_pass(&Default::default());
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some(what),
+            timestamp_writes: None,
+        });
         pass.set_pipeline(pipeline);
         pass.set_bind_group(0, &bind, &[]);
         pass.dispatch_workgroups(groups.0, groups.1, 1);
@@ -347,9 +384,10 @@ pub(crate) fn groups_2d(n: u64) -> (u32, u32) {
     (x as u32, n.div_ceil(x).max(1) as u32)
 }
 
-/// Records and submits one dispatch of `pipeline` over `groups`, with `resources` bound at
-/// 0, 1, ... of group 0, after whatever `before` records (e.g. clearing a buffer), inside error
-/// scopes.
+/// Records one dispatch of `pipeline` over `groups` into the context's stream, with
+/// `resources` bound at 0, 1, ... of group 0, after whatever `before` records (e.g. clearing a
+/// buffer), inside error scopes naming `what`. It is submitted with the batch
+/// ([`crate::gpu::dispatch`]), when a result is needed.
 pub(crate) fn submit_once(
     gpu: &Gpu,
     what: &str,
@@ -358,8 +396,7 @@ pub(crate) fn submit_once(
     groups: (u32, u32),
     before: impl FnOnce(&mut wgpu::CommandEncoder),
 ) -> Result<()> {
-    let device = &gpu.inner.device;
-    gpu.scoped(what, || {
+    gpu.record(what, |encoder| {
         let entries: Vec<wgpu::BindGroupEntry<'_>> = resources
             .iter()
             .enumerate()
@@ -368,23 +405,10 @@ pub(crate) fn submit_once(
                 resource: r.clone(),
             })
             .collect();
-        let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some(what),
-            layout: &pipeline.get_bind_group_layout(0),
-            entries: &entries,
-        });
-        let mut encoder = device.create_command_encoder(&Default::default());
-        before(&mut encoder);
-        {
-            let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(pipeline);
-            pass.set_bind_group(0, &bind, &[]);
-            pass.dispatch_workgroups(groups.0, groups.1, 1);
-        }
-        gpu.inner.queue.submit([encoder.finish()]);
-    })?;
-    Counters::bump(&gpu.inner.counters.dispatches);
-    Ok(())
+        before(encoder);
+        dispatch_in(gpu, encoder, what, pipeline, &entries, groups);
+        Ok(())
+    })
 }
 
 /// Binding `binding` of group 0: `size` bytes of `buffer` from `offset` (a window).

@@ -4,6 +4,11 @@
 //! (class, usage) when dropped, up to a byte budget; past it they are released. When the device
 //! is out of memory, the pool gives back every buffer it holds and the allocation is tried once
 //! more, so memory kept for reuse never makes a new array fail.
+//!
+//! A dropped buffer may still be read by recorded commands that are not submitted yet (see
+//! [`crate::gpu::dispatch`]): it is *retired* first and joins the free list only when the
+//! batch is submitted (or when no batch is open), so that no upload can write into it before
+//! those commands run.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +20,9 @@ use crate::gpu::context::{Counters, Gpu, lock};
 /// Freed buffers by (size class, usage).
 pub(crate) struct Pool {
     free: Mutex<HashMap<(u64, wgpu::BufferUsages), Vec<wgpu::Buffer>>>,
+    /// Dropped buffers waiting for the open batch to be submitted.
+    retired: Mutex<Vec<wgpu::Buffer>>,
+    /// Bytes in `free` and `retired`.
     held: AtomicU64,
     capacity: u64,
 }
@@ -37,6 +45,7 @@ impl Pool {
     pub fn new(capacity: u64) -> Pool {
         Pool {
             free: Mutex::default(),
+            retired: Mutex::default(),
             held: AtomicU64::new(0),
             capacity,
         }
@@ -46,9 +55,32 @@ impl Pool {
         self.held.load(Ordering::Relaxed)
     }
 
+    /// Keeps a dropped buffer until the batch that may still read it is submitted.
+    fn retire(&self, buffer: wgpu::Buffer) {
+        self.held.fetch_add(buffer.size(), Ordering::Relaxed);
+        lock(&self.retired).push(buffer);
+    }
+
+    /// The buffers retired so far (their last use is recorded: the caller submits it).
+    pub fn take_retired(&self) -> Vec<wgpu::Buffer> {
+        let retired = std::mem::take(&mut *lock(&self.retired));
+        for b in &retired {
+            self.held.fetch_sub(b.size(), Ordering::Relaxed);
+        }
+        retired
+    }
+
+    /// Puts retired buffers whose last use is submitted on the free list.
+    pub fn give_back_all(&self, buffers: Vec<wgpu::Buffer>) {
+        for buffer in buffers {
+            self.give_back(buffer);
+        }
+    }
+
     fn give_back(&self, buffer: wgpu::Buffer) {
         let size = buffer.size();
-        // Buffers that would push the pool past its budget are released right away.
+        // Buffers that would push the pool past its budget are released right away (the
+        // commands submitted before keep what they use alive).
         if self.held.fetch_add(size, Ordering::Relaxed) + size > self.capacity {
             self.held.fetch_sub(size, Ordering::Relaxed);
             buffer.destroy();
@@ -85,7 +117,7 @@ impl PooledBuffer {
 impl Drop for PooledBuffer {
     fn drop(&mut self) {
         if let Some(b) = self.buffer.take() {
-            self.pool.give_back(b);
+            self.pool.retire(b);
         }
     }
 }
@@ -96,6 +128,7 @@ impl Gpu {
     pub(crate) fn buffer(&self, size: u64, usage: wgpu::BufferUsages) -> Result<PooledBuffer> {
         let inner = &self.inner;
         let class = size_class(size);
+        inner.queue.reclaim_if_idle();
         let max = inner.limits.max_buffer_size;
         if class > max {
             return Err(Error::OutOfMemory(format!(
@@ -122,6 +155,8 @@ impl Gpu {
                 // the allocation is tried once more. Arrays alive are untouched either way.
                 let b = match create() {
                     Err(Error::OutOfMemory(_)) if inner.pool.held_bytes() > 0 => {
+                        // Retired buffers join the free list once their batch is submitted.
+                        self.flush()?;
                         inner.pool.release_all();
                         // Destroyed buffers are freed when the device is next maintained.
                         self.wait()?;

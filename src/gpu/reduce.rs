@@ -30,7 +30,7 @@ use crate::gpu::context::Gpu;
 use crate::gpu::elementwise::{
     self, Expr, cast_code, expression_code_with, extra_words, wgsl_type, with_prelude,
 };
-use crate::gpu::kernels::{Input, groups_2d, record_chunk, storage_with, window};
+use crate::gpu::kernels::{Input, groups_2d, record_bound, window};
 use crate::gpu::pool::PooledBuffer;
 use crate::view::dtype::{Dtype, Kind};
 use crate::view::layout::{Layout, Order, SliceArg};
@@ -311,9 +311,7 @@ fn run_pass(
     let per_unit = if rows { r.max(1) } else { block };
     let widest = inputs.iter().map(|i| i.itemsize as u64).max().unwrap_or(1);
     let mut chunk = (room / unit_bytes).min(room / (per_unit * widest)).max(1);
-    let device = &gpu.inner.device;
-    let fits = gpu.scoped("running a reduction", || -> Result<bool> {
-        let mut encoder = device.create_command_encoder(&Default::default());
+    let fits = gpu.record("running a reduction", |encoder| {
         let mut u0 = 0;
         while u0 < units {
             let u1 = (u0 + chunk).min(units);
@@ -346,22 +344,21 @@ fn run_pass(
             for (&at, &(_, _, offset)) in offsets.iter().zip(&windows) {
                 p[at] = offset;
             }
-            let p = storage_with(gpu, "reduce params", bytemuck::cast_slice(&p));
-            record_chunk(
+            let p = gpu.params(&p)?;
+            record_bound(
                 gpu,
-                &mut encoder,
+                encoder,
                 &pipeline,
                 inputs,
                 &windows,
                 (out.buffer(), out_start, u1 * unit_bytes - out_start),
-                &p,
+                p.buffer_binding(),
                 groups,
             );
             u0 = u1;
         }
-        gpu.inner.queue.submit([encoder.finish()]);
         Ok(true)
-    })??;
+    })?;
     Ok(fits.then_some((out, g)))
 }
 

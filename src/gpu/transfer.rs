@@ -207,10 +207,9 @@ impl GpuArray {
             wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         )?;
         let source = array.storage()?.buffer();
-        gpu.scoped("downloading", || {
-            let mut encoder = gpu.inner.device.create_command_encoder(&Default::default());
+        gpu.record("downloading", |encoder| {
             encoder.copy_buffer_to_buffer(source, 0, staging.buffer(), 0, size);
-            gpu.inner.queue.submit([encoder.finish()]);
+            Ok(())
         })?;
         read_mapped(gpu, staging.buffer(), size, |mapped| {
             out.copy_from_slice(&mapped[..out.len()])
@@ -219,13 +218,14 @@ impl GpuArray {
 }
 
 /// Maps the first `size` bytes of a `MAP_READ` buffer once the GPU is done with it, lets `read`
-/// see them, and unmaps.
+/// see them, and unmaps. The recorded work (the copy into it among it) is submitted first.
 pub(crate) fn read_mapped(
     gpu: &Gpu,
     staging: &wgpu::Buffer,
     size: u64,
     read: impl FnOnce(&[u8]),
 ) -> Result<()> {
+    gpu.flush()?;
     let (tx, rx) = mpsc::channel();
     staging
         .slice(..size)
