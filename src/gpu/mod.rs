@@ -4,6 +4,7 @@
 
 pub mod array;
 pub mod blit;
+pub(crate) mod cache;
 pub mod context;
 pub(crate) mod elementwise;
 pub mod fft;

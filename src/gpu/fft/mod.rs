@@ -55,6 +55,7 @@
 //! ```
 
 pub(crate) mod plan;
+mod stockham;
 
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
