@@ -2,8 +2,9 @@
 //! complex64 array seen as `[outer, n, inner]`, written to a new buffer.
 //!
 //! - Lengths whose prime factors are all ≤ 7 that fit the workgroup memory (lavapipe: 32 KiB,
-//!   4096 points): one generated Stockham autosort kernel (radices 8, 4, 2, 3, 5, 7) that reads
-//!   each line once into workgroup memory, runs every pass there and writes it once. Lines
+//!   4096 points): one generated Stockham autosort kernel ([`stockham`](super::stockham):
+//!   passes of radix up to 16 in registers, butterflies 8, 4, 2, 3, 5, 7) that reads each line
+//!   once, keeps it in registers and workgroup memory between passes and writes it once. Lines
 //!   along a non-last axis are read and written with the axis stride: no transpose pass.
 //! - Such lengths above that: four-step, `n = n1 · n2` with both halves fitting: `n1`-point
 //!   transforms along stride `n2`, fused with the twiddle `w_n^(j2·k1)` on their store, then
@@ -86,7 +87,7 @@ pub(crate) struct Big {
     pub hi: usize,
 }
 
-/// The radices of `n` (8s first, then 4 or 2, then 3, 5, 7), or `None` when n has a prime
+/// The butterflies of `n` (8s first, then 4 or 2, then 3, 5, 7), or `None` when n has a prime
 /// factor above 7.
 pub(crate) fn radices(n: usize) -> Option<Vec<usize>> {
     let mut rest = n;

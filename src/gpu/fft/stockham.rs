@@ -334,7 +334,7 @@ impl Stockham {
                         ""
                     };
                     writeln!(w, "        if ok {{").unwrap();
-                    for t in 0..radix {
+                    for (t, at) in perm.iter().enumerate() {
                         writeln!(
                             w,
                             "            {{\n\
@@ -345,7 +345,7 @@ impl Stockham {
                              \x20               dst[li.y + o * p[11]] = v;\n\
                              \x20           }}",
                             t * ns,
-                            r0 + perm[t]
+                            r0 + at
                         )
                         .unwrap();
                     }
@@ -358,9 +358,8 @@ impl Stockham {
                          \x20           let at = l * {n}u + (j - k) * {radix}u + k;"
                     )
                     .unwrap();
-                    for t in 0..radix {
-                        writeln!(w, "            s[at + {}u] = r[{}];", t * ns, r0 + perm[t])
-                            .unwrap();
+                    for (t, from) in perm.iter().enumerate() {
+                        writeln!(w, "            s[at + {}u] = r[{}];", t * ns, r0 + from).unwrap();
                     }
                     writeln!(w, "        }}").unwrap();
                 }
@@ -385,6 +384,21 @@ impl Stockham {
         dst: &wgpu::Buffer,
         lines: &Lines,
     ) -> Result<()> {
+        self.dispatch_from(gpu, twiddles, src, dst, lines, 0)
+    }
+
+    /// [`Stockham::dispatch`] of the lines from `b0` on. Where the lines of one workgroup span
+    /// more than a binding (they straddle two planes of a strided axis), the rest goes through
+    /// the same kernel taking one line per workgroup.
+    fn dispatch_from(
+        &self,
+        gpu: &Gpu,
+        twiddles: &wgpu::Buffer,
+        src: &wgpu::Buffer,
+        dst: &wgpu::Buffer,
+        lines: &Lines,
+        mut b0: usize,
+    ) -> Result<()> {
         if lines.batch == 0 {
             return Ok(());
         }
@@ -400,7 +414,6 @@ impl Stockham {
         // Chunks of whole workgroups of lines, halved until both windows fit a binding.
         let per = self.lines;
         let mut chunk = ((binding / (n as u64 * 8)) as usize / per * per).max(per);
-        let mut b0 = 0;
         while b0 < lines.batch {
             let b1 = (b0 + chunk).min(lines.batch);
             let (e0, e1) = ((b0 * n) as u64, (b1 * n) as u64);
@@ -414,6 +427,11 @@ impl Stockham {
             };
             let (s, d) = (on(src, &src_layout), on(dst, &dst_layout));
             if s.1 - s.0 > binding || d.1 - d.0 > binding {
+                if chunk == per && per > 1 {
+                    let one =
+                        Stockham::with_limits(n, self.big, self.interleaved, n, self.workgroup);
+                    return one.dispatch_from(gpu, twiddles, src, dst, lines, b0);
+                }
                 if chunk == per {
                     return Err(Error::unsupported(format!(
                         "FFT lines of {n} points {} elements apart: {per} of them span more \
