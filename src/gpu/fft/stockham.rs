@@ -9,8 +9,8 @@
 //! line of `P` passes costs `2P − 3` workgroup barriers (none for one pass) and two trips
 //! through workgroup memory fewer than a kernel that stages the line there first.
 //!
-//! Where each line starts (three divisions by runtime values) is computed once per line, not
-//! per element; the in-line arithmetic divides only by constants of the generated source.
+//! Where each line starts (three divisions by runtime values) is computed once per line (or,
+//! with several lines per workgroup, once per `R` points), not per element; the in-line arithmetic divides only by constants of the generated source.
 //! Lines along a strided axis (`interleaved`) are taken several per workgroup with consecutive
 //! invocations on neighbouring lines, so each load and store of a warp is one contiguous run.
 
@@ -189,9 +189,6 @@ impl Stockham {
         if self.passes.len() > 1 {
             writeln!(w, "var<workgroup> s: array<vec2<f32>, {total}>;").unwrap();
         }
-        if lines > 1 {
-            writeln!(w, "var<workgroup> lb: array<vec3<u32>, {lines}>;").unwrap();
-        }
         if let Some(big) = self.big {
             writeln!(
                 w,
@@ -212,16 +209,7 @@ impl Stockham {
              \x20   let scale = bitcast<f32>(p[12]) * tw[0].x;"
         )
         .unwrap();
-        if lines > 1 {
-            writeln!(
-                w,
-                "    for (var l = lid; l < {lines}u; l += {wg}u) {{\n\
-                 \x20       lb[l] = line_info(first + l);\n\
-                 \x20   }}\n\
-                 \x20   workgroupBarrier();"
-            )
-            .unwrap();
-        } else {
+        if lines == 1 {
             writeln!(w, "    let li0 = line_info(first);").unwrap();
         }
         let counts: Vec<(usize, usize)> = self
@@ -254,8 +242,10 @@ impl Stockham {
                 } else {
                     (format!("i / {q}u"), format!("i % {q}u"))
                 };
+                // Several lines: where each starts is worked out per item (R points), not kept
+                // in workgroup memory (which the line itself fills on some adapters).
                 let li = if lines > 1 {
-                    format!("lb[min(l, {}u)]", lines - 1)
+                    "line_info(first + l)".to_string()
                 } else {
                     "li0".to_string()
                 };
