@@ -65,9 +65,34 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// `FFT_BENCH=device`: only the cases of `benches/device/fft.sh` (2048², 4096², 4096 × 1024,
+/// 2^24, forward C2C), as `case,ms` lines for that script to join with torch and CuPy.
+fn device_cases(gpu: &Gpu) {
+    for (name, shape) in [
+        ("2048^2", vec![2048, 2048]),
+        ("4096^2", vec![4096, 4096]),
+        ("4096x1024", vec![1024, 4096]),
+        ("2^24", vec![1 << 24]),
+    ] {
+        let x = data(shape.iter().product());
+        let a = gpu.upload(&View::from_slice(&x, &shape).unwrap()).unwrap();
+        let t = if shape.len() == 2 && shape[0] == shape[1] {
+            gpu_time(gpu, 10, || {
+                fft::fft2(&a, None, None, Norm::Backward).unwrap()
+            })
+        } else {
+            gpu_time(gpu, 10, || fft::fft(&a, None, -1, Norm::Backward).unwrap())
+        };
+        println!("{name},{:.3}", ms(t));
+    }
+}
+
 fn main() {
     let gpu = Gpu::new().expect("an adapter");
     println!("adapter: {}", gpu.info());
+    if std::env::var("FFT_BENCH").as_deref() == Ok("device") {
+        return device_cases(&gpu);
+    }
     println!("CPU baseline: rustfft 6, f32, one thread\n");
     println!(
         "| case | GPU ms | passes | GB/s | rustfft ms | GPU / rustfft |\n\

@@ -185,6 +185,20 @@ fn seven_smooth_lengths_match_rustfft() {
 }
 
 #[test]
+fn every_pass_shape_contiguous_and_strided() {
+    // The kernel's pass shapes: one pass (n ≤ 16), two and three passes, odd primes joined to a
+    // power-of-two pass (48 = 16·3, 240 = 16·15) or on their own (1715 = 7·7·7·5), the powers
+    // of two split unevenly (2048 = 16·16·8). Contiguous lines in batches of 3 (not a multiple
+    // of the lines per workgroup), and the same lengths along a strided axis with 5 lines
+    // side by side (interleaved workgroups of up to 16 lines: 5 is not a multiple either).
+    for n in [6, 12, 16, 48, 240, 1715, 2048, 3072] {
+        let err = check_c2c(&[3, n], 1, 3e-7, n as u64);
+        let strided = check_c2c(&[n, 5], 0, 3e-7, n as u64 + 1);
+        eprintln!("c2c n = {n:5}: contiguous {err:.2e}, strided {strided:.2e}");
+    }
+}
+
+#[test]
 fn bluestein_lengths_match_rustfft() {
     for n in [11, 13, 17, 97, 121, 1009, 2018, 4099] {
         let err = check_c2c(&[2, n], 1, 1e-6, n as u64);

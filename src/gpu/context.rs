@@ -224,8 +224,8 @@ pub(crate) struct Inner {
     pub pool: Arc<Pool>,
     pub counters: Counters,
     pub lost: Arc<AtomicBool>,
-    /// FFT plans (twiddle, chirp tables) by kind and length.
-    pub fft_plans: crate::gpu::fft::plan::PlanCache,
+    /// What modules made once for this context (FFT plans), by their own key types.
+    pub cache: crate::gpu::cache::Cache,
     pub adapter: wgpu::Adapter,
     /// The persistent pipeline cache (`pipeline_cache.rs`), saved when the context is dropped.
     pub pipeline_cache: Option<DiskCache>,
@@ -378,7 +378,7 @@ impl Gpu {
                 pool,
                 counters: Counters::default(),
                 lost,
-                fft_plans: Default::default(),
+                cache: Default::default(),
                 adapter,
                 pipeline_cache,
             }),

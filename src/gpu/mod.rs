@@ -5,6 +5,7 @@
 pub mod array;
 pub mod blit;
 pub(crate) mod budget;
+pub(crate) mod cache;
 pub mod context;
 pub(crate) mod dispatch;
 pub(crate) mod elementwise;

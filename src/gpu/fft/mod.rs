@@ -11,8 +11,8 @@
 //! A transform is batched over every axis it does not transform.
 //!
 //! # Algorithms
-//! - Lengths whose prime factors are all ≤ 7: Stockham autosort, mixed radix 8, 4, 2, 3, 5, 7.
-//!   When a line fits the adapter's workgroup memory (`max_compute_workgroup_storage_size / 8`
+//! - Lengths whose prime factors are all ≤ 7: Stockham autosort in passes of radix up to 16,
+//!   each a nested DFT of butterflies 8, 4, 2, 3, 5, 7 in registers. When a line fits the adapter's workgroup memory (`max_compute_workgroup_storage_size / 8`
 //!   points: 4096 on lavapipe) it is read once, transformed there and written once; longer
 //!   lines take two such passes (four-step, up to the square of that length). Lines along a
 //!   non-last axis are read and written with the axis stride, without a transpose pass.
@@ -55,6 +55,7 @@
 //! ```
 
 pub(crate) mod plan;
+mod stockham;
 
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;

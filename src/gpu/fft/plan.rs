@@ -2,8 +2,9 @@
 //! complex64 array seen as `[outer, n, inner]`, written to a new buffer.
 //!
 //! - Lengths whose prime factors are all ≤ 7 that fit the workgroup memory (lavapipe: 32 KiB,
-//!   4096 points): one generated Stockham autosort kernel (radices 8, 4, 2, 3, 5, 7) that reads
-//!   each line once into workgroup memory, runs every pass there and writes it once. Lines
+//!   4096 points): one generated Stockham autosort kernel ([`stockham`](super::stockham):
+//!   passes of radix up to 16 in registers, butterflies 8, 4, 2, 3, 5, 7) that reads each line
+//!   once, keeps it in registers and workgroup memory between passes and writes it once. Lines
 //!   along a non-last axis are read and written with the axis stride: no transpose pass.
 //! - Such lengths above that: four-step, `n = n1 · n2` with both halves fitting: `n1`-point
 //!   transforms along stride `n2`, fused with the twiddle `w_n^(j2·k1)` on their store, then
@@ -15,23 +16,17 @@
 //! Twiddles and chirps are computed in f64 on the host with the phase reduced in integers
 //! (`k·j mod n` before multiplying by `2π/n`) and uploaded as f32 tables.
 
-use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
-use crate::gpu::context::{Gpu, lock};
-use crate::gpu::kernels::{
-    Input, binding as binding_of, groups_2d, storage_with, submit_once, window,
-};
+use crate::gpu::context::Gpu;
+use crate::gpu::kernels::{binding as binding_of, groups_2d, storage_with, submit_once};
 use crate::gpu::pool::PooledBuffer;
-use crate::view::layout::Layout;
+
+use super::stockham::{Lines, Stockham};
 
 const AUX_WGSL: &str = include_str!("../../../shaders/fft_aux.wgsl");
-
-/// Plans by (kind, length), kept by the [`Gpu`] that made them.
-pub(crate) type PlanCache = Mutex<HashMap<(PlanKind, usize), Arc<Plan>>>;
 
 /// What a cached plan is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -58,17 +53,11 @@ pub(crate) enum Aux {
 /// A complex transform of one length, with its tables on the GPU.
 pub(crate) enum Plan {
     /// One Stockham kernel per line, in workgroup memory.
-    Direct {
-        n: usize,
-        radices: Vec<usize>,
-        twiddles: wgpu::Buffer,
-    },
+    Direct { n: usize, twiddles: wgpu::Buffer },
     /// Two Stockham passes through global memory.
     FourStep {
         n1: usize,
         n2: usize,
-        radices1: Vec<usize>,
-        radices2: Vec<usize>,
         /// `w_n1^e`, then the two-level table of `w_n^e` (see [`Big`]).
         twiddles1: wgpu::Buffer,
         big: Big,
@@ -92,13 +81,13 @@ pub(crate) enum Plan {
 /// `w_n^(e mod split) · w_n^(split · (e / split))`, at offsets `lo` and `hi` of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Big {
-    n: usize,
-    split: usize,
-    lo: usize,
-    hi: usize,
+    pub n: usize,
+    pub split: usize,
+    pub lo: usize,
+    pub hi: usize,
 }
 
-/// The radices of `n` (8s first, then 4 or 2, then 3, 5, 7), or `None` when n has a prime
+/// The butterflies of `n` (8s first, then 4 or 2, then 3, 5, 7), or `None` when n has a prime
 /// factor above 7.
 pub(crate) fn radices(n: usize) -> Option<Vec<usize>> {
     let mut rest = n;
@@ -146,14 +135,11 @@ fn table(gpu: &Gpu, what: &str, data: &[[f32; 2]]) -> Result<wgpu::Buffer> {
     })
 }
 
-/// The plan for `(kind, n)`, made once per context.
+/// The plan for `(kind, n)`, made once per context (in its [`Cache`](crate::gpu::cache::Cache)).
 pub(crate) fn plan(gpu: &Gpu, kind: PlanKind, n: usize) -> Result<Arc<Plan>> {
-    if let Some(p) = lock(&gpu.inner.fft_plans).get(&(kind, n)) {
-        return Ok(p.clone());
-    }
-    let plan = Arc::new(make_plan(gpu, kind, n)?);
-    lock(&gpu.inner.fft_plans).insert((kind, n), plan.clone());
-    Ok(plan)
+    gpu.inner
+        .cache
+        .get_or_make((kind, n), || make_plan(gpu, kind, n))
 }
 
 fn make_plan(gpu: &Gpu, kind: PlanKind, n: usize) -> Result<Plan> {
@@ -163,12 +149,11 @@ fn make_plan(gpu: &Gpu, kind: PlanKind, n: usize) -> Result<Plan> {
         });
     }
     let cap = capacity(gpu);
-    if let Some(r) = radices(n) {
+    if radices(n).is_some() {
         if n <= cap {
             return Ok(Plan::Direct {
                 n,
                 twiddles: table(gpu, "fft twiddles", &twiddles(n, n, 1))?,
-                radices: r,
             });
         }
         // n1 · n2 = n with both fitting, as balanced as possible.
@@ -196,8 +181,6 @@ fn make_plan(gpu: &Gpu, kind: PlanKind, n: usize) -> Result<Plan> {
         return Ok(Plan::FourStep {
             n1,
             n2,
-            radices1: radices(n1).expect("a factor of a 7-smooth number"),
-            radices2: radices(n2).expect("a factor of a 7-smooth number"),
             twiddles1: table(gpu, "fft twiddles", &t1)?,
             big,
             twiddles2: table(gpu, "fft twiddles", &twiddles(n2, n2, 1))?,
@@ -271,19 +254,6 @@ fn host_fft(x: &mut [[f64; 2]]) {
     }
 }
 
-/// Where the lines of one Stockham dispatch are: line `b` has batch coordinates
-/// `(b / (d1·d2), (b / d2) mod d1, b mod d2)`; its element k is at
-/// `i0·s[0] + i1·s[1] + i2·s[2] + k·s[3]` in the source (`src`) and destination (`dst`).
-struct Lines {
-    batch: usize,
-    d1: usize,
-    d2: usize,
-    src: [usize; 4],
-    dst: [usize; 4],
-    scale: f32,
-    inverse: bool,
-}
-
 impl Plan {
     /// Transforms every line along the middle axis of the C-contiguous complex64 array
     /// `[outer, n, inner]` in `src` into a new buffer of the same shape, times `scale`.
@@ -298,14 +268,10 @@ impl Plan {
         scale: f32,
     ) -> Result<PooledBuffer> {
         match self {
-            Plan::Direct {
-                n,
-                radices,
-                twiddles,
-            } => {
+            Plan::Direct { n, twiddles } => {
                 let n = *n;
                 let dst = gpu.buffer((outer * n * inner * 8) as u64, GpuArray::USAGE)?;
-                let spec = Stockham::new(gpu, n, radices.clone(), None);
+                let spec = Stockham::new(gpu, n, None, inner > 1);
                 let strides = [n * inner, 0, 1, inner];
                 let lines = Lines {
                     batch: outer * inner,
@@ -322,8 +288,6 @@ impl Plan {
             Plan::FourStep {
                 n1,
                 n2,
-                radices1,
-                radices2,
                 twiddles1,
                 big,
                 twiddles2,
@@ -332,7 +296,7 @@ impl Plan {
                 let n = n1 * n2;
                 let size = (outer * n * inner * 8) as u64;
                 let tmp = gpu.buffer(size, GpuArray::USAGE)?;
-                let step1 = Stockham::new(gpu, n1, radices1.clone(), Some(*big));
+                let step1 = Stockham::new(gpu, n1, Some(*big), true);
                 let strides = [n * inner, inner, 1, n2 * inner];
                 let lines = Lines {
                     batch: outer * n2 * inner,
@@ -345,7 +309,7 @@ impl Plan {
                 };
                 step1.dispatch(gpu, twiddles1, src, tmp.buffer(), &lines)?;
                 let dst = gpu.buffer(size, GpuArray::USAGE)?;
-                let step2 = Stockham::new(gpu, n2, radices2.clone(), None);
+                let step2 = Stockham::new(gpu, n2, None, inner > 1);
                 let lines = Lines {
                     batch: outer * n1 * inner,
                     d1: n1,
@@ -533,411 +497,6 @@ pub(crate) fn aux(
     Ok(())
 }
 
-/// One generated Stockham kernel: lines of length n, `lines` of them per workgroup, all passes
-/// in workgroup memory; optionally the four-step twiddle on the store.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Stockham {
-    n: usize,
-    radices: Vec<usize>,
-    lines: usize,
-    workgroup: usize,
-    big: Option<Big>,
-}
-
-/// An f32 WGSL literal.
-fn lit(x: f64) -> String {
-    format!("{:?}f", x as f32)
-}
-
-impl Stockham {
-    fn new(gpu: &Gpu, n: usize, radices: Vec<usize>, big: Option<Big>) -> Self {
-        let limits = &gpu.inner.limits;
-        Stockham::with_limits(
-            n,
-            radices,
-            big,
-            capacity(gpu),
-            limits
-                .max_compute_invocations_per_workgroup
-                .min(limits.max_compute_workgroup_size_x) as usize,
-        )
-    }
-
-    fn with_limits(
-        n: usize,
-        radices: Vec<usize>,
-        big: Option<Big>,
-        cap: usize,
-        max_invocations: usize,
-    ) -> Self {
-        // At least 1024 points per workgroup when short lines allow it.
-        let lines = (1024 / n).clamp(1, (cap / n).max(1));
-        let workgroup = (lines * n / 8)
-            .next_power_of_two()
-            .clamp(32, 256)
-            .min(max_invocations);
-        Stockham {
-            n,
-            radices,
-            lines,
-            workgroup,
-            big,
-        }
-    }
-
-    fn key(&self) -> String {
-        format!("fft stockham {self:?}")
-    }
-
-    /// The kernel's WGSL source.
-    pub(crate) fn wgsl(&self) -> String {
-        let (n, lines, wg) = (self.n, self.lines, self.workgroup);
-        let total = n * lines;
-        // Sign of the exponent: -1 forward, +1 inverse.
-        // Always forward: an inverse conjugates on load and on store (`p[13]` = -1).
-        let sign = -1.0;
-        let mut s = String::new();
-        let w = &mut s;
-        writeln!(
-            w,
-            "// Stockham FFT, n = {n}, radices {:?}, {lines} line(s) per workgroup, conjugated on load and store for an inverse.\n\
-             // p: 0 lines, 1 workgroups along x, 2 d1, 3 d2, 4..8 source strides (i0, i1, i2, k),\n\
-             // 8..12 destination strides, 12 scale (f32 bits), 13 -1.0 for an inverse, 14 the first line of\n\
-             // this dispatch (p[0]: one past its last), 15 and 16 the elements of src and dst at the start of\n\
-             // their bindings (windows of the buffers holding this dispatch's lines).\n\
-             @group(0) @binding(0) var<storage, read> src: array<vec2<f32>>;\n\
-             @group(0) @binding(1) var<storage, read_write> dst: array<vec2<f32>>;\n\
-             @group(0) @binding(2) var<storage, read> tw: array<vec2<f32>>;\n\
-             @group(0) @binding(3) var<storage, read> p: array<u32>;\n\
-             var<workgroup> s: array<vec2<f32>, {total}>;\n\
-             fn cmul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {{\n\
-             \x20   return vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x);\n\
-             }}\n\
-             fn twiddle(e: u32) -> vec2<f32> {{\n\
-             \x20   return tw[e];\n\
-             }}\n\
-             fn base(b: u32, at: u32) -> u32 {{\n\
-             \x20   let t = b / p[3];\n\
-             \x20   return (t / p[2]) * p[at] + (t % p[2]) * p[at + 1u] + (b % p[3]) * p[at + 2u];\n\
-             }}",
-            self.radices,
-        )
-        .unwrap();
-        if let Some(big) = self.big {
-            writeln!(
-                w,
-                "fn big_twiddle(e: u32) -> vec2<f32> {{\n\
-                 \x20   return cmul(twiddle({}u + e % {}u), twiddle({}u + e / {}u));\n\
-                 }}",
-                big.lo, big.split, big.hi, big.split
-            )
-            .unwrap();
-            debug_assert!(big.n == n * (big.n / n));
-        }
-        writeln!(
-            w,
-            "@compute @workgroup_size({wg})\n\
-             fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
-             \x20   let first = p[14] + (wid.y * p[1] + wid.x) * {lines}u;\n\
-             \x20   let dir = bitcast<f32>(p[13]);\n\
-             \x20   for (var e = lid; e < {total}u; e += {wg}u) {{\n\
-             \x20       let b = first + e / {n}u;\n\
-             \x20       var v = vec2<f32>(0.0);\n\
-             \x20       if b < p[0] {{\n\
-             \x20           v = src[base(b, 4u) + (e % {n}u) * p[7] - p[15]];\n\
-             \x20           v.y = v.y * dir;\n\
-             \x20       }}\n\
-             \x20       s[e] = v;\n\
-             \x20   }}\n\
-             \x20   workgroupBarrier();"
-        )
-        .unwrap();
-        let regs = self
-            .radices
-            .iter()
-            .map(|&r| (total / r).div_ceil(wg) * r)
-            .max()
-            .unwrap_or(0);
-        if regs > 0 {
-            writeln!(w, "    var r: array<vec2<f32>, {regs}>;").unwrap();
-        }
-        let mut ns = 1;
-        for &radix in &self.radices {
-            let q = n / radix;
-            let count = lines * q;
-            let blocks = count.div_ceil(wg);
-            let stride = n / (ns * radix);
-            writeln!(w, "    // radix {radix}, {ns} point(s) done").unwrap();
-            for jj in 0..blocks {
-                let r0 = jj * radix;
-                writeln!(
-                    w,
-                    "    {{\n\
-                     \x20       let e = lid + {}u;\n\
-                     \x20       if e < {count}u {{\n\
-                     \x20           let j = e % {q}u;\n\
-                     \x20           let at = (e / {q}u) * {n}u + j;",
-                    jj * wg
-                )
-                .unwrap();
-                for t in 0..radix {
-                    writeln!(w, "            r[{}] = s[at + {}u];", r0 + t, t * q).unwrap();
-                }
-                if ns > 1 {
-                    writeln!(w, "            let k = j % {ns}u;").unwrap();
-                    for t in 1..radix {
-                        writeln!(
-                            w,
-                            "            r[{i}] = cmul(r[{i}], twiddle(k * {}u));",
-                            t * stride,
-                            i = r0 + t
-                        )
-                        .unwrap();
-                    }
-                }
-                dft(w, radix, sign, r0);
-                writeln!(w, "        }}\n    }}").unwrap();
-            }
-            writeln!(w, "    workgroupBarrier();").unwrap();
-            for jj in 0..blocks {
-                let r0 = jj * radix;
-                writeln!(
-                    w,
-                    "    {{\n\
-                     \x20       let e = lid + {}u;\n\
-                     \x20       if e < {count}u {{\n\
-                     \x20           let j = e % {q}u;\n\
-                     \x20           let k = j % {ns}u;\n\
-                     \x20           let at = (e / {q}u) * {n}u + (j - k) * {radix}u + k;",
-                    jj * wg
-                )
-                .unwrap();
-                for t in 0..radix {
-                    writeln!(w, "            s[at + {}u] = r[{}];", t * ns, r0 + t).unwrap();
-                }
-                writeln!(w, "        }}\n    }}").unwrap();
-            }
-            writeln!(w, "    workgroupBarrier();").unwrap();
-            ns *= radix;
-        }
-        let big = if self.big.is_some() {
-            "            v = cmul(v, big_twiddle(((b / p[3]) % p[2]) * k));\n"
-        } else {
-            ""
-        };
-        writeln!(
-            w,
-            "    // (tw[0] = 1: read so that the table stays in the pipeline's layout when no pass uses it.)\n\
-             \x20   let scale = bitcast<f32>(p[12]) * tw[0].x;\n\
-             \x20   for (var e = lid; e < {total}u; e += {wg}u) {{\n\
-             \x20       let b = first + e / {n}u;\n\
-             \x20       if b < p[0] {{\n\
-             \x20           let k = e % {n}u;\n\
-             \x20           var v = s[e] * scale;\n\
-             {big}\
-             \x20           v.y = v.y * dir;\n\
-             \x20           dst[base(b, 8u) + k * p[11] - p[16]] = v;\n\
-             \x20       }}\n\
-             \x20   }}\n\
-             }}"
-        )
-        .unwrap();
-        s
-    }
-
-    fn dispatch(
-        &self,
-        gpu: &Gpu,
-        twiddles: &wgpu::Buffer,
-        src: &wgpu::Buffer,
-        dst: &wgpu::Buffer,
-        lines: &Lines,
-    ) -> Result<()> {
-        if lines.batch == 0 {
-            return Ok(());
-        }
-        // The key names the kernel; its WGSL is generated (and validated) only on a miss.
-        let pipeline = gpu.generated_pipeline_keyed(&self.key(), || self.wgsl())?;
-        // The lines as a C-order [d0, d1, d2, n] layout of each buffer: lines [b0, b1) are its
-        // flat elements [b0·n, b1·n), whose window `kernels::window` finds.
-        let n = self.n;
-        let shape = vec![lines.batch / (lines.d1 * lines.d2), lines.d1, lines.d2, n];
-        let layout = |s: [usize; 4]| Layout::new(shape.clone(), s.map(|v| v as isize).to_vec(), 0);
-        let (src_layout, dst_layout) = (layout(lines.src), layout(lines.dst));
-        let binding = gpu.binding();
-        // Chunks of whole workgroups of lines, halved until both windows fit a binding.
-        let per = self.lines;
-        let mut chunk = ((binding / (n as u64 * 8)) as usize / per * per).max(per);
-        let mut b0 = 0;
-        while b0 < lines.batch {
-            let b1 = (b0 + chunk).min(lines.batch);
-            let (e0, e1) = ((b0 * n) as u64, (b1 * n) as u64);
-            let on = |buffer, layout| {
-                let input = Input {
-                    buffer,
-                    layout,
-                    itemsize: 8,
-                };
-                window(gpu, &input, e0, e1)
-            };
-            let (s, d) = (on(src, &src_layout), on(dst, &dst_layout));
-            if s.1 - s.0 > binding || d.1 - d.0 > binding {
-                if chunk == per {
-                    return Err(Error::unsupported(format!(
-                        "FFT lines of {n} points {} elements apart: {per} of them span more \
-                         than one storage binding ({binding} bytes)",
-                        lines.src[3].max(lines.dst[3])
-                    )));
-                }
-                chunk = (chunk / 2).div_ceil(per) * per;
-                continue;
-            }
-            let groups = (b1 - b0).div_ceil(per);
-            let (groups_x, groups_y) = groups_2d(groups as u64);
-            let mut p = vec![b1 as u32, groups_x, lines.d1 as u32, lines.d2 as u32];
-            p.extend(lines.src.iter().map(|&x| x as u32));
-            p.extend(lines.dst.iter().map(|&x| x as u32));
-            p.push(lines.scale.to_bits());
-            p.push(if lines.inverse { -1.0f32 } else { 1.0 }.to_bits());
-            // The window's first element: the kernel subtracts it (wrapping) from each index.
-            p.extend([b0 as u32, s.2.wrapping_neg(), d.2.wrapping_neg()]);
-            let params = storage_with(gpu, "fft params", bytemuck::cast_slice(&p));
-            let resources = [
-                binding_of(src, s.0, s.1 - s.0),
-                binding_of(dst, d.0, d.1 - d.0),
-                twiddles.as_entire_binding(),
-                params.as_entire_binding(),
-            ];
-            submit_once(
-                gpu,
-                &format!("FFT of length {n}"),
-                &pipeline,
-                &resources,
-                (groups_x, groups_y),
-                |_| {},
-            )?;
-            b0 = b1;
-        }
-        Ok(())
-    }
-}
-
-/// Emits the DFT of `radix` points held in `r[r0..r0 + radix]`, in place, exponent sign `sign`.
-fn dft(w: &mut String, radix: usize, sign: f64, r0: usize) {
-    let x = |t: usize| format!("r[{}]", r0 + t);
-    // Multiplication by sign·i.
-    let rot = |v: &str| {
-        if sign < 0.0 {
-            format!("vec2<f32>({v}.y, -{v}.x)")
-        } else {
-            format!("vec2<f32>(-{v}.y, {v}.x)")
-        }
-    };
-    let dft4 = |w: &mut String, ins: [String; 4], outs: [&str; 4]| {
-        writeln!(
-            w,
-            "            let {o0}t0 = {} + {};\n\
-             \x20           let {o0}t1 = {} - {};\n\
-             \x20           let {o0}t2 = {} + {};\n\
-             \x20           let {o0}d = {} - {};\n\
-             \x20           let {o0}t3 = {};\n\
-             \x20           let {} = {o0}t0 + {o0}t2;\n\
-             \x20           let {} = {o0}t1 + {o0}t3;\n\
-             \x20           let {} = {o0}t0 - {o0}t2;\n\
-             \x20           let {} = {o0}t1 - {o0}t3;",
-            ins[0],
-            ins[2],
-            ins[0],
-            ins[2],
-            ins[1],
-            ins[3],
-            ins[1],
-            ins[3],
-            rot(&format!("{}d", outs[0])),
-            outs[0],
-            outs[1],
-            outs[2],
-            outs[3],
-            o0 = outs[0],
-        )
-        .unwrap();
-    };
-    w.push_str("            {\n");
-    match radix {
-        2 => {
-            writeln!(
-                w,
-                "            let a = {}; let b = {};\n            {} = a + b; {} = a - b;",
-                x(0),
-                x(1),
-                x(0),
-                x(1)
-            )
-            .unwrap();
-        }
-        4 => {
-            dft4(w, [x(0), x(1), x(2), x(3)], ["y0", "y1", "y2", "y3"]);
-            for t in 0..4 {
-                writeln!(w, "            {} = y{t};", x(t)).unwrap();
-            }
-        }
-        8 => {
-            dft4(w, [x(0), x(2), x(4), x(6)], ["e0", "e1", "e2", "e3"]);
-            dft4(w, [x(1), x(3), x(5), x(7)], ["o0", "o1", "o2", "o3"]);
-            let c = std::f64::consts::FRAC_1_SQRT_2;
-            writeln!(
-                w,
-                "            let p1 = cmul(o1, vec2<f32>({}, {}));\n\
-                 \x20           let p2 = {};\n\
-                 \x20           let p3 = cmul(o3, vec2<f32>({}, {}));",
-                lit(c),
-                lit(sign * c),
-                rot("o2"),
-                lit(-c),
-                lit(sign * c)
-            )
-            .unwrap();
-            writeln!(
-                w,
-                "            {} = e0 + o0; {} = e0 - o0;\n\
-                 \x20           {} = e1 + p1; {} = e1 - p1;\n\
-                 \x20           {} = e2 + p2; {} = e2 - p2;\n\
-                 \x20           {} = e3 + p3; {} = e3 - p3;",
-                x(0),
-                x(4),
-                x(1),
-                x(5),
-                x(2),
-                x(6),
-                x(3),
-                x(7)
-            )
-            .unwrap();
-        }
-        _ => {
-            // Odd prime: y_q = Σ_t x_t · W^(t·q), W = exp(sign · 2πi / radix).
-            for t in 0..radix {
-                writeln!(w, "            let x{t} = {};", x(t)).unwrap();
-            }
-            for q in 0..radix {
-                let mut sum = String::from("x0");
-                for t in 1..radix {
-                    let m = (t * q) % radix;
-                    if m == 0 {
-                        write!(sum, " + x{t}").unwrap();
-                    } else {
-                        let (s, c) =
-                            (sign * 2.0 * std::f64::consts::PI * m as f64 / radix as f64).sin_cos();
-                        write!(sum, " + cmul(x{t}, vec2<f32>({}, {}))", lit(c), lit(s)).unwrap();
-                    }
-                }
-                writeln!(w, "            {} = {sum};", x(q)).unwrap();
-            }
-        }
-    }
-    w.push_str("            }\n");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -983,8 +542,10 @@ mod tests {
             (1024, Some(big)),
             (7 * 7 * 5 * 3 * 8, None),
         ] {
-            let spec = Stockham::with_limits(n, radices(n).unwrap(), big, 4096, 256);
-            validate(&spec.wgsl());
+            for interleaved in [false, true] {
+                let spec = Stockham::with_limits(n, big, interleaved, 4096, 256);
+                validate(&spec.wgsl());
+            }
         }
     }
 

@@ -1,0 +1,667 @@
+//! The generated Stockham kernel: every line of a batch transformed by one workgroup (or
+//! several lines by one), all passes in registers and workgroup memory.
+//!
+//! A line of length `n` is split into passes of radix `R` (each a product of the butterflies
+//! 8, 4, 2, 3, 5, 7, at most [`MAX_RADIX`]): a pass reads `R` points of a line `n / R` apart,
+//! multiplies them by the pass' twiddles (from the plan's table), transforms them in registers
+//! (a nested Cooley–Tukey DFT whose inner twiddles are constants) and writes them in Stockham's
+//! autosort order. The first pass reads global memory and the last writes it directly, so a
+//! line of `P` passes costs `2P − 3` workgroup barriers (none for one pass) and two trips
+//! through workgroup memory fewer than a kernel that stages the line there first.
+//!
+//! Where each line starts (three divisions by runtime values) is computed once per line (or,
+//! with several lines per workgroup, once per `R` points), not per element; the in-line arithmetic divides only by constants of the generated source.
+//! Lines along a strided axis (`interleaved`) are taken several per workgroup with consecutive
+//! invocations on neighbouring lines, so each load and store of a warp is one contiguous run.
+
+use std::fmt::Write as _;
+
+use crate::error::{Error, Result};
+use crate::gpu::context::Gpu;
+use crate::gpu::kernels::{
+    Input, binding as binding_of, groups_2d, storage_with, submit_once, window,
+};
+use crate::view::layout::Layout;
+
+use super::plan::{Big, capacity, radices};
+
+/// The largest radix of one pass, done in registers. 16 keeps a pass within the registers of
+/// real GPUs (32 complex values per invocation at most, with the temporaries) while taking
+/// 4096 points in 3 passes; lavapipe measured: see `benches/fft.rs`.
+pub(crate) const MAX_RADIX: usize = 16;
+
+/// Where the lines of one Stockham dispatch are: line `b` has batch coordinates
+/// `(b / (d1·d2), (b / d2) mod d1, b mod d2)`; its element k is at
+/// `i0·s[0] + i1·s[1] + i2·s[2] + k·s[3]` in the source (`src`) and destination (`dst`).
+pub(crate) struct Lines {
+    pub batch: usize,
+    pub d1: usize,
+    pub d2: usize,
+    pub src: [usize; 4],
+    pub dst: [usize; 4],
+    pub scale: f32,
+    pub inverse: bool,
+}
+
+/// The passes of a length-`n` transform: the butterflies (8, 4, 2, 3, 5, 7) of each pass, whose
+/// product is its radix (≤ `max`), or `None` when n has a prime factor above 7.
+///
+/// The powers of two are spread over as few passes as `max` allows, as evenly as possible
+/// (4096 = 16·16·16, 2048 = 16·16·8); the odd primes join the pass they fit in, or make their
+/// own.
+pub(crate) fn passes(n: usize, max: usize) -> Option<Vec<Vec<usize>>> {
+    let subs = radices(n)?;
+    let twos = n.trailing_zeros() as usize;
+    let max_bits = (max.max(2).ilog2() as usize).max(1);
+    let count = twos.div_ceil(max_bits);
+    let mut out: Vec<Vec<usize>> = (0..count)
+        .map(|i| {
+            let bits = twos / count + usize::from(i < twos % count);
+            radices(1 << bits).expect("a power of two")
+        })
+        .collect();
+    for p in subs.into_iter().filter(|&r| r % 2 == 1) {
+        let fits = out
+            .iter_mut()
+            .filter(|f| f.iter().product::<usize>() * p <= max)
+            .min_by_key(|f| f.iter().product::<usize>());
+        match fits {
+            Some(f) => f.push(p),
+            None => out.push(vec![p]),
+        }
+    }
+    if out.is_empty() {
+        out.push(vec![1]);
+    }
+    Some(out)
+}
+
+/// One generated Stockham kernel: lines of length n, `lines` of them per workgroup;
+/// optionally the four-step twiddle on the store.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Stockham {
+    n: usize,
+    passes: Vec<Vec<usize>>,
+    lines: usize,
+    workgroup: usize,
+    big: Option<Big>,
+    /// Consecutive invocations take consecutive lines (for lines along a strided axis).
+    interleaved: bool,
+}
+
+/// An f32 WGSL literal.
+fn lit(x: f64) -> String {
+    format!("{:?}f", x as f32)
+}
+
+impl Stockham {
+    /// The kernel for lines of `n` points (7-smooth) on `gpu`.
+    pub(crate) fn new(gpu: &Gpu, n: usize, big: Option<Big>, interleaved: bool) -> Self {
+        let limits = &gpu.inner.limits;
+        Stockham::with_limits(
+            n,
+            big,
+            interleaved,
+            capacity(gpu),
+            limits
+                .max_compute_invocations_per_workgroup
+                .min(limits.max_compute_workgroup_size_x) as usize,
+        )
+    }
+
+    pub(crate) fn with_limits(
+        n: usize,
+        big: Option<Big>,
+        interleaved: bool,
+        cap: usize,
+        max_invocations: usize,
+    ) -> Self {
+        let passes = passes(n, MAX_RADIX).expect("a 7-smooth length");
+        // At least 1024 points per workgroup when short lines allow it; strided lines as many
+        // as fit (up to 16), for longer contiguous runs of each load and store.
+        let want = if interleaved {
+            (cap / n).min(16)
+        } else {
+            1024 / n
+        };
+        let lines = want.clamp(1, (cap / n).max(1));
+        let widest = passes
+            .iter()
+            .map(|f| f.iter().product::<usize>())
+            .max()
+            .unwrap_or(1);
+        let workgroup = (lines * n / widest)
+            .next_power_of_two()
+            .clamp(32, 256)
+            .min(max_invocations);
+        Stockham {
+            n,
+            passes,
+            lines,
+            workgroup,
+            big,
+            interleaved,
+        }
+    }
+
+    fn key(&self) -> String {
+        format!("fft stockham {self:?}")
+    }
+
+    /// The kernel's WGSL source.
+    pub(crate) fn wgsl(&self) -> String {
+        let (n, lines, wg) = (self.n, self.lines, self.workgroup);
+        let total = n * lines;
+        // Always forward: an inverse conjugates on load and on store (`p[13]` = -1).
+        let sign = -1.0;
+        let mut s = String::new();
+        let w = &mut s;
+        writeln!(
+            w,
+            "// Stockham FFT, n = {n}, passes {:?}, {lines} line(s) per workgroup{}, conjugated on load and store for an inverse.\n\
+             // p: 0 lines, 1 workgroups along x, 2 d1, 3 d2, 4..8 source strides (i0, i1, i2, k),\n\
+             // 8..12 destination strides, 12 scale (f32 bits), 13 -1.0 for an inverse, 14 the first line of\n\
+             // this dispatch (p[0]: one past its last), 15 and 16 the elements of src and dst at the start of\n\
+             // their bindings (windows of the buffers holding this dispatch's lines).\n\
+             @group(0) @binding(0) var<storage, read> src: array<vec2<f32>>;\n\
+             @group(0) @binding(1) var<storage, read_write> dst: array<vec2<f32>>;\n\
+             @group(0) @binding(2) var<storage, read> tw: array<vec2<f32>>;\n\
+             @group(0) @binding(3) var<storage, read> p: array<u32>;\n\
+             fn cmul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {{\n\
+             \x20   return vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x);\n\
+             }}\n\
+             fn twiddle(e: u32) -> vec2<f32> {{\n\
+             \x20   return tw[e];\n\
+             }}\n\
+             // Line b: its first source element, its first destination element (both relative to\n\
+             // their windows) and its index along d1 (the four-step twiddle's row).\n\
+             fn line_info(b: u32) -> vec3<u32> {{\n\
+             \x20   let t = b / p[3];\n\
+             \x20   let i0 = t / p[2];\n\
+             \x20   let i1 = t % p[2];\n\
+             \x20   let i2 = b % p[3];\n\
+             \x20   return vec3<u32>(i0 * p[4] + i1 * p[5] + i2 * p[6] - p[15], i0 * p[8] + i1 * p[9] + i2 * p[10] - p[16], i1);\n\
+             }}",
+            self.passes,
+            if self.interleaved { " (interleaved)" } else { "" },
+        )
+        .unwrap();
+        if self.passes.len() > 1 {
+            writeln!(w, "var<workgroup> s: array<vec2<f32>, {total}>;").unwrap();
+        }
+        if let Some(big) = self.big {
+            writeln!(
+                w,
+                "fn big_twiddle(e: u32) -> vec2<f32> {{\n\
+                 \x20   return cmul(twiddle({}u + e % {}u), twiddle({}u + e / {}u));\n\
+                 }}",
+                big.lo, big.split, big.hi, big.split
+            )
+            .unwrap();
+        }
+        writeln!(
+            w,
+            "@compute @workgroup_size({wg})\n\
+             fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
+             \x20   let first = p[14] + (wid.y * p[1] + wid.x) * {lines}u;\n\
+             \x20   let dir = bitcast<f32>(p[13]);\n\
+             \x20   // (tw[0] = 1: read so that the table stays in the pipeline's layout when no pass uses it.)\n\
+             \x20   let scale = bitcast<f32>(p[12]) * tw[0].x;"
+        )
+        .unwrap();
+        if lines == 1 {
+            writeln!(w, "    let li0 = line_info(first);").unwrap();
+        }
+        let counts: Vec<(usize, usize)> = self
+            .passes
+            .iter()
+            .map(|f| {
+                let radix: usize = f.iter().product();
+                let blocks = (lines * (n / radix)).div_ceil(wg);
+                (radix, blocks)
+            })
+            .collect();
+        let regs = counts.iter().map(|&(r, b)| r * b).max().unwrap_or(1);
+        writeln!(w, "    var r: array<vec2<f32>, {regs}>;").unwrap();
+        let last = self.passes.len() - 1;
+        let mut ns = 1;
+        for (pi, factors) in self.passes.iter().enumerate() {
+            let (radix, blocks) = counts[pi];
+            let q = n / radix;
+            let count = lines * q;
+            let stride = n / (ns * radix);
+            writeln!(
+                w,
+                "    // pass {pi}: radix {radix} = {factors:?}, {ns} point(s) done"
+            )
+            .unwrap();
+            // The item header: line l, index j in it, and whether the line exists.
+            let head = |w: &mut String, jj: usize| {
+                let (l, j) = if self.interleaved {
+                    (format!("i % {lines}u"), format!("i / {lines}u"))
+                } else {
+                    (format!("i / {q}u"), format!("i % {q}u"))
+                };
+                // Several lines: where each starts is worked out per item (R points), not kept
+                // in workgroup memory (which the line itself fills on some adapters).
+                let li = if lines > 1 {
+                    "line_info(first + l)".to_string()
+                } else {
+                    "li0".to_string()
+                };
+                writeln!(
+                    w,
+                    "    {{\n\
+                     \x20       let i = lid + {}u;\n\
+                     \x20       let l = {l};\n\
+                     \x20       let j = {j};\n\
+                     \x20       let li = {li};\n\
+                     \x20       let ok = i < {count}u && first + l < p[0];",
+                    jj * wg
+                )
+                .unwrap();
+            };
+            // Read, twiddle and transform every block of this pass.
+            let mut perm = Vec::new();
+            for jj in 0..blocks {
+                let r0 = jj * radix;
+                head(w, jj);
+                if pi == 0 {
+                    for t in 0..radix {
+                        writeln!(w, "        r[{}] = vec2<f32>(0.0);", r0 + t).unwrap();
+                    }
+                    writeln!(w, "        if ok {{").unwrap();
+                    for t in 0..radix {
+                        writeln!(
+                            w,
+                            "            r[{i}] = src[li.x + (j + {}u) * p[7]];\n\
+                             \x20           r[{i}].y = r[{i}].y * dir;",
+                            t * q,
+                            i = r0 + t
+                        )
+                        .unwrap();
+                    }
+                    writeln!(w, "        }}").unwrap();
+                } else {
+                    writeln!(
+                        w,
+                        "        if i < {count}u {{\n            let at = l * {n}u + j;"
+                    )
+                    .unwrap();
+                    for t in 0..radix {
+                        writeln!(w, "            r[{}] = s[at + {}u];", r0 + t, t * q).unwrap();
+                    }
+                    writeln!(w, "        }}").unwrap();
+                }
+                if ns > 1 {
+                    writeln!(w, "        let k = j % {ns}u;").unwrap();
+                    for t in 1..radix {
+                        writeln!(
+                            w,
+                            "        r[{i}] = cmul(r[{i}], twiddle(k * {}u));",
+                            t * stride,
+                            i = r0 + t
+                        )
+                        .unwrap();
+                    }
+                }
+                let slots: Vec<String> = (0..radix).map(|t| format!("r[{}]", r0 + t)).collect();
+                perm = dft_nested(w, &slots, factors, sign);
+                writeln!(w, "    }}").unwrap();
+            }
+            // Workgroup memory is overwritten only after every read of it in this pass.
+            if pi > 0 && pi < last {
+                writeln!(w, "    workgroupBarrier();").unwrap();
+            }
+            // Write every block: to workgroup memory, or (last pass) to the destination.
+            for jj in 0..blocks {
+                let r0 = jj * radix;
+                head(w, jj);
+                if pi == last {
+                    let big = if self.big.is_some() {
+                        "                v = cmul(v, big_twiddle(li.z * o));\n"
+                    } else {
+                        ""
+                    };
+                    writeln!(w, "        if ok {{").unwrap();
+                    for (t, at) in perm.iter().enumerate() {
+                        writeln!(
+                            w,
+                            "            {{\n\
+                             \x20               let o = j + {}u;\n\
+                             \x20               var v = r[{}] * scale;\n\
+                             {big}\
+                             \x20               v.y = v.y * dir;\n\
+                             \x20               dst[li.y + o * p[11]] = v;\n\
+                             \x20           }}",
+                            t * ns,
+                            r0 + at
+                        )
+                        .unwrap();
+                    }
+                    writeln!(w, "        }}").unwrap();
+                } else {
+                    writeln!(
+                        w,
+                        "        if i < {count}u {{\n\
+                         \x20           let k = j % {ns}u;\n\
+                         \x20           let at = l * {n}u + (j - k) * {radix}u + k;"
+                    )
+                    .unwrap();
+                    for (t, from) in perm.iter().enumerate() {
+                        writeln!(w, "            s[at + {}u] = r[{}];", t * ns, r0 + from).unwrap();
+                    }
+                    writeln!(w, "        }}").unwrap();
+                }
+                writeln!(w, "    }}").unwrap();
+            }
+            if pi < last {
+                writeln!(w, "    workgroupBarrier();").unwrap();
+            }
+            ns *= radix;
+        }
+        w.push_str("}\n");
+        s
+    }
+
+    /// Records the transform of every line of `lines` from `src` to `dst`, in chunks of whole
+    /// workgroups whose windows fit one binding.
+    pub(crate) fn dispatch(
+        &self,
+        gpu: &Gpu,
+        twiddles: &wgpu::Buffer,
+        src: &wgpu::Buffer,
+        dst: &wgpu::Buffer,
+        lines: &Lines,
+    ) -> Result<()> {
+        self.dispatch_from(gpu, twiddles, src, dst, lines, 0)
+    }
+
+    /// [`Stockham::dispatch`] of the lines from `b0` on. Where the lines of one workgroup span
+    /// more than a binding (they straddle two planes of a strided axis), the rest goes through
+    /// the same kernel taking one line per workgroup.
+    fn dispatch_from(
+        &self,
+        gpu: &Gpu,
+        twiddles: &wgpu::Buffer,
+        src: &wgpu::Buffer,
+        dst: &wgpu::Buffer,
+        lines: &Lines,
+        mut b0: usize,
+    ) -> Result<()> {
+        if lines.batch == 0 {
+            return Ok(());
+        }
+        // The key names the kernel; its WGSL is generated (and validated) only on a miss.
+        let pipeline = gpu.generated_pipeline_keyed(&self.key(), || self.wgsl())?;
+        // The lines as a C-order [d0, d1, d2, n] layout of each buffer: lines [b0, b1) are its
+        // flat elements [b0·n, b1·n), whose window `kernels::window` finds.
+        let n = self.n;
+        let shape = vec![lines.batch / (lines.d1 * lines.d2), lines.d1, lines.d2, n];
+        let layout = |s: [usize; 4]| Layout::new(shape.clone(), s.map(|v| v as isize).to_vec(), 0);
+        let (src_layout, dst_layout) = (layout(lines.src), layout(lines.dst));
+        let binding = gpu.binding();
+        // Chunks of whole workgroups of lines, halved until both windows fit a binding.
+        let per = self.lines;
+        let mut chunk = ((binding / (n as u64 * 8)) as usize / per * per).max(per);
+        while b0 < lines.batch {
+            let b1 = (b0 + chunk).min(lines.batch);
+            let (e0, e1) = ((b0 * n) as u64, (b1 * n) as u64);
+            let on = |buffer, layout| {
+                let input = Input {
+                    buffer,
+                    layout,
+                    itemsize: 8,
+                };
+                window(gpu, &input, e0, e1)
+            };
+            let (s, d) = (on(src, &src_layout), on(dst, &dst_layout));
+            if s.1 - s.0 > binding || d.1 - d.0 > binding {
+                if chunk == per && per > 1 {
+                    let one =
+                        Stockham::with_limits(n, self.big, self.interleaved, n, self.workgroup);
+                    return one.dispatch_from(gpu, twiddles, src, dst, lines, b0);
+                }
+                if chunk == per {
+                    return Err(Error::unsupported(format!(
+                        "FFT lines of {n} points {} elements apart: {per} of them span more \
+                         than one storage binding ({binding} bytes)",
+                        lines.src[3].max(lines.dst[3])
+                    )));
+                }
+                chunk = (chunk / 2).div_ceil(per) * per;
+                continue;
+            }
+            let groups = (b1 - b0).div_ceil(per);
+            let (groups_x, groups_y) = groups_2d(groups as u64);
+            let mut p = vec![b1 as u32, groups_x, lines.d1 as u32, lines.d2 as u32];
+            p.extend(lines.src.iter().map(|&x| x as u32));
+            p.extend(lines.dst.iter().map(|&x| x as u32));
+            p.push(lines.scale.to_bits());
+            p.push(if lines.inverse { -1.0f32 } else { 1.0 }.to_bits());
+            // The window's first element: the kernel subtracts it (wrapping) from each index.
+            p.extend([b0 as u32, s.2.wrapping_neg(), d.2.wrapping_neg()]);
+            let params = storage_with(gpu, "fft params", bytemuck::cast_slice(&p));
+            let resources = [
+                binding_of(src, s.0, s.1 - s.0),
+                binding_of(dst, d.0, d.1 - d.0),
+                twiddles.as_entire_binding(),
+                params.as_entire_binding(),
+            ];
+            submit_once(
+                gpu,
+                &format!("FFT of length {n}"),
+                &pipeline,
+                &resources,
+                (groups_x, groups_y),
+                |_| {},
+            )?;
+            b0 = b1;
+        }
+        Ok(())
+    }
+}
+
+/// Emits the DFT of the points in `slots` (WGSL lvalues), in place, as nested Cooley–Tukey
+/// over `factors` (whose product is `slots.len()`), exponent sign `sign`. Returns where each
+/// output went: output k is in `slots[perm[k]]` (the digit reversal is left to the caller's
+/// store, so no values move).
+///
+/// With `R = a·b` (`a` the first factor): `b` DFTs of `a` points `x[b·n1 + n2]`, the constant
+/// twiddles `W_R^(n2·k1)`, then `a` DFTs of `b` points; `X[k1 + a·k2]` ends in the slot of
+/// `(k1, k2)`.
+fn dft_nested(w: &mut String, slots: &[String], factors: &[usize], sign: f64) -> Vec<usize> {
+    let r = slots.len();
+    if factors.len() <= 1 {
+        if r > 1 {
+            dft(w, slots, sign);
+        }
+        return (0..r).collect();
+    }
+    let a = factors[0];
+    let b = r / a;
+    for n2 in 0..b {
+        let sub: Vec<String> = (0..a).map(|n1| slots[b * n1 + n2].clone()).collect();
+        dft(w, &sub, sign);
+    }
+    for k1 in 1..a {
+        for n2 in 1..b {
+            rotate(w, &slots[b * k1 + n2], n2 * k1 % r, r, sign);
+        }
+    }
+    let mut perm = vec![0; r];
+    for k1 in 0..a {
+        let sub: Vec<String> = (0..b).map(|n2| slots[b * k1 + n2].clone()).collect();
+        let inner = dft_nested(w, &sub, &factors[1..], sign);
+        for (k2, &at) in inner.iter().enumerate() {
+            perm[k1 + a * k2] = b * k1 + at;
+        }
+    }
+    perm
+}
+
+/// Emits `v *= exp(sign · 2πi · e / r)`: exact for multiples of a quarter turn.
+fn rotate(w: &mut String, v: &str, e: usize, r: usize, sign: f64) {
+    if e == 0 {
+        return;
+    }
+    let rot = if 4 * e % r == 0 {
+        // sign·i, −1 or −sign·i.
+        match (4 * e / r, sign < 0.0) {
+            (2, _) => format!("-{v}"),
+            (1, true) | (3, false) => format!("vec2<f32>({v}.y, -{v}.x)"),
+            _ => format!("vec2<f32>(-{v}.y, {v}.x)"),
+        }
+    } else {
+        let (s, c) = (sign * 2.0 * std::f64::consts::PI * e as f64 / r as f64).sin_cos();
+        format!("cmul({v}, vec2<f32>({}, {}))", lit(c), lit(s))
+    };
+    writeln!(w, "        {v} = {rot};").unwrap();
+}
+
+/// Emits the DFT of the points in `slots` (one butterfly: 2, 4, 8 or an odd prime), in place,
+/// exponent sign `sign`.
+fn dft(w: &mut String, slots: &[String], sign: f64) {
+    let radix = slots.len();
+    let x = |t: usize| slots[t].clone();
+    // Multiplication by sign·i.
+    let rot = |v: &str| {
+        if sign < 0.0 {
+            format!("vec2<f32>({v}.y, -{v}.x)")
+        } else {
+            format!("vec2<f32>(-{v}.y, {v}.x)")
+        }
+    };
+    let dft4 = |w: &mut String, ins: [String; 4], outs: [&str; 4]| {
+        writeln!(
+            w,
+            "            let {o0}t0 = {} + {};\n\
+             \x20           let {o0}t1 = {} - {};\n\
+             \x20           let {o0}t2 = {} + {};\n\
+             \x20           let {o0}d = {} - {};\n\
+             \x20           let {o0}t3 = {};\n\
+             \x20           let {} = {o0}t0 + {o0}t2;\n\
+             \x20           let {} = {o0}t1 + {o0}t3;\n\
+             \x20           let {} = {o0}t0 - {o0}t2;\n\
+             \x20           let {} = {o0}t1 - {o0}t3;",
+            ins[0],
+            ins[2],
+            ins[0],
+            ins[2],
+            ins[1],
+            ins[3],
+            ins[1],
+            ins[3],
+            rot(&format!("{}d", outs[0])),
+            outs[0],
+            outs[1],
+            outs[2],
+            outs[3],
+            o0 = outs[0],
+        )
+        .unwrap();
+    };
+    w.push_str("            {\n");
+    match radix {
+        2 => {
+            writeln!(
+                w,
+                "            let a = {}; let b = {};\n            {} = a + b; {} = a - b;",
+                x(0),
+                x(1),
+                x(0),
+                x(1)
+            )
+            .unwrap();
+        }
+        4 => {
+            dft4(w, [x(0), x(1), x(2), x(3)], ["y0", "y1", "y2", "y3"]);
+            for t in 0..4 {
+                writeln!(w, "            {} = y{t};", x(t)).unwrap();
+            }
+        }
+        8 => {
+            dft4(w, [x(0), x(2), x(4), x(6)], ["e0", "e1", "e2", "e3"]);
+            dft4(w, [x(1), x(3), x(5), x(7)], ["o0", "o1", "o2", "o3"]);
+            let c = std::f64::consts::FRAC_1_SQRT_2;
+            writeln!(
+                w,
+                "            let p1 = cmul(o1, vec2<f32>({}, {}));\n\
+                 \x20           let p2 = {};\n\
+                 \x20           let p3 = cmul(o3, vec2<f32>({}, {}));",
+                lit(c),
+                lit(sign * c),
+                rot("o2"),
+                lit(-c),
+                lit(sign * c)
+            )
+            .unwrap();
+            writeln!(
+                w,
+                "            {} = e0 + o0; {} = e0 - o0;\n\
+                 \x20           {} = e1 + p1; {} = e1 - p1;\n\
+                 \x20           {} = e2 + p2; {} = e2 - p2;\n\
+                 \x20           {} = e3 + p3; {} = e3 - p3;",
+                x(0),
+                x(4),
+                x(1),
+                x(5),
+                x(2),
+                x(6),
+                x(3),
+                x(7)
+            )
+            .unwrap();
+        }
+        _ => {
+            // Odd prime: y_q = Σ_t x_t · W^(t·q), W = exp(sign · 2πi / radix).
+            for t in 0..radix {
+                writeln!(w, "            let x{t} = {};", x(t)).unwrap();
+            }
+            for q in 0..radix {
+                let mut sum = String::from("x0");
+                for t in 1..radix {
+                    let m = (t * q) % radix;
+                    if m == 0 {
+                        write!(sum, " + x{t}").unwrap();
+                    } else {
+                        let (s, c) =
+                            (sign * 2.0 * std::f64::consts::PI * m as f64 / radix as f64).sin_cos();
+                        write!(sum, " + cmul(x{t}, vec2<f32>({}, {}))", lit(c), lit(s)).unwrap();
+                    }
+                }
+                writeln!(w, "            {} = {sum};", x(q)).unwrap();
+            }
+        }
+    }
+    w.push_str("            }\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passes_cover_the_length_within_the_radix_bound() {
+        assert_eq!(
+            passes(4096, 16),
+            Some(vec![vec![8, 2], vec![8, 2], vec![8, 2]])
+        );
+        assert_eq!(
+            passes(2048, 16),
+            Some(vec![vec![8, 2], vec![8, 2], vec![8]])
+        );
+        assert_eq!(passes(1, 16), Some(vec![vec![1]]));
+        assert_eq!(passes(15, 16), Some(vec![vec![3, 5]]));
+        assert_eq!(passes(11, 16), None);
+        for max in [8, 16, 64] {
+            for n in 1..5000 {
+                if let Some(p) = passes(n, max) {
+                    let radices: Vec<usize> = p.iter().map(|f| f.iter().product()).collect();
+                    assert_eq!(radices.iter().product::<usize>(), n, "{n}: {p:?}");
+                    assert!(radices.iter().all(|&r| r <= max.max(7)), "{n}: {p:?}");
+                }
+            }
+        }
+    }
+}
