@@ -411,6 +411,137 @@ fn four_step_lines_in_chunks() {
     });
 }
 
+type C64 = rustfft::num_complex::Complex<f64>;
+
+/// The (re, im) values of a complex64 result, interleaved.
+fn interleaved(h: &HostArray) -> Vec<f64> {
+    let z: Vec<num_complex::Complex32> = h.view().to_vec().unwrap();
+    z.iter().flat_map(|c| [c.re as f64, c.im as f64]).collect()
+}
+
+/// Relative L2 distance of `got` from `want`.
+fn rel_l2(got: &[f64], want: &[f64]) -> f64 {
+    let err: f64 = got.iter().zip(want).map(|(g, w)| (g - w).powi(2)).sum();
+    let norm: f64 = want.iter().map(|w| w * w).sum();
+    (err / norm).sqrt()
+}
+
+/// The transform of each of the `lines` consecutive lines of `x` in f64 with rustfft, as
+/// interleaved (re, im) values; real input when `x` is real (`complex` false).
+fn reference(x: &[f32], lines: usize, complex: bool, inverse: bool) -> Vec<f64> {
+    let values: Vec<C64> = if complex {
+        x.chunks(2)
+            .map(|c| C64::new(c[0] as f64, c[1] as f64))
+            .collect()
+    } else {
+        x.iter().map(|&v| C64::new(v as f64, 0.0)).collect()
+    };
+    let n = values.len() / lines;
+    let mut planner = rustfft::FftPlanner::new();
+    let f = if inverse {
+        planner.plan_fft_inverse(n)
+    } else {
+        planner.plan_fft_forward(n)
+    };
+    let mut out = values;
+    for line in out.chunks_mut(n) {
+        f.process(line);
+    }
+    out.iter().flat_map(|c| [c.re, c.im]).collect()
+}
+
+/// `x` (interleaved complex, `lines` lines) cropped to the first `keep` terms of each line.
+fn crop(x: &[f64], lines: usize, keep: usize) -> Vec<f64> {
+    let n = x.len() / 2 / lines;
+    x.chunks(2 * n)
+        .flat_map(|l| l[..2 * keep].to_vec())
+        .collect()
+}
+
+/// Lines several bindings long (a 64 KiB binding holds 8192 complex points; the six-step
+/// route takes lines above 7/8 of that): smooth lengths, and Bluestein lengths whose inner
+/// transform, or whose line itself, is longer than the binding.
+///
+/// Against rustfft in f64, relative L2: ≤ 3e-7 for smooth lengths (two or three f32 Stockham
+/// passes, ~log2(n)·ε/√… ≈ 1e-7 measured), ≤ 1e-6 for Bluestein (three transforms of twice the
+/// length and the chirp products). Chunked against unchunked: the six-step route does the
+/// per-line arithmetic of the four-step plan of the same split, so complex transforms are
+/// bit-identical; `rfft`/`irfft` of a line beyond a binding take the complex route (the
+/// unchunked run the half-length one): each within 3e-7 of rustfft, so within 6e-7 of each
+/// other (measured 2.1e-7 and 2.9e-7).
+#[test]
+fn lines_longer_than_a_binding() {
+    let p = pair();
+    let x = random_f32(12, 2 << 17);
+    let cases: [(&str, usize, usize, f64); 4] = [
+        ("2^16 points (512 KiB)", 1 << 16, 2, 3e-7),
+        ("3·2^15 points (768 KiB)", 3 << 15, 1, 3e-7),
+        ("prime 5003, inner transform 16384 (128 KiB)", 5003, 8, 1e-6),
+        ("prime 10007 (78 KiB), inner 32768", 10007, 2, 1e-6),
+    ];
+    for (what, n, lines, tol) in cases {
+        let data = &x[..2 * n * lines];
+        let signal = |g: &Gpu| {
+            let a = upload(g, data, &[lines, n, 2])?;
+            let re = a.slice(&[SliceArg::ALL, SliceArg::ALL, SliceArg::Index(0)])?;
+            re.complex(&a.slice(&[SliceArg::ALL, SliceArg::ALL, SliceArg::Index(1)])?)
+        };
+        for inverse in [false, true] {
+            let what = format!(
+                "{} of {lines} × {what}",
+                if inverse { "ifft" } else { "fft" }
+            );
+            let got = interleaved(&p.same(&what, |g| {
+                let a = signal(g)?;
+                if inverse {
+                    fft::ifft(&a, None, -1, Norm::Forward)
+                } else {
+                    fft::fft(&a, None, -1, Norm::Backward)
+                }
+            }));
+            let err = rel_l2(&got, &reference(data, lines, true, inverse));
+            eprintln!("{what}: relative L2 {err:e} against rustfft");
+            assert!(err <= tol, "{what}: relative L2 {err:e} > {tol:e}");
+        }
+    }
+    // Real transforms of lines of 2^17 points: 2^16 + 1 complex terms (512 KiB).
+    let (n, lines) = (1 << 17, 2);
+    let data = &x[..n * lines];
+    let real = |g: &Gpu| upload(g, data, &[lines, n]);
+    let (full, small) = p.run("rfft of 2^17 points", |g| {
+        fft::rfft(&real(g)?, None, -1, Norm::Backward)
+    });
+    let spectrum = interleaved(&full);
+    let err = rel_l2(&interleaved(&small), &spectrum);
+    eprintln!("rfft of 2^17 points: chunked against unchunked, relative L2 {err:e}");
+    assert!(
+        err <= 6e-7,
+        "rfft of 2^17 points: chunked differs by {err:e}"
+    );
+    let want = crop(&reference(data, lines, false, false), lines, n / 2 + 1);
+    let err = rel_l2(&spectrum, &want);
+    eprintln!("rfft of 2^17 points: relative L2 {err:e} against rustfft");
+    assert!(err <= 3e-7, "rfft of 2^17 points: relative L2 {err:e}");
+    let (full, small) = p.run("irfft of 2^17 points", |g| {
+        let z = fft::rfft(&real(g)?, None, -1, Norm::Backward)?;
+        fft::irfft(&z, Some(n), -1, Norm::Backward)
+    });
+    let back = f64s(&full);
+    let err = rel_l2(&f64s(&small), &back);
+    eprintln!("irfft of 2^17 points: chunked against unchunked, relative L2 {err:e}");
+    assert!(
+        err <= 6e-7,
+        "irfft of 2^17 points: chunked differs by {err:e}"
+    );
+    let want: Vec<f64> = data.iter().map(|&v| v as f64).collect();
+    let err = rel_l2(&back, &want);
+    eprintln!("irfft(rfft) of 2^17 points: relative L2 {err:e}");
+    assert!(
+        err <= 3e-7,
+        "irfft(rfft) of 2^17 points: relative L2 {err:e}"
+    );
+}
+
 /// The FFT filters: Wiener deconvolution, edge tapering and the FFT path of `convolve2d`, per
 /// channel plane. A 64 KiB binding cannot hold one column of these spectra (the FFT lines along
 /// the height), so these chunks are of 1 MiB: 768 rows of 129 complex values fit, three planes

@@ -54,8 +54,10 @@
 //! # Ok::<(), gpuarray::Error>(())
 //! ```
 
+mod long;
 pub(crate) mod plan;
 mod stockham;
+mod windows;
 
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
@@ -224,7 +226,8 @@ fn r2c_axis(x: &GpuArray, axis: usize, norm: Norm) -> Result<GpuArray> {
     let (outer, n, inner) = split(x.shape(), axis);
     let mut out_shape = x.shape().to_vec();
     out_shape[axis] = n / 2 + 1;
-    if inner == 1 && n % 2 == 0 {
+    // (Half-length lines longer than a binding: the complex route, whose passes split them.)
+    if inner == 1 && n % 2 == 0 && !long::too_long(gpu, n / 2 + 1) {
         if x.is_empty() {
             return array(gpu, buffer8(gpu, 1)?, Dtype::C64, &out_shape);
         }
@@ -275,7 +278,8 @@ fn c2r_axis(x: &GpuArray, axis: usize, n: usize, norm: Norm) -> Result<GpuArray>
         return array(gpu, buffer8(gpu, 1)?, Dtype::F32, &out_shape);
     }
     let scale = norm.scale(n, true);
-    if inner == 1 && n % 2 == 0 {
+    // (Half-length lines longer than a binding: the complex route, whose passes split them.)
+    if inner == 1 && n % 2 == 0 && !long::too_long(gpu, n / 2 + 1) {
         let h = n / 2;
         let z = buffer8(gpu, outer * h)?;
         let twiddles = plan(gpu, PlanKind::Real, n)?;

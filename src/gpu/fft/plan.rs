@@ -24,7 +24,9 @@ use crate::gpu::context::Gpu;
 use crate::gpu::kernels::{binding as binding_of, groups_2d, storage_with, submit_once};
 use crate::gpu::pool::PooledBuffer;
 
+use super::long;
 use super::stockham::{Lines, Stockham};
+use super::windows;
 
 const AUX_WGSL: &str = include_str!("../../../shaders/fft_aux.wgsl");
 
@@ -62,6 +64,15 @@ pub(crate) enum Plan {
         twiddles1: wgpu::Buffer,
         big: Big,
         twiddles2: wgpu::Buffer,
+    },
+    /// Lines longer than one binding: six-step (transposes, `n1`-point lines with the twiddle,
+    /// `sub`'s lines of `n / n1`), in [`long`](super::long).
+    Long {
+        n1: usize,
+        /// `w_n1^e`, then the two-level table of `w_n^e`.
+        twiddles1: wgpu::Buffer,
+        big: Big,
+        sub: Arc<Plan>,
     },
     /// Chirp-z through a power-of-two transform of length m.
     Bluestein {
@@ -157,27 +168,29 @@ fn make_plan(gpu: &Gpu, kind: PlanKind, n: usize) -> Result<Plan> {
             });
         }
         // n1 · n2 = n with both fitting, as balanced as possible.
-        let split = (1..=cap.min(n))
+        let balanced = (1..=cap.min(n))
             .filter(|&n1| n % n1 == 0 && n / n1 <= cap)
             .min_by_key(|&n1| n1.abs_diff(n / n1));
-        let Some(n1) = split else {
+        if long::too_long(gpu, n) {
+            let n1 = long::split(n, cap, balanced);
+            let (t1, big) = four_step_table(n, n1);
+            return Ok(Plan::Long {
+                n1,
+                twiddles1: table(gpu, "fft twiddles", &t1)?,
+                big,
+                sub: plan(gpu, PlanKind::Complex, n / n1)?,
+            });
+        }
+        let Some(n1) = balanced else {
             return Err(Error::unsupported(format!(
                 "an FFT of length {n}: lengths above {} (the square of the {cap} points one \
-                 workgroup holds on this adapter) are not implemented",
+                 workgroup holds on this adapter) that fit one storage binding are not \
+                 implemented",
                 cap * cap
             )));
         };
         let n2 = n / n1;
-        let split = (n as f64).sqrt().ceil() as usize;
-        let mut t1 = twiddles(n1, n1, 1);
-        let big = Big {
-            n,
-            split,
-            lo: t1.len(),
-            hi: t1.len() + split,
-        };
-        t1.extend(twiddles(n, split, 1));
-        t1.extend(twiddles(n, n.div_ceil(split), split));
+        let (t1, big) = four_step_table(n, n1);
         return Ok(Plan::FourStep {
             n1,
             n2,
@@ -217,6 +230,22 @@ fn make_plan(gpu: &Gpu, kind: PlanKind, n: usize) -> Result<Plan> {
         spectrum: table(gpu, "fft chirp spectrum", &spectrum)?,
         inner,
     })
+}
+
+/// The first four-step table of `n = n1 · n2`: `w_n1^e` for `e < n1`, then the two-level table
+/// of `w_n^e` that [`Big`] reads.
+fn four_step_table(n: usize, n1: usize) -> (Vec<[f32; 2]>, Big) {
+    let split = (n as f64).sqrt().ceil() as usize;
+    let mut t1 = twiddles(n1, n1, 1);
+    let big = Big {
+        n,
+        split,
+        lo: t1.len(),
+        hi: t1.len() + split,
+    };
+    t1.extend(twiddles(n, split, 1));
+    t1.extend(twiddles(n, n.div_ceil(split), split));
+    (t1, big)
 }
 
 /// An in-place forward radix-2 FFT in f64 (power-of-two length), for the Bluestein tables.
@@ -322,6 +351,29 @@ impl Plan {
                 step2.dispatch(gpu, twiddles2, tmp.buffer(), dst.buffer(), &lines)?;
                 Ok(dst)
             }
+            Plan::Long {
+                n1,
+                twiddles1,
+                big,
+                sub,
+            } => {
+                if inner > 1 {
+                    return long::along_a_copy(
+                        gpu,
+                        self,
+                        src,
+                        (outer, big.n, inner),
+                        inverse,
+                        scale,
+                    );
+                }
+                long::run(gpu, (*n1, twiddles1, *big), sub, src, outer, inverse, scale)
+            }
+            Plan::Bluestein { n, m, .. } if inner > 1 && long::too_long(gpu, *m * inner) => {
+                // Bluestein's passes bind whole padded lines, `inner` apart: take a copy with
+                // the axis last.
+                long::along_a_copy(gpu, self, src, (outer, *n, inner), inverse, scale)
+            }
             Plan::Bluestein {
                 n,
                 m,
@@ -399,9 +451,10 @@ impl Plan {
 /// Runs one helper pass of `shaders/fft_aux.wgsl` over `items` output elements. `params` are
 /// `p[2..9]` of the shader's parameter words, then ROLL's (from `p[12]`).
 ///
-/// Larger arrays than one storage binding run in chunks of whole groups (the output elements
-/// that read one group of input elements, e.g. one line), `src` and `dst` each bound through
-/// the window a chunk reads or writes. ROLL reads anywhere: it runs unchunked.
+/// Larger arrays than one storage binding run in chunks ([`windows::chunks`]: whole groups of
+/// output elements that read one group of input elements, e.g. one line, or pieces of a group
+/// larger than a binding), `src` and `dst` each bound through the window a chunk reads or
+/// writes.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn aux(
     gpu: &Gpu,
@@ -425,38 +478,36 @@ pub(crate) fn aux(
     )?;
     let mut fixed = params[..params.len().min(7)].to_vec();
     fixed.resize(7, 0);
-    let q = |i: usize| fixed[i] as u64;
-    // Output and input elements per group: [outer, len_in, len_out, inner, scale, conj, m].
-    let (out_group, in_group) = match mode {
-        Aux::Resize | Aux::Hermitian => (q(2) * q(3), q(1) * q(3)),
-        Aux::BluePre => (q(3) * q(6), q(1) * q(3)),
-        Aux::BlueMul => (1, 1),
-        Aux::BluePost => (q(1) * q(3), q(3) * q(6)),
-        Aux::R2cPost => (q(2), q(1)),
-        Aux::C2rPre => (q(1), q(1) + 1),
-        Aux::Roll => (items as u64, items as u64),
-    };
+    let extra = &params[params.len().min(7)..];
     let elem = words as u64 * 4;
     let binding = gpu.binding();
     let align = (gpu.inner.limits.min_storage_buffer_offset_alignment as u64).max(16);
-    let room = binding.saturating_sub(align + 16);
-    let per_group = out_group.max(in_group).max(1) * elem;
-    if per_group > room && (mode == Aux::Roll || src.size().max(dst.size()) > binding) {
-        return Err(Error::unsupported(format!(
-            "an FFT helper pass ({mode:?}) over groups of {per_group} bytes: larger than one \
-             storage binding ({binding} bytes)"
-        )));
-    }
-    let chunk = if per_group > room {
-        u64::MAX
+    let room = binding.saturating_sub(align + 16) / elem;
+    let wide = |v: &[u32]| v.iter().map(|&x| x as u64).collect::<Vec<u64>>();
+    let fixed_wide: [u64; 7] = wide(&fixed).try_into().expect("seven words");
+    let (src_len, dst_len) = (src.size() / elem, dst.size() / elem);
+    let chunks = if src.size().max(dst.size()) <= binding {
+        None
     } else {
-        room / per_group
+        windows::chunks(mode, &fixed_wide, &wide(extra), items as u64, src_len, room)
     };
-    let groups_total = (items as u64).div_ceil(out_group.max(1));
-    let mut g0 = 0;
-    while g0 < groups_total {
-        let g1 = g0.saturating_add(chunk).min(groups_total);
-        let (e0, e1) = (g0 * out_group, (g1 * out_group).min(items as u64));
+    let chunks = match chunks {
+        Some(chunks) => chunks,
+        None if src.size().max(dst.size()) <= binding => vec![windows::Chunk {
+            e0: 0,
+            e1: items as u64,
+            s0: 0,
+            s1: src_len,
+        }],
+        None => {
+            return Err(Error::unsupported(format!(
+                "an FFT helper pass ({mode:?}) whose lines are larger than one storage \
+                 binding ({binding} bytes)"
+            )));
+        }
+    };
+    for c in chunks {
+        // Binding windows: aligned starts, whole words, at least one word.
         let window = |buffer: &wgpu::Buffer, first: u64, end: u64| {
             let start = first * elem / align * align;
             let end = (end * elem)
@@ -465,17 +516,13 @@ pub(crate) fn aux(
                 .max(start + 4);
             (start, end)
         };
-        let (s0, s1) = if mode == Aux::Roll {
-            (0, src.size())
-        } else {
-            window(src, g0 * in_group, g1 * in_group)
-        };
-        let (d0, d1) = window(dst, e0, e1);
-        let (groups_x, groups_y) = groups_2d((e1 - e0).div_ceil(256));
-        let mut p = vec![e1 as u32, groups_x];
+        let (s0, s1) = window(src, c.s0, c.s1);
+        let (d0, d1) = window(dst, c.e0, c.e1.min(dst_len));
+        let (groups_x, groups_y) = groups_2d((c.e1 - c.e0).div_ceil(256));
+        let mut p = vec![c.e1 as u32, groups_x];
         p.extend_from_slice(&fixed);
-        p.extend([e0 as u32, (s0 / elem) as u32, (d0 / elem) as u32]);
-        p.extend_from_slice(&params[params.len().min(7)..]);
+        p.extend([c.e0 as u32, (s0 / elem) as u32, (d0 / elem) as u32]);
+        p.extend_from_slice(extra);
         let table = table.unwrap_or(src);
         let params = storage_with(gpu, "fft params", bytemuck::cast_slice(&p));
         let resources = [
@@ -492,7 +539,6 @@ pub(crate) fn aux(
             (groups_x, groups_y),
             |_| {},
         )?;
-        g0 = g1;
     }
     Ok(())
 }

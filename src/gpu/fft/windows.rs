@@ -1,0 +1,255 @@
+//! Where each dispatch of an FFT helper pass (`shaders/fft_aux.wgsl`, [`aux`](super::plan::aux))
+//! reads and writes: the chunks of a pass over an array larger than one storage binding.
+//!
+//! A pass writes its output elements in order; a chunk is a run `[e0, e1)` of them, and reads
+//! one run `[s0, s1)` of its input. Three kinds of chunk, from the cheapest:
+//! - everything, when both buffers fit one binding;
+//! - whole groups (the output elements that read one group of input elements, e.g. one line)
+//!   as many as fit a binding;
+//! - pieces of one group, when a group is larger than a binding: for the modes whose reads
+//!   within a group are one contiguous run per piece (crop/pad, Bluestein's passes, the
+//!   Hermitian extension, which reads the mirrored half backwards) and for ROLL, split where an
+//!   axis wraps around. The real-transform passes read `Z[k]` and `Z[h − k]` together: their
+//!   lines must fit a binding (longer ones take the complex route, `mod.rs`).
+
+use super::plan::Aux;
+
+/// One dispatch: output elements `[e0, e1)`, reading input elements `[s0, s1)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Chunk {
+    pub e0: u64,
+    pub e1: u64,
+    pub s0: u64,
+    pub s1: u64,
+}
+
+/// The chunks of a pass of `mode` over `items` output elements, from `src_len` input
+/// elements, each chunk's runs at most `room` elements (one binding less alignment slack).
+/// `fixed` are the shader's `[outer, len_in, len_out, inner, scale, conj, m]`, `roll` ROLL's
+/// `[ndim, shape.., shift..]`. `None`: this pass cannot be split so (its groups are larger
+/// than `room` and it reads them out of order).
+pub(crate) fn chunks(
+    mode: Aux,
+    fixed: &[u64; 7],
+    roll: &[u64],
+    items: u64,
+    src_len: u64,
+    room: u64,
+) -> Option<Vec<Chunk>> {
+    let all = Chunk {
+        e0: 0,
+        e1: items,
+        s0: 0,
+        s1: src_len,
+    };
+    if items <= room && src_len <= room {
+        return Some(vec![all]);
+    }
+    if mode == Aux::Roll {
+        return Some(roll_chunks(roll, room));
+    }
+    let [_, len_in, len_out, inner, _, _, m] = *fixed;
+    // Output and input elements per group.
+    let (out_group, in_group) = match mode {
+        Aux::Resize | Aux::Hermitian => (len_out * inner, len_in * inner),
+        Aux::BluePre => (inner * m, len_in * inner),
+        Aux::BlueMul => (1, 1),
+        Aux::BluePost => (len_in * inner, inner * m),
+        Aux::R2cPost => (len_out, len_in),
+        Aux::C2rPre => (len_in, len_in + 1),
+        Aux::Roll => unreachable!(),
+    };
+    let groups = items.div_ceil(out_group.max(1));
+    let per_group = out_group.max(in_group).max(1);
+    let mut out = vec![];
+    if per_group <= room {
+        let step = room / per_group;
+        let mut g0 = 0;
+        while g0 < groups {
+            let g1 = (g0 + step).min(groups);
+            out.push(Chunk {
+                e0: g0 * out_group,
+                e1: (g1 * out_group).min(items),
+                s0: g0 * in_group,
+                s1: (g1 * in_group).min(src_len),
+            });
+            g0 = g1;
+        }
+        return Some(out);
+    }
+    // Pieces of one group. Output offset r within group g reads input offset:
+    // - crop/pad, Bluestein's pre-pass (one line per group, inner = 1): r itself, below the
+    //   input's length (the rest are zeros and read nothing);
+    // - Bluestein's post-pass (inner = 1): r, of a line of m;
+    // - Hermitian: r below `len_in·inner`, then (n − k)·inner + i for r = k·inner + i.
+    let piece = room / 2;
+    let hermitian_split = len_in * inner;
+    match mode {
+        Aux::Resize => {}
+        Aux::BluePre | Aux::BluePost if inner == 1 => {}
+        Aux::Hermitian if 2 * inner <= piece => {}
+        _ => return None,
+    }
+    for g in 0..groups {
+        let (base, src_base) = (g * out_group, g * in_group);
+        let end = out_group.min(items - base);
+        let mut r0 = 0;
+        while r0 < end {
+            let mut r1 = (r0 + piece).min(end);
+            if mode == Aux::Hermitian && r0 < hermitian_split {
+                r1 = r1.min(hermitian_split);
+            }
+            let (s0, s1) = if mode == Aux::Hermitian && r0 >= hermitian_split {
+                let (k0, k1) = (r0 / inner, (r1 - 1) / inner);
+                ((len_out - k1) * inner, (len_out - k0 + 1) * inner)
+            } else {
+                // Reads of the zero padding: an element of the group, read by nothing.
+                let cap = in_group.saturating_sub(1);
+                (r0.min(cap), r1.min(in_group).max(r0.min(cap) + 1))
+            };
+            out.push(Chunk {
+                e0: base + r0,
+                e1: base + r1,
+                s0: src_base + s0,
+                s1: src_base + s1.min(in_group),
+            });
+            r0 = r1;
+        }
+    }
+    Some(out)
+}
+
+/// The chunks of `np.roll` over all axes at once (`roll` = `[ndim, shape.., shift..]`):
+/// whole slabs of the first axis whose slab fits `room` (the axes before it one index at a
+/// time), split where that axis wraps around, so that each chunk reads one contiguous run.
+fn roll_chunks(roll: &[u64], room: u64) -> Vec<Chunk> {
+    let ndim = roll[0] as usize;
+    let (shape, shift) = (&roll[1..1 + ndim], &roll[1 + ndim..1 + 2 * ndim]);
+    // The first axis k whose slab (one index of it) fits.
+    let slab = |k: usize| shape[k + 1..].iter().product::<u64>();
+    let k = (0..ndim).find(|&k| slab(k) <= room).unwrap_or(ndim - 1);
+    let (n, s, inner) = (shape[k], shift[k], slab(k));
+    let per = (room / inner.max(1)).max(1);
+    let prefix: u64 = shape[..k].iter().product();
+    let mut out = vec![];
+    for p in 0..prefix {
+        // The input's index along the axes before k: each rolled back by its shift.
+        let (mut rest, mut q, mut step) = (p, 0, 1);
+        for a in (0..k).rev() {
+            let idx = rest % shape[a];
+            rest /= shape[a];
+            q += (idx + shape[a] - shift[a]) % shape[a] * step;
+            step *= shape[a];
+        }
+        let mut a = 0;
+        while a < n {
+            // Output index a reads input index (a − s) mod n: contiguous up to the wrap at s.
+            let wrap = if a < s { s } else { n };
+            let b = (a + per).min(wrap);
+            let from = (a + n - s) % n;
+            out.push(Chunk {
+                e0: (p * n + a) * inner,
+                e1: (p * n + b) * inner,
+                s0: (q * n + from) * inner,
+                s1: (q * n + from + b - a) * inner,
+            });
+            a = b;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The input element each output element of `mode` reads (the shader's index arithmetic,
+    /// for the modes that read one), or `None` for zero padding.
+    fn reads(mode: Aux, f: &[u64; 7], roll: &[u64], e: u64) -> Option<u64> {
+        let [_, len_in, len_out, inner, _, _, m] = *f;
+        match mode {
+            Aux::Resize => {
+                let (i, k, o) = (e % inner, (e / inner) % len_out, e / inner / len_out);
+                (k < len_in).then_some((o * len_in + k) * inner + i)
+            }
+            Aux::BluePre => {
+                let (j, b) = (e % m, e / m);
+                (j < len_in).then_some(((b / inner) * len_in + j) * inner + b % inner)
+            }
+            Aux::BluePost => {
+                let (i, k, o) = (e % inner, (e / inner) % len_in, e / inner / len_in);
+                Some((o * inner + i) * m + k)
+            }
+            Aux::Hermitian => {
+                let n = len_out;
+                let (i, k, o) = (e % inner, (e / inner) % n, e / inner / n);
+                Some(if k < len_in {
+                    (o * len_in + k) * inner + i
+                } else {
+                    (o * len_in + n - k) * inner + i
+                })
+            }
+            Aux::Roll => {
+                let ndim = roll[0] as usize;
+                let (mut rest, mut at, mut step) = (e, 0, 1);
+                for a in (0..ndim).rev() {
+                    let (n, s) = (roll[1 + a], roll[1 + ndim + a]);
+                    at += ((rest % n) + n - s) % n * step;
+                    rest /= n;
+                    step *= n;
+                }
+                Some(at)
+            }
+            _ => unreachable!(),
+        }
+    }
+
+    /// The chunks cover every output once, in order, each within `room`, and every read of a
+    /// chunk lies in its input run.
+    fn check(mode: Aux, f: [u64; 7], roll: &[u64], items: u64, src_len: u64, room: u64) {
+        let chunks = chunks(mode, &f, roll, items, src_len, room).expect("splits");
+        let mut next = 0;
+        for c in &chunks {
+            assert_eq!(c.e0, next, "{mode:?} {chunks:?}");
+            assert!(
+                c.e1 > c.e0 && c.e1 - c.e0 <= room && c.s1 - c.s0 <= room,
+                "{c:?}"
+            );
+            assert!(c.s0 < c.s1 && c.s1 <= src_len, "{mode:?} {c:?}");
+            for e in c.e0..c.e1 {
+                if let Some(s) = reads(mode, &f, roll, e) {
+                    assert!((c.s0..c.s1).contains(&s), "{mode:?} {e} reads {s}: {c:?}");
+                }
+            }
+            next = c.e1;
+        }
+        assert_eq!(next, items, "{mode:?}");
+    }
+
+    #[test]
+    fn chunks_cover_the_output_and_hold_their_reads() {
+        for room in [7, 16, 1000] {
+            // Crop and pad, with inner axes.
+            check(Aux::Resize, [3, 40, 50, 2, 0, 0, 0], &[], 300, 240, room);
+            check(Aux::Resize, [3, 40, 25, 2, 0, 0, 0], &[], 150, 240, room);
+            check(Aux::BluePre, [2, 30, 30, 1, 0, 0, 64], &[], 128, 60, room);
+            check(Aux::BluePost, [2, 30, 30, 1, 0, 0, 64], &[], 60, 128, room);
+            for inner in [1, 3] {
+                let items = 2 * 41 * inner;
+                let f = [2, 21, 41, inner, 0, 0, 0];
+                check(Aux::Hermitian, f, &[], items, 2 * 21 * inner, room.max(12));
+            }
+            check(Aux::Roll, [0; 7], &[1, 97, 40], 97, 97, room);
+            check(Aux::Roll, [0; 7], &[3, 5, 6, 7, 2, 0, 3], 210, 210, room);
+            check(Aux::Roll, [0; 7], &[2, 3, 50, 1, 49], 150, 150, room);
+        }
+    }
+
+    #[test]
+    fn real_transform_lines_beyond_room_do_not_split() {
+        assert_eq!(
+            chunks(Aux::R2cPost, &[1, 64, 65, 1, 0, 0, 0], &[], 65, 64, 32),
+            None
+        );
+    }
+}
