@@ -542,6 +542,51 @@ fn lines_longer_than_a_binding() {
     );
 }
 
+/// `fftshift`/`ifftshift` of arrays larger than a binding: the roll pass in chunks of slabs
+/// split where an axis wraps (`src/gpu/fft/windows.rs`). A copy: bit-identical, and equal to
+/// the roll done with plain loops.
+#[test]
+fn shifts_beyond_a_binding() {
+    let p = pair();
+    let x = random_f32(13, 1 << 19);
+    let (h, w) = (500, 1000);
+    let image = |g: &Gpu| upload(g, &x[..h * w], &[h, w]);
+    let shifted = f64s(&p.same("fftshift of 500 × 1000 f32", |g| {
+        fft::fftshift(&image(g)?, None)
+    }));
+    for (i, row) in shifted.chunks(w).enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            let (si, sj) = ((i + h - h / 2) % h, (j + w - w / 2) % w);
+            assert_eq!(v, x[si * w + sj] as f64, "fftshift at [{i}, {j}]");
+        }
+    }
+    p.same("ifftshift of 2^19 f32 (one axis)", |g| {
+        let n = (1 << 19) - 1;
+        fft::ifftshift(&upload(g, &x[..n], &[n])?, None)
+    });
+    p.same("ifftshift of a 3-D complex array over two axes", |g| {
+        let a = upload(g, &x[..7 * 9 * 8192], &[7, 9, 8192])?.reshape(&[7, 9, 4096, 2])?;
+        let c = a
+            .slice(&[
+                SliceArg::ALL,
+                SliceArg::ALL,
+                SliceArg::ALL,
+                SliceArg::Index(0),
+            ])?
+            .complex(&a.slice(&[
+                SliceArg::ALL,
+                SliceArg::ALL,
+                SliceArg::ALL,
+                SliceArg::Index(1),
+            ])?)?;
+        fft::ifftshift(&c, Some(&[0, 2]))
+    });
+    p.same("fftshift of u8 (through i32)", |g| {
+        let bytes: Vec<u8> = x.iter().map(|&v| (v * 100.0 + 128.0) as u8).collect();
+        fft::fftshift(&upload(g, &bytes, &[1 << 10, 1 << 9])?, Some(&[-1]))
+    });
+}
+
 /// The FFT filters: Wiener deconvolution, edge tapering and the FFT path of `convolve2d`, per
 /// channel plane. A 64 KiB binding cannot hold one column of these spectra (the FFT lines along
 /// the height), so these chunks are of 1 MiB: 768 rows of 129 complex values fit, three planes
@@ -565,26 +610,82 @@ fn fft_filters_per_plane() {
     });
 }
 
-/// Work beyond the adapter's largest buffer is refused before any dispatch, at once.
+/// Work beyond the adapter's largest buffer is refused before any dispatch, at once: the FFT
+/// works out its peak memory (`src/gpu/fft/memory.rs`) for every kind of transform. Each
+/// input here is a broadcast scalar (no memory of its size); what does not fit is the complex
+/// copy, or only a work array (Bluestein's padded lines, the complex route of an odd real
+/// length, the Hermitian extension), which the transforms used to reach after some of their
+/// dispatches.
 #[test]
 fn out_of_memory_before_work() {
     // A context of its own: its dispatch counter sees no other test's work.
     let gpu = &Gpu::new().unwrap();
     let one = upload(gpu, &[1.0f32], &[1]).unwrap();
-    let before = gpu.stats().dispatches;
-    let start = std::time::Instant::now();
-    // 2^28 complex values (2 GiB) from a broadcast scalar: no memory until the transform.
-    let huge = one.broadcast_to(&[1 << 28]).unwrap();
-    let err = fft::fft(&huge, None, -1, Norm::Backward).unwrap_err();
-    let took = start.elapsed();
-    assert!(matches!(err, gpuarray::Error::OutOfMemory(_)), "{err}");
-    assert!(err.to_string().contains("bytes"), "names the sizes: {err}");
-    assert!(took.as_secs_f64() < 1.0, "took {took:?}");
-    assert_eq!(
-        gpu.stats().dispatches,
-        before,
-        "no dispatch before the error"
-    );
+    let huge = |shape: &[usize]| {
+        one.reshape(&[1; 4][..shape.len()])
+            .unwrap()
+            .broadcast_to(shape)
+            .unwrap()
+    };
+    type Op<'a> = Box<dyn Fn() -> Result<GpuArray> + 'a>;
+    let cases: Vec<(&str, Op)> = vec![
+        // 2^28 complex values (2 GiB).
+        (
+            "fft of 2^28",
+            Box::new(|| fft::fft(&huge(&[1 << 28]), None, -1, Norm::Backward)),
+        ),
+        (
+            "Bluestein fft of 2^27 + 1 (padded lines of 2^29)",
+            Box::new(|| fft::fft(&huge(&[(1 << 27) + 1]), None, -1, Norm::Backward)),
+        ),
+        (
+            "fft2 of 16384 × 16385",
+            Box::new(|| fft::fft2(&huge(&[1 << 14, (1 << 14) + 1]), None, None, Norm::Backward)),
+        ),
+        (
+            "fftn padded to 1024 × 1024 × 512",
+            Box::new(|| {
+                fft::fftn(
+                    &huge(&[4, 4, 4]),
+                    Some(&[1024, 1024, 512]),
+                    None,
+                    Norm::Ortho,
+                )
+            }),
+        ),
+        (
+            "rfft of odd 2^28 − 1 (the complex route)",
+            Box::new(|| fft::rfft(&huge(&[(1 << 28) - 1]), None, -1, Norm::Backward)),
+        ),
+        (
+            "irfft to odd 2^28 − 1 (the Hermitian extension)",
+            Box::new(|| fft::irfft(&huge(&[1 << 27]), Some((1 << 28) - 1), -1, Norm::Backward)),
+        ),
+        (
+            "rfft2 of 32768 × 32768",
+            Box::new(|| fft::rfft2(&huge(&[1 << 15, 1 << 15]), None, None, Norm::Backward)),
+        ),
+    ];
+    for (what, op) in cases {
+        let before = gpu.stats().dispatches;
+        let start = std::time::Instant::now();
+        let err = op().map(|_| ()).unwrap_err();
+        let took = start.elapsed();
+        assert!(
+            matches!(err, gpuarray::Error::OutOfMemory(_)),
+            "{what}: {err}"
+        );
+        assert!(
+            err.to_string().contains("bytes"),
+            "{what}: names the sizes: {err}"
+        );
+        assert!(took.as_secs_f64() < 1.0, "{what}: took {took:?}");
+        assert_eq!(
+            gpu.stats().dispatches,
+            before,
+            "{what}: no dispatch before the error"
+        );
+    }
 }
 
 use gpuarray::blit::{BlitOptions, Blitter, Colormap, Filter, Region, Scaling, read_texture};

@@ -55,6 +55,7 @@
 //! ```
 
 mod long;
+mod memory;
 pub(crate) mod plan;
 mod stockham;
 mod windows;
@@ -371,6 +372,7 @@ fn c2c_nd(
     norm: Norm,
 ) -> Result<GpuArray> {
     let (axes, lens) = cook(a, s, axes, false)?;
+    memory::check_complex(a, &axes, &lens)?;
     let mut x = complex(a)?;
     for (&ax, &len) in axes.iter().zip(&lens) {
         x = resize(&x, ax, len)?;
@@ -479,6 +481,7 @@ pub fn rfftn(
     norm: Norm,
 ) -> Result<GpuArray> {
     let (axes, lens) = cook(a, s, axes, false)?;
+    memory::check_real(a, &axes, &lens, false)?;
     let (&last, others) = axes
         .split_last()
         .ok_or_else(|| Error::shape("a real FFT needs at least one axis"))?;
@@ -502,6 +505,7 @@ pub fn irfftn(
     norm: Norm,
 ) -> Result<GpuArray> {
     let (axes, lens) = cook(a, s, axes, true)?;
+    memory::check_real(a, &axes, &lens, true)?;
     let (&last, others) = axes
         .split_last()
         .ok_or_else(|| Error::shape("a real FFT needs at least one axis"))?;
