@@ -11,9 +11,9 @@
 //!    `n2` is longer than a binding (the recursive split above `cap²` points);
 //! 5. transpose `[n1, n2]` to `[n2, n1]`: `X` in natural order.
 //!
-//! The transposes are the crate's strided copy (`kernels::convert`), which binds windows (or,
-//! for views too spread out for one window, blocks: `gpu::gather`), so every pass fits the
-//! binding; the array need only fit `max_buffer_size`. The per-line arithmetic of steps 2 and 4
+//! The transposes go through 16 × 16 tiles in workgroup memory (`shaders/transpose.wgsl`), in
+//! blocks of rows and columns whose windows fit a binding (about `(bytes / binding)²`
+//! dispatches), so every pass fits the binding; the array need only fit `max_buffer_size`. The per-line arithmetic of steps 2 and 4
 //! is that of [`Plan::FourStep`] for the same split, so where both apply (lengths up to `cap²`)
 //! the results are bit-identical: a line too long for one context's binding gives the same
 //! answer as on a context whose binding holds it.
@@ -23,12 +23,16 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::gpu::array::GpuArray;
 use crate::gpu::context::Gpu;
-use crate::gpu::kernels::{Mode, Source, convert};
+use crate::gpu::kernels::{
+    Mode, Source, binding as binding_of, convert, storage_with, submit_once,
+};
 use crate::gpu::pool::PooledBuffer;
 use crate::view::dtype::Dtype;
 use crate::view::layout::Layout;
 
 use super::plan::{Big, Plan};
+
+const TRANSPOSE_WGSL: &str = include_str!("../../../shaders/transpose.wgsl");
 use super::stockham::{Lines, Stockham};
 
 /// Whether lines of `len` complex64 points are too long for the passes that bind whole lines
@@ -51,7 +55,9 @@ pub(crate) fn split(n: usize, cap: usize, balanced: Option<usize>) -> usize {
     })
 }
 
-/// A copy of the C-contiguous complex64 `[outer, a, b]` in `src` as `[outer, b, a]`.
+/// A copy of the C-contiguous complex64 `[outer, a, b]` in `src` as `[outer, b, a]`: tiles
+/// through workgroup memory (`shaders/transpose.wgsl`) in blocks whose windows fit a binding,
+/// or, where no block fits (rows longer than a binding), the crate's strided copy.
 fn transpose(
     gpu: &Gpu,
     src: &wgpu::Buffer,
@@ -59,14 +65,76 @@ fn transpose(
     a: usize,
     b: usize,
 ) -> Result<PooledBuffer> {
-    let layout = Layout::new(vec![outer, b, a], vec![(a * b) as isize, 1, b as isize], 0);
-    let source = Source {
-        buffer: src,
-        dtype: Dtype::C64,
-        swap: false,
-        layout: &layout,
+    let (o, a, b) = (outer as u64, a as u64, b as u64);
+    let plane = a * b;
+    let binding = gpu.binding();
+    let align = (gpu.inner.limits.min_storage_buffer_offset_alignment as u64).max(16);
+    let room = (binding - 2 * align) / 8;
+    let max_groups = gpu.inner.limits.max_compute_workgroups_per_dimension as u64;
+    // Whole planes per dispatch when one fits; else blocks of 16-row (column) multiples.
+    let (planes, rows, cols) = if plane <= room {
+        ((room / plane).min(o), a, b)
+    } else {
+        let fit = |len: u64| (room / len.max(1)) / 16 * 16;
+        (1, fit(b).min(a), fit(a).min(b))
     };
-    Ok(convert(gpu, source, Dtype::C64, Mode::Cast)?.into_buffer())
+    let tiles_y = rows.div_ceil(16).max(1);
+    let planes = planes.min(max_groups / tiles_y);
+    if rows == 0 || cols == 0 || planes == 0 || cols.div_ceil(16) > max_groups {
+        let layout = Layout::new(
+            vec![outer, b as usize, a as usize],
+            vec![plane as isize, 1, b as isize],
+            0,
+        );
+        let source = Source {
+            buffer: src,
+            dtype: Dtype::C64,
+            swap: false,
+            layout: &layout,
+        };
+        return Ok(convert(gpu, source, Dtype::C64, Mode::Cast)?.into_buffer());
+    }
+    let dst = gpu.buffer((o * plane * 8).max(8), GpuArray::USAGE)?;
+    let module = gpu.module("transpose.wgsl", TRANSPOSE_WGSL)?;
+    let pipeline = gpu.pipeline("fft transpose", &module, &[])?;
+    // The aligned window of elements [first, end) of `buffer`, and its first element.
+    let window = |buffer: &wgpu::Buffer, first: u64, end: u64| {
+        let start = first * 8 / align * align;
+        ((start, (end * 8).min(buffer.size())), start / 8)
+    };
+    let mut o0 = 0;
+    while o0 < o {
+        let o1 = (o0 + planes).min(o);
+        for i0 in (0..a).step_by(rows as usize) {
+            let i1 = (i0 + rows).min(a);
+            for j0 in (0..b).step_by(cols as usize) {
+                let j1 = (j0 + cols).min(b);
+                let last = (o1 - 1) * plane;
+                let (s, s_first) = window(src, o0 * plane + i0 * b + j0, last + (i1 - 1) * b + j1);
+                let (d, d_first) = window(
+                    dst.buffer(),
+                    o0 * plane + j0 * a + i0,
+                    last + (j1 - 1) * a + i1,
+                );
+                let p = [a, b, i0, i1, j0, j1, s_first, d_first, o0, tiles_y].map(|v| v as u32);
+                let params = storage_with(gpu, "transpose params", bytemuck::cast_slice(&p));
+                submit_once(
+                    gpu,
+                    "transposing FFT lines",
+                    &pipeline,
+                    &[
+                        binding_of(src, s.0, s.1 - s.0),
+                        binding_of(dst.buffer(), d.0, d.1 - d.0),
+                        params.as_entire_binding(),
+                    ],
+                    ((j1 - j0).div_ceil(16) as u32, ((o1 - o0) * tiles_y) as u32),
+                    |_| {},
+                )?;
+            }
+        }
+        o0 = o1;
+    }
+    Ok(dst)
 }
 
 /// The six-step transform of the `outer` C-contiguous lines of `n1 · n2` points in `src`
