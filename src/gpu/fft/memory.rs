@@ -15,7 +15,7 @@ use crate::gpu::budget;
 use crate::gpu::context::Gpu;
 
 use super::long;
-use super::plan::{capacity, radices};
+use super::plan::{capacity, four_step_split, radices};
 
 /// The work arrays (bytes, output included) of the complex transform of the `outer · inner`
 /// lines of `n` points along the middle axis of `[outer, n, inner]`, at their peak.
@@ -27,7 +27,8 @@ pub(crate) fn line_work(gpu: &Gpu, n: usize, outer: usize, inner: usize) -> Vec<
         if n <= capacity(gpu) {
             return vec![size];
         }
-        if !long::too_long(gpu, n) {
+        let cap = capacity(gpu);
+        if four_step_split(n, cap).is_some() && !long::too_long(gpu, n) {
             // Four-step: the intermediate and the output.
             return vec![size, size];
         }
@@ -38,7 +39,7 @@ pub(crate) fn line_work(gpu: &Gpu, n: usize, outer: usize, inner: usize) -> Vec<
         }
         // Six-step: a transposed copy beside the n1-point output, then the second transpose
         // beside the sub-plan's work (which is at least the size of its output).
-        let n1 = long::split(n, capacity(gpu), None).min(n);
+        let n1 = long::split(n, cap, None).min(n);
         return then(size, line_work(gpu, n / n1, outer.saturating_mul(n1), 1));
     }
     // Bluestein: padded lines of m beside their transform's work.

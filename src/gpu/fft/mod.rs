@@ -14,7 +14,8 @@
 //! - Lengths whose prime factors are all ≤ 7: Stockham autosort in passes of radix up to 16,
 //!   each a nested DFT of butterflies 8, 4, 2, 3, 5, 7 in registers. When a line fits the adapter's workgroup memory (`max_compute_workgroup_storage_size / 8`
 //!   points: 4096 on lavapipe) it is read once, transformed there and written once; longer
-//!   lines take two such passes (four-step, up to the square of that length). Lines along a
+//!   lines take two such passes (four-step, up to the square of that length; six-step
+//!   beyond it or beyond a binding, below). Lines along a
 //!   non-last axis are read and written with the axis stride, without a transpose pass.
 //! - Other lengths: Bluestein's chirp-z, a convolution through a power-of-two transform of
 //!   length ≥ 2n − 1 (about 4× the memory and 3 transforms' time).
@@ -31,13 +32,26 @@
 //! transformed in chunks of whole lines, each pass binding the windows of its buffers that hold
 //! them (the helper passes likewise, in chunks of whole lines); lines along a leading axis that
 //! span more than half a binding are transformed as a copy with that axis last. The arithmetic
-//! of each line is the same, so chunked results are bit-identical. Work arrays beyond the
-//! adapter's largest buffer are [`Error::OutOfMemory`] before any work.
+//! of each line is the same, so chunked results are bit-identical.
 //!
-//! Limits: one line (of the transform, or of its four-step or Bluestein sub-transforms) must fit
-//! one binding; `fftshift` of an array larger than a binding is refused. Lengths with only
-//! small prime factors go up to the square of the workgroup length (16 Mi points on lavapipe),
-//! Bluestein lengths up to half of that.
+//! A line longer than a binding (7/8 of it: a 2^26-point line is 512 MiB) takes the six-step
+//! route: tiled transposes, in blocks whose windows fit a binding, around one Stockham pass of
+//! lines of `n1 ≤` the workgroup length (with the four-step twiddle on its store) and the
+//! transform of lines of `n / n1` points, itself six-step when those are longer than a
+//! binding (so lengths beyond the square of the workgroup length recurse). Where the four-step
+//! plan also applies (up to that square) the per-line arithmetic is the same and the result
+//! bit-identical. Bluestein's power-of-two transform takes the same route and its helper passes
+//! split a line into pieces; a real transform of a line beyond a binding takes the complex
+//! route (about twice the cost). `fftshift`/`ifftshift` of an array larger than a binding roll
+//! in slabs split where an axis wraps, each read through one window.
+//!
+//! Memory: before any work, each transform works out the buffers it holds at its peak (input,
+//! work arrays, output) and returns [`Error::OutOfMemory`] naming them when one exceeds the
+//! adapter's largest buffer or, on a CPU adapter, when together they exceed the host's
+//! available memory.
+//!
+//! Limits: arrays and work arrays up to `max_buffer_size` (2047 MiB on lavapipe: 2^28 complex
+//! points, Bluestein lengths up to 2^26); 7-smooth lengths of any size within that.
 //!
 //! ```
 //! use gpuarray::fft::{self, Norm};

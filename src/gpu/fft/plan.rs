@@ -9,7 +9,9 @@
 //! - Such lengths above that: four-step, `n = n1 · n2` with both halves fitting: `n1`-point
 //!   transforms along stride `n2`, fused with the twiddle `w_n^(j2·k1)` on their store, then
 //!   `n2`-point transforms whose store writes the transposed (natural) order. Two passes through
-//!   global memory; lengths up to `cap²` (16 Mi points on lavapipe).
+//!   global memory; lengths up to `cap²` (16 Mi points on lavapipe) whose lines fit a binding.
+//! - Longer lines: six-step ([`long`](super::long)), transposes around a Stockham pass and a
+//!   sub-plan of length `n / n1`.
 //! - Other lengths: Bluestein (chirp-z), as a convolution through a power-of-two transform of
 //!   length `m ≥ 2n − 1`, whose chirp spectrum is computed on the host in f64.
 //!
@@ -153,6 +155,14 @@ pub(crate) fn plan(gpu: &Gpu, kind: PlanKind, n: usize) -> Result<Arc<Plan>> {
         .get_or_make((kind, n), || make_plan(gpu, kind, n))
 }
 
+/// Four-step's `n1` of `n = n1 · n2`: both fitting the workgroup (`cap` points), as balanced
+/// as possible; `None` above `cap²`.
+pub(crate) fn four_step_split(n: usize, cap: usize) -> Option<usize> {
+    (1..=cap.min(n))
+        .filter(|&n1| n % n1 == 0 && n / n1 <= cap)
+        .min_by_key(|&n1| n1.abs_diff(n / n1))
+}
+
 fn make_plan(gpu: &Gpu, kind: PlanKind, n: usize) -> Result<Plan> {
     if kind == PlanKind::Real {
         return Ok(Plan::Real {
@@ -167,27 +177,20 @@ fn make_plan(gpu: &Gpu, kind: PlanKind, n: usize) -> Result<Plan> {
                 twiddles: table(gpu, "fft twiddles", &twiddles(n, n, 1))?,
             });
         }
-        // n1 · n2 = n with both fitting, as balanced as possible.
-        let balanced = (1..=cap.min(n))
-            .filter(|&n1| n % n1 == 0 && n / n1 <= cap)
-            .min_by_key(|&n1| n1.abs_diff(n / n1));
-        if long::too_long(gpu, n) {
-            let n1 = long::split(n, cap, balanced);
-            let (t1, big) = four_step_table(n, n1);
-            return Ok(Plan::Long {
-                n1,
-                twiddles1: table(gpu, "fft twiddles", &t1)?,
-                big,
-                sub: plan(gpu, PlanKind::Complex, n / n1)?,
-            });
-        }
-        let Some(n1) = balanced else {
-            return Err(Error::unsupported(format!(
-                "an FFT of length {n}: lengths above {} (the square of the {cap} points one \
-                 workgroup holds on this adapter) that fit one storage binding are not \
-                 implemented",
-                cap * cap
-            )));
+        let balanced = four_step_split(n, cap);
+        // Six-step for lines longer than a binding, or than four-step reaches (cap²).
+        let n1 = match balanced {
+            Some(n1) if !long::too_long(gpu, n) => n1,
+            _ => {
+                let n1 = long::split(n, cap, balanced);
+                let (t1, big) = four_step_table(n, n1);
+                return Ok(Plan::Long {
+                    n1,
+                    twiddles1: table(gpu, "fft twiddles", &t1)?,
+                    big,
+                    sub: plan(gpu, PlanKind::Complex, n / n1)?,
+                });
+            }
         };
         let n2 = n / n1;
         let (t1, big) = four_step_table(n, n1);
