@@ -504,6 +504,13 @@ fn lines_longer_than_a_binding() {
             assert!(err <= tol, "{what}: relative L2 {err:e} > {tol:e}");
         }
     }
+    // Bluestein lines 7 elements apart: 1009 points span 56 KiB (under 7/8 of the binding, so
+    // not moved by `c2c_axis`), but their padded lines of 2048 span 112 KiB: transformed
+    // through a copy with the axis last, same arithmetic.
+    p.same("Bluestein fft along axis 0 of 1009 × 7", |g| {
+        let a = upload(g, &x[..1009 * 7], &[1009, 7])?;
+        fft::fft(&a, None, 0, Norm::Backward)
+    });
     // Real transforms of lines of 2^17 points: 2^16 + 1 complex terms (512 KiB).
     let (n, lines) = (1 << 17, 2);
     let data = &x[..n * lines];
