@@ -31,9 +31,9 @@ use crate::view::dtype::Dtype;
 use crate::view::layout::Layout;
 
 use super::plan::{Big, Plan};
+use super::stockham::{Lines, Stockham};
 
 const TRANSPOSE_WGSL: &str = include_str!("../../../shaders/transpose.wgsl");
-use super::stockham::{Lines, Stockham};
 
 /// Whether lines of `len` complex64 points are too long for the passes that bind whole lines
 /// (four-step's strided passes, the real transforms' helper passes): they must take the
@@ -140,7 +140,6 @@ fn transpose(
 /// The six-step transform of the `outer` C-contiguous lines of `n1 · n2` points in `src`
 /// (steps in the module docs), times `scale`; `twiddles` is `w_n1^e` followed by `big`'s
 /// table, `sub` the plan of length `n2`.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn run(
     gpu: &Gpu,
     (n1, twiddles, big): (usize, &wgpu::Buffer, Big),
