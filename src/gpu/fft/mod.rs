@@ -55,6 +55,7 @@
 //! ```
 
 pub(crate) mod plan;
+mod rader;
 mod stockham;
 
 use crate::error::{Error, Result};
@@ -259,8 +260,61 @@ fn r2c_axis(x: &GpuArray, axis: usize, norm: Norm) -> Result<GpuArray> {
         )?;
         return array(gpu, out, Dtype::C64, &out_shape);
     }
+    if let Some(h) = paired(gpu, outer * inner, n) {
+        // Two real lines b and b + h as one complex line z = x_b + i·x_(b+h), transformed, then
+        // split: X_b = (Z[k] + conj Z[n−k]) / 2, X_(b+h) = (Z[k] − conj Z[n−k]) / 2i.
+        let z = buffer8(gpu, h * n)?;
+        let params = |scale: f32| {
+            [
+                outer as u32,
+                n as u32,
+                (n / 2 + 1) as u32,
+                inner as u32,
+                scale.to_bits(),
+                0,
+                h as u32,
+            ]
+        };
+        let src = x.storage()?;
+        aux(
+            gpu,
+            Aux::PairPack,
+            2,
+            h * n,
+            src.buffer(),
+            z.buffer(),
+            None,
+            &params(1.0),
+        )?;
+        let spectra = plan(gpu, PlanKind::Complex, n)?.run(gpu, z.buffer(), h, 1, false, 1.0)?;
+        drop(z);
+        let count = outer * (n / 2 + 1) * inner;
+        let out = buffer8(gpu, count)?;
+        aux(
+            gpu,
+            Aux::PairSplit,
+            2,
+            count,
+            spectra.buffer(),
+            out.buffer(),
+            None,
+            &params(norm.scale(n, false)),
+        )?;
+        return array(gpu, out, Dtype::C64, &out_shape);
+    }
     let y = c2c_axis(&x.astype(Dtype::C64)?, axis, false, norm)?;
     resize(&y, axis, n / 2 + 1)
+}
+
+/// The number of complex lines `h = ⌈lines / 2⌉` that `lines` real lines of `n` points pack
+/// into, two per complex line, when the route's arrays (the real lines, the `h` complex lines,
+/// the `lines` half spectra) each fit one storage binding: its pairing and splitting passes
+/// read lines far apart, so they run unchunked. `None` otherwise (the real lines are
+/// transformed as complex, at twice the cost).
+fn paired(gpu: &Gpu, lines: usize, n: usize) -> Option<usize> {
+    let h = lines.div_ceil(2);
+    let biggest = (h as u64 * n as u64).max(lines as u64 * (n as u64 / 2 + 1)) * 8;
+    (biggest <= gpu.binding() / 2).then_some(h)
 }
 
 /// The complex-to-real transform along `axis` of `x` (C-contiguous complex64) to `n` real
@@ -291,6 +345,46 @@ fn c2r_axis(x: &GpuArray, axis: usize, n: usize, norm: Norm) -> Result<GpuArray>
         )?;
         // The complex64 result z[j] is the float32 pair (x[2j], x[2j+1]).
         let out = plan(gpu, PlanKind::Complex, h)?.run(gpu, z.buffer(), outer, 1, true, scale)?;
+        return array(gpu, out, Dtype::F32, &out_shape);
+    }
+    if let Some(h) = paired(gpu, outer * inner, n) {
+        // The reverse of r2c_axis' pairing: Z = X_b + i·X_(b+h) over all n terms (the Hermitian
+        // extensions), one inverse transform, x_b = Re z and x_(b+h) = Im z.
+        let z = buffer8(gpu, h * n)?;
+        let params = [
+            outer as u32,
+            m as u32,
+            n as u32,
+            inner as u32,
+            1.0f32.to_bits(),
+            0,
+            h as u32,
+        ];
+        aux(
+            gpu,
+            Aux::PairMerge,
+            2,
+            h * n,
+            x.storage()?.buffer(),
+            z.buffer(),
+            None,
+            &params,
+        )?;
+        let lines = plan(gpu, PlanKind::Complex, n)?.run(gpu, z.buffer(), h, 1, true, scale)?;
+        drop(z);
+        let out = buffer8(gpu, (outer * n * inner).div_ceil(2))?;
+        let mut params = params;
+        params[1] = n as u32;
+        aux(
+            gpu,
+            Aux::PairUnpack,
+            2,
+            outer * n * inner,
+            lines.buffer(),
+            out.buffer(),
+            None,
+            &params,
+        )?;
         return array(gpu, out, Dtype::F32, &out_shape);
     }
     let full = buffer8(gpu, outer * n * inner)?;

@@ -24,6 +24,7 @@ use crate::gpu::context::Gpu;
 use crate::gpu::kernels::{binding as binding_of, groups_2d, storage_with, submit_once};
 use crate::gpu::pool::PooledBuffer;
 
+use super::rader::Rader;
 use super::stockham::{Lines, Stockham};
 
 const AUX_WGSL: &str = include_str!("../../../shaders/fft_aux.wgsl");
@@ -48,6 +49,13 @@ pub(crate) enum Aux {
     C2rPre = 5,
     Hermitian = 6,
     Roll = 7,
+    RaderPre = 8,
+    RaderPost = 9,
+    RaderDc = 10,
+    PairPack = 11,
+    PairSplit = 12,
+    PairMerge = 13,
+    PairUnpack = 14,
 }
 
 /// A complex transform of one length, with its tables on the GPU.
@@ -73,6 +81,8 @@ pub(crate) enum Plan {
         spectrum: wgpu::Buffer,
         inner: Arc<Plan>,
     },
+    /// A prime length as a cyclic convolution ([`rader`](super::rader)).
+    Rader(Rader),
     /// `w_n^k` for `k ≤ n / 2`: the twiddles of the real transforms' post- and pre-processing.
     Real { twiddles: wgpu::Buffer },
 }
@@ -128,7 +138,7 @@ pub(crate) fn capacity(gpu: &Gpu) -> usize {
     (gpu.inner.limits.max_compute_workgroup_storage_size as usize / 8).max(1)
 }
 
-fn table(gpu: &Gpu, what: &str, data: &[[f32; 2]]) -> Result<wgpu::Buffer> {
+pub(crate) fn table(gpu: &Gpu, what: &str, data: &[[f32; 2]]) -> Result<wgpu::Buffer> {
     let data: &[[f32; 2]] = if data.is_empty() { &[[0.0; 2]] } else { data };
     gpu.scoped(&format!("uploading {what}"), || {
         storage_with(gpu, what, bytemuck::cast_slice(data))
@@ -185,6 +195,9 @@ fn make_plan(gpu: &Gpu, kind: PlanKind, n: usize) -> Result<Plan> {
             big,
             twiddles2: table(gpu, "fft twiddles", &twiddles(n2, n2, 1))?,
         });
+    }
+    if let Some(rader) = Rader::new(gpu, n)? {
+        return Ok(Plan::Rader(rader));
     }
     // Bluestein.
     let m = (2 * n - 1).next_power_of_two();
@@ -383,6 +396,7 @@ impl Plan {
                 )?;
                 Ok(dst)
             }
+            Plan::Rader(rader) => rader.run(gpu, src, outer, inner, inverse, scale),
             Plan::Real { .. } => unreachable!("a real plan holds twiddles only"),
         }
     }
@@ -435,6 +449,15 @@ pub(crate) fn aux(
         Aux::R2cPost => (q(2), q(1)),
         Aux::C2rPre => (q(1), q(1) + 1),
         Aux::Roll => (items as u64, items as u64),
+        Aux::RaderPre => (q(3) * q(6), q(1) * q(3)),
+        Aux::RaderPost => (q(1) * q(3), q(3) * q(6)),
+        Aux::RaderDc => (q(1) * q(3), q(1) * q(3)),
+        // Lines paired across the batch: unchunked, the whole source bound (its size in bytes
+        // is more elements than it has; windows end at the buffer). The caller keeps both
+        // arrays within one binding.
+        Aux::PairPack | Aux::PairSplit | Aux::PairMerge | Aux::PairUnpack => {
+            (items as u64, src.size())
+        }
     };
     let elem = words as u64 * 4;
     let binding = gpu.binding();
