@@ -16,15 +16,22 @@
 //!   points: 4096 on lavapipe) it is read once, transformed there and written once; longer
 //!   lines take two such passes (four-step, up to the square of that length). Lines along a
 //!   non-last axis are read and written with the axis stride, without a transpose pass.
-//! - Other lengths: Bluestein's chirp-z, a convolution through a power-of-two transform of
-//!   length ≥ 2n − 1 (about 4× the memory and 3 transforms' time).
+//! - Prime lengths above 7: Rader's algorithm (`src/gpu/fft/rader.rs`), the DFT as a cyclic convolution of
+//!   length p − 1 (through a 7-smooth transform of length p − 1 when that is 7-smooth, else of
+//!   the smallest 7-smooth length ≥ 2p − 3): two transforms of about the length's size and four
+//!   light passes (permute, multiply, permute back, the zero-frequency sum).
+//! - Other lengths with a prime factor above 7: Bluestein's chirp-z, a convolution through a
+//!   power-of-two transform of length ≥ 2n − 1 (about 4× the memory and 3 transforms' time).
 //! - Real transforms along the last axis of even length `n`: a complex transform of length
 //!   `n/2` of the pairs `x[2j] + i·x[2j+1]` (the float32 buffer read as complex64, no copy) and
 //!   one post-processing pass (`irfft`: one pre-processing pass, then the inverse). Along other
-//!   axes, or for odd `n`, the real input is transformed as complex (`irfft`: its Hermitian
-//!   extension), which costs about twice as much.
-//! - Twiddles and chirps are computed in f64 on the host, phases reduced in integers, and
-//!   uploaded as f32 tables; plans (these tables) are cached per context by length, pipelines
+//!   axes, or for odd `n`, two real lines b and b + h (h = ⌈lines / 2⌉) go through one complex
+//!   transform as `z = x_b + i·x_(b+h)` and are split by `X_b = (Z[k] + conj Z[n−k]) / 2`,
+//!   `X_(b+h) = (Z[k] − conj Z[n−k]) / 2i` (`irfft`: merged, one inverse transform, real and
+//!   imaginary parts): half the complex work. These pairing passes run unchunked, so arrays
+//!   beyond half a binding take the complex route instead (twice the work).
+//! - Twiddles, chirps and Rader's kernel spectra are computed in f64 on the host, phases
+//!   reduced in integers, and uploaded as f32 tables; plans (these tables) are cached per context by length, pipelines
 //!   by their generated source.
 //!
 //! Arrays larger than one storage binding ([`GpuInfo::binding`](crate::GpuInfo::binding)) are
@@ -37,7 +44,7 @@
 //! Limits: one line (of the transform, or of its four-step or Bluestein sub-transforms) must fit
 //! one binding; `fftshift` of an array larger than a binding is refused. Lengths with only
 //! small prime factors go up to the square of the workgroup length (16 Mi points on lavapipe),
-//! Bluestein lengths up to half of that.
+//! Rader and Bluestein lengths up to about half of that.
 //!
 //! ```
 //! use gpuarray::fft::{self, Norm};
