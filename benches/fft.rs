@@ -234,12 +234,15 @@ fn main() {
     }
 }
 
+/// A chart point: N, then GPU and rustfft ns per N·log2 N.
+type Point = (f64, f64, f64);
+
 /// The ns per N·log2 N chart: lines through the powers of two, marks at the other lengths.
 fn chart(
     path: &std::path::Path,
     adapter: &str,
-    powers: &[(f64, f64, f64)],
-    others: &[(f64, f64, f64)],
+    powers: &[Point],
+    others: &[Point],
 ) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(path.parent().expect("a file in a folder"))?;
     let all = powers.iter().chain(others);
@@ -263,14 +266,9 @@ fn chart(
         .x_desc(format!("N (on {adapter})"))
         .y_desc("ns / (batch·N·log2 N)")
         .draw()?;
-    // Which measurement of a point each series plots.
-    let gpu_ns = |p: &(f64, f64, f64)| (p.0, p.1);
-    let cpu_ns = |p: &(f64, f64, f64)| (p.0, p.2);
-    let series: [(&str, RGBColor, &dyn Fn(&(f64, f64, f64)) -> (f64, f64)); 2] = [
-        ("gpuarray", BLUE, &gpu_ns),
-        ("rustfft (1 thread)", RED, &cpu_ns),
-    ];
-    for (name, colour, pick) in series {
+    for (name, colour, cpu) in [("gpuarray", BLUE, false), ("rustfft (1 thread)", RED, true)] {
+        // The measurement of a point this series plots.
+        let pick = move |p: &Point| (p.0, if cpu { p.2 } else { p.1 });
         chart
             .draw_series(LineSeries::new(
                 powers.iter().map(pick),
