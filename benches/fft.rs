@@ -2,15 +2,19 @@
 //! printed as tables. On a machine without a GPU this measures Mesa's software drivers
 //! (lavapipe by default, llvmpipe with `WGPU_BACKEND=gl`): CPU code either way.
 //!
-//! GPU times are wall-clock from the call to the end of the GPU work (`device.poll(wait)`), data
+//! GPU times are wall-clock from the call to the end of the GPU work (`Gpu::sync`), data
 //! already on the GPU, plans and pipelines warmed up; best of a few runs. "GB/s" counts the bytes
 //! every pass through global memory reads and writes (complex64: 8 bytes, float32: 4).
+//!
+//! Also writes `target/bench/fft.svg`: ns per N·log2 N over N = 2^10…2^22 and some lengths
+//! that are not powers of two (primes among them), gpuarray against rustfft.
 
 use std::time::{Duration, Instant};
 
 use gpuarray::fft::{self, Norm};
 use gpuarray::{Gpu, GpuArray, View};
 use num_complex::Complex32;
+use plotters::prelude::*;
 use rustfft::FftPlanner;
 
 fn best<T>(reps: usize, mut f: impl FnMut() -> T) -> Duration {
@@ -28,9 +32,8 @@ fn best<T>(reps: usize, mut f: impl FnMut() -> T) -> Duration {
 fn gpu_time(gpu: &Gpu, reps: usize, f: impl Fn() -> GpuArray) -> Duration {
     best(reps, || {
         let out = f();
-        gpu.device()
-            .poll(wgpu::PollType::wait_indefinitely())
-            .unwrap();
+        // Work is recorded into a batch (src/gpu/dispatch.rs): submit it and wait for the end.
+        gpu.sync().unwrap();
         out
     })
 }
@@ -156,28 +159,137 @@ fn main() {
         cpu,
     );
 
+    // Prime lengths (Rader's algorithm) beside their smooth neighbours.
+    println!(
+        "\nPrime lengths (Rader) beside 7-smooth neighbours, 1-D C2C:\n\n\
+         | case | GPU ms | rustfft ms | GPU / rustfft | GPU / smooth neighbour |\n\
+         |---|---:|---:|---:|---:|"
+    );
+    for (smooth, prime, rows) in [(1000, 1009, 1024), (4096, 4093, 256), (4096, 4099, 256)] {
+        let mut neighbour = Duration::ZERO;
+        for n in [smooth, prime] {
+            let x = data(rows * n);
+            let a = upload(&x, &[rows, n]);
+            let t = gpu_time(&gpu, 4, || fft::fft(&a, None, -1, Norm::Backward).unwrap());
+            let cpu = best(3, || cpu_fft(&mut x.clone(), rows, n, false));
+            if n == smooth {
+                neighbour = t;
+            }
+            println!(
+                "| C2C 1-D {n} × {rows} | {:.1} | {:.1} | {:.2} | {:.2} |",
+                ms(t),
+                ms(cpu),
+                t.as_secs_f64() / cpu.as_secs_f64(),
+                t.as_secs_f64() / neighbour.as_secs_f64()
+            );
+        }
+    }
+
     println!(
         "\n1-D C2C over N, batched to 2^20 points in all (batch = max(1, 2^20 / N)):\n\n\
          | N | batch | GPU ms | GPU ns / (batch·N·log2 N) | rustfft ms | rustfft ns / (batch·N·log2 N) |\n\
          |---:|---:|---:|---:|---:|---:|"
     );
-    for log in 10..=22 {
-        let n = 1usize << log;
+    // (N, GPU ns, rustfft ns) per N·log2 N: powers of two, then other lengths.
+    let mut powers = Vec::new();
+    let mut others = Vec::new();
+    let lengths = (10..=22)
+        .map(|log| 1usize << log)
+        .chain([1000, 1009, 3000, 4093, 4099, 10000, 65537, 100000, 1000000]);
+    for n in lengths {
         let batch = ((1 << 20) / n).max(1);
         let x = data(batch * n);
         let a = upload(&x, &[batch, n]);
-        let reps = if log >= 21 { 2 } else { 4 };
+        let reps = if n >= 1 << 21 { 2 } else { 4 };
         let t = gpu_time(&gpu, reps, || {
             fft::fft(&a, None, -1, Norm::Backward).unwrap()
         });
         let cpu = best(reps, || cpu_fft(&mut x.clone(), batch, n, false));
-        let work = (batch * n * log) as f64;
+        let work = batch as f64 * n as f64 * (n as f64).log2();
+        let per = |d: Duration| d.as_secs_f64() * 1e9 / work;
+        let name = if n.is_power_of_two() {
+            format!("2^{}", n.trailing_zeros())
+        } else {
+            n.to_string()
+        };
         println!(
-            "| 2^{log} | {batch} | {:.1} | {:.3} | {:.1} | {:.3} |",
+            "| {name} | {batch} | {:.1} | {:.3} | {:.1} | {:.3} |",
             ms(t),
-            t.as_secs_f64() * 1e9 / work,
+            per(t),
             ms(cpu),
-            cpu.as_secs_f64() * 1e9 / work
+            per(cpu)
         );
+        let point = (n as f64, per(t), per(cpu));
+        if n.is_power_of_two() {
+            powers.push(point);
+        } else {
+            others.push(point);
+        }
     }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench/fft.svg");
+    let adapter = format!("{} ({:?})", gpu.info().name, gpu.info().backend);
+    match chart(&path, &adapter, &powers, &others) {
+        Ok(()) => println!("\nchart: {}", path.display()),
+        Err(e) => println!("\nchart not written ({}): {e}", path.display()),
+    }
+}
+
+/// A chart point: N, then GPU and rustfft ns per N·log2 N.
+type Point = (f64, f64, f64);
+
+/// The ns per N·log2 N chart: lines through the powers of two, marks at the other lengths.
+fn chart(
+    path: &std::path::Path,
+    adapter: &str,
+    powers: &[Point],
+    others: &[Point],
+) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(path.parent().expect("a file in a folder"))?;
+    let all = powers.iter().chain(others);
+    let top = all.clone().map(|p| p.1.max(p.2)).fold(0.0, f64::max) * 1.1;
+    let (left, right) = all
+        .map(|p| p.0)
+        .fold((f64::MAX, 0.0f64), |(a, b), n| (a.min(n), b.max(n)));
+    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "1-D C2C FFT, f32, batched to 2^20 points: ns per N·log2 N",
+            ("sans-serif", 20),
+        )
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d((left * 0.8..right * 1.25).log_scale(), 0.0..top)?;
+    chart
+        .configure_mesh()
+        .x_desc(format!("N (on {adapter})"))
+        .y_desc("ns / (batch·N·log2 N)")
+        .draw()?;
+    for (name, colour, cpu) in [("gpuarray", BLUE, false), ("rustfft (1 thread)", RED, true)] {
+        // The measurement of a point this series plots.
+        let pick = move |p: &Point| (p.0, if cpu { p.2 } else { p.1 });
+        chart
+            .draw_series(LineSeries::new(
+                powers.iter().map(pick),
+                colour.stroke_width(2),
+            ))?
+            .label(format!("{name}, N = 2^k"))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour));
+        chart
+            .draw_series(
+                others
+                    .iter()
+                    .map(|p| Circle::new(pick(p), 4, colour.filled())),
+            )?
+            .label(format!("{name}, other N (1000, primes, 10^k, ...)"))
+            .legend(move |(x, y)| Circle::new((x + 10, y), 4, colour.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
 }

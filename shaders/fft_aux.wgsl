@@ -20,6 +20,22 @@
 //                (imaginary parts of X[0] and, for even n, X[n/2] dropped)
 //   7 ROLL       np.roll over all axes at once: out[idx] = in[(idx - shift) mod shape]
 //                (WORDS words per element)
+//   8 RADER_PRE  Rader (src/gpu/fft/rader.rs): a[b, q] = x[o, g^q, i] - x[o, 0, i] for q < n - 1
+//                (g^q mod n from table[q].x), 0 up to m; conj(x) first for an inverse transform
+//   9 RADER_POST Rader: y[o, k, i] = scale * a[b, table[k].y] for k >= 1, conjugated for an
+//                inverse (k = 0 is RADER_DC's)
+//  10 RADER_DC   Rader: y[o, 0, i] = scale * sum_j x[o, j, i] (compensated sum); dispatched over
+//                y's elements, only k = 0 works
+//  11 PAIR_PACK  two real lines as one complex line: the real [outer, n, inner] (B = outer * inner
+//                lines, b = o * inner + i) to z [H, n], H = m = ceil(B / 2):
+//                z[b, j] = x[line b][j] + i x[line b + H][j] (0 past the last line)
+//  12 PAIR_SPLIT Z = FFT(z) [H, n] to the half spectra X [outer, n/2 + 1, inner] of both lines:
+//                line b < H: (Z[k] + conj Z[n-k]) / 2, line b + H: (Z[k] - conj Z[n-k]) / 2i
+//  13 PAIR_MERGE the reverse: X [outer, n/2 + 1, inner] (Hermitian halves, Im X[0] and, for even
+//                n, Im X[n/2] dropped) to Z [H, n] = X_b + i X_(b+H), extended to n terms
+//  14 PAIR_UNPACK z = IFFT(Z) [H, n] to the real [outer, n, inner]: Re z for line b < H, Im z
+//                for line b + H
+//                (modes 11-14 run unchunked: the caller keeps their arrays within one binding)
 //
 // The tables (chirps, spectra, twiddles w^k = exp(-2 pi i k / n)) are computed in f64 on the host
 // with the phase reduced in integers: WGSL's sin and cos are far too inaccurate for an FFT.
@@ -46,6 +62,30 @@ fn store(e: u32, v: vec2<f32>) {
     let at = 2u * (e - p[11]);
     dst[at] = bitcast<u32>(v.x);
     dst[at + 1u] = bitcast<u32>(v.y);
+}
+
+fn load_real(e: u32) -> f32 {
+    return bitcast<f32>(src[e - p[10]]);
+}
+
+fn store_real(e: u32, v: f32) {
+    dst[e - p[11]] = bitcast<u32>(v);
+}
+
+// Term k of the Hermitian extension of line `line` (of [outer, len_in, inner]) to len_out terms.
+fn hermitian(line: u32, k: u32) -> vec2<f32> {
+    let inner = p[5];
+    let len_in = p[3];
+    let n = p[4];
+    let at = (line / inner) * len_in * inner + line % inner;
+    if k < len_in {
+        var v = load(at + k * inner);
+        if k == 0u || 2u * k == n {
+            v.y = 0.0;
+        }
+        return v;
+    }
+    return conj(load(at + (n - k) * inner));
 }
 
 fn cmul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
@@ -166,6 +206,100 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
                 v = conj(load((o * len_in + n - k) * inner + i));
             }
             store(e, v);
+        }
+        case 8u: {
+            // e indexes a [outer * inner, m]; len_in = n (the prime), the input [outer, n, inner].
+            let j = e % m;
+            let b = e / m;
+            var v = vec2<f32>(0.0);
+            if j + 1u < len_in {
+                let row = (b / inner) * len_in * inner + b % inner;
+                v = load(row + u32(table[j].x) * inner) - load(row);
+                if inverse {
+                    v = conj(v);
+                }
+            }
+            store(e, v);
+        }
+        case 9u: {
+            // e indexes the output [outer, n, inner].
+            let i = e % inner;
+            let k = (e / inner) % len_in;
+            let o = e / inner / len_in;
+            if k > 0u {
+                var v = load((o * inner + i) * m + u32(table[k].y));
+                if inverse {
+                    v = conj(v);
+                }
+                store(e, v * scale);
+            }
+        }
+        case 10u: {
+            // e indexes the output [outer, n, inner]; the input has the same shape.
+            if (e / inner) % len_in == 0u {
+                var sum = vec2<f32>(0.0);
+                var carry = vec2<f32>(0.0);
+                for (var j = 0u; j < len_in; j++) {
+                    let y = load(e + j * inner) - carry;
+                    let t = sum + y;
+                    carry = (t - sum) - y;
+                    sum = t;
+                }
+                store(e, sum * scale);
+            }
+        }
+        case 11u: {
+            // e indexes z [H, n]; len_in = n, m = H.
+            let n = len_in;
+            let b = e / n;
+            let j = e % n;
+            let lines = outer * inner;
+            let first = ((b / inner) * n + j) * inner + b % inner;
+            var v = vec2<f32>(load_real(first), 0.0);
+            let c = b + m;
+            if c < lines {
+                v.y = load_real(((c / inner) * n + j) * inner + c % inner);
+            }
+            store(e, v);
+        }
+        case 12u: {
+            // e indexes X [outer, n/2 + 1, inner]; len_in = n, len_out = n/2 + 1, m = H.
+            let n = len_in;
+            let i = e % inner;
+            let k = (e / inner) % len_out;
+            let b = (e / inner / len_out) * inner + i;
+            let row = (b % m) * n;
+            let zk = load(row + k);
+            let zc = conj(load(row + (n - k) % n));
+            let d = (zk + select(-zc, zc, b < m)) * 0.5;
+            var v = d;
+            if b >= m {
+                // (Z[k] - conj Z[n-k]) / 2i = -i d
+                v = vec2<f32>(d.y, -d.x);
+            }
+            store(e, v * scale);
+        }
+        case 13u: {
+            // e indexes Z [H, n]; len_in = n/2 + 1, len_out = n, m = H.
+            let n = len_out;
+            let b = e / n;
+            let k = e % n;
+            var v = hermitian(b, k);
+            if b + m < outer * inner {
+                let w = hermitian(b + m, k);
+                // v + i w
+                v += vec2<f32>(-w.y, w.x);
+            }
+            store(e, v);
+        }
+        case 14u: {
+            // e indexes the real [outer, n, inner]; len_in = n, m = H.
+            let n = len_in;
+            let i = e % inner;
+            let k = (e / inner) % n;
+            let b = (e / inner / n) * inner + i;
+            let z = load((b % m) * n + k);
+            store_real(e, select(z.y, z.x, b < m));
         }
         default: {
             // ROLL: e indexes the output, C order.

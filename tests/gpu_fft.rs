@@ -6,6 +6,8 @@
 //!   the twiddles come from f64 tables with integer-reduced phases, so even 2^20 points stay
 //!   around 1e-7. The input's own rounding to f32 is not counted: the reference transforms the
 //!   same f32 values.
+//! - 1e-6 for Rader (prime) lengths: two transforms of the convolution length and a
+//!   multiplication by a spectrum rounded to f32, each adding a few u.
 //! - 1e-6 for Bluestein lengths: three transforms of length m ≥ 2n − 1 and two chirp
 //!   multiplications, each adding a few u.
 //! - 1e-6 for inverse(forward(x)) against x.
@@ -200,10 +202,42 @@ fn every_pass_shape_contiguous_and_strided() {
 
 #[test]
 fn bluestein_lengths_match_rustfft() {
-    for n in [11, 13, 17, 97, 121, 1009, 2018, 4099] {
+    // Lengths with a prime factor above 7 that are not prime (primes are Rader's): 2·11, 11²,
+    // 2·1009, and the prime-factor products 4·1009 and 3·1031.
+    for n in [22, 121, 2018, 4036, 3093] {
         let err = check_c2c(&[2, n], 1, 1e-6, n as u64);
         eprintln!("c2c Bluestein n = {n:5}: max relative L2 error {err:.2e}");
     }
+}
+
+fn is_prime(n: usize) -> bool {
+    n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0)
+}
+
+#[test]
+fn rader_prime_lengths_match_rustfft() {
+    // Every prime below 64 (2…7 are butterflies, 11 and up Rader's), then a spread up to 4099
+    // and one above: p − 1 7-smooth (a cyclic convolution of length p − 1: 97, 1009, 4051) or
+    // not (padded to a 7-smooth length ≥ 2p − 3: 331, 2003, 4093, 4099, and 8191 whose
+    // convolution takes the four-step route). Each convolution length is a kernel to compile
+    // (cold, on llvmpipe, seconds each): the spread is kept short. Batches of up to 3 lines
+    // (not a multiple of the lines per workgroup).
+    let mut lengths: Vec<usize> = (2..64).filter(|&n| is_prime(n)).collect();
+    lengths.extend([97, 331, 1009, 2003, 4051, 4093, 4099, 8191]);
+    let mut worst: f64 = 0.0;
+    for n in lengths {
+        let batch = (16384 / n).clamp(1, 3);
+        let err = check_c2c(&[batch, n], 1, 1e-6, n as u64);
+        eprintln!("c2c prime n = {n:5} (batch {batch}): max relative L2 error {err:.2e}");
+        worst = worst.max(err);
+    }
+    // Along a strided axis, 5 lines side by side, and the middle axis of a 3-D array.
+    for (shape, axis) in [(&[13, 5][..], 0), (&[1009, 5], 0), (&[2, 4099, 3], 1)] {
+        let err = check_c2c(shape, axis, 1e-6, 11);
+        eprintln!("c2c Rader {shape:?} axis {axis}: max relative L2 error {err:.2e}");
+        worst = worst.max(err);
+    }
+    eprintln!("c2c Rader: worst {worst:.2e}");
 }
 
 #[test]
@@ -228,7 +262,7 @@ fn fft2_of_1024_squared() {
 
 #[test]
 fn non_last_axes_and_three_dimensions() {
-    // Axis 0 and 1 of a 3-D array (strided lines, no transpose), Bluestein along a middle axis.
+    // Axis 0 and 1 of a 3-D array (strided lines, no transpose), Rader (11) along a middle axis.
     for (shape, axis) in [
         ([16, 3, 5], 0),
         ([4, 64, 3], 1),
@@ -275,7 +309,7 @@ fn non_last_axes_and_three_dimensions() {
 
 #[test]
 fn inverse_of_forward_is_identity() {
-    for n in [8, 60, 1009, 4096, 10000] {
+    for n in [8, 60, 1009, 4093, 4096, 10000] {
         let x = random(2 * n, n as u64);
         let a = upload(&x, &[2, n]);
         for norm in [Norm::Backward, Norm::Ortho, Norm::Forward] {
@@ -295,7 +329,7 @@ fn analytic_cases() {
     delta[0] = C::new(1.0, 0.0);
     let got = download(&fft::fft(&upload(&delta, &[n]), None, 0, Norm::Backward).unwrap());
     assert!(got.iter().all(|z| (z - C::new(1.0, 0.0)).norm() < 1e-6));
-    // A sinusoid at bin k → a spike of height n at k, for a 7-smooth and a Bluestein length.
+    // A sinusoid at bin k → a spike of height n at k, for a 7-smooth and a Rader length.
     for n in [360, 1009] {
         let k = 17;
         let x: Vec<C> = (0..n)
@@ -397,8 +431,22 @@ fn real_transforms_odd_and_even() {
         let err = check_real(&[3, n], 1, n as u64);
         eprintln!("rfft/irfft n = {n:5}: max relative L2 error {err:.2e}");
     }
-    // Along a non-last axis (transformed as complex).
-    for (shape, axis) in [(&[16, 3][..], 0), (&[9, 4, 2], 0), (&[2, 10, 3], 1)] {
+    // Along a non-last axis, and every axis of 3-D arrays: odd and even n, odd and even
+    // numbers of lines (two real lines share one complex transform; an odd count leaves the
+    // last one paired with zeros).
+    for (shape, axis) in [
+        (&[16, 3][..], 0),
+        (&[9, 4, 2], 0),
+        (&[2, 10, 3], 1),
+        (&[5, 6, 7], 0),
+        (&[5, 6, 7], 1),
+        (&[5, 6, 7], 2),
+        (&[8, 9, 3], 0),
+        (&[8, 9, 3], 1),
+        (&[8, 9, 3], 2),
+        (&[3, 1009], 1),
+        (&[1009, 2], 0),
+    ] {
         let err = check_real(shape, axis, 5);
         eprintln!("rfft/irfft {shape:?} axis {axis}: max relative L2 error {err:.2e}");
     }

@@ -17,15 +17,22 @@
 //!   lines take two such passes (four-step, up to the square of that length; six-step
 //!   beyond it or beyond a binding, below). Lines along a
 //!   non-last axis are read and written with the axis stride, without a transpose pass.
-//! - Other lengths: Bluestein's chirp-z, a convolution through a power-of-two transform of
-//!   length ≥ 2n − 1 (about 4× the memory and 3 transforms' time).
+//! - Prime lengths above 7: Rader's algorithm (`src/gpu/fft/rader.rs`), the DFT as a cyclic convolution of
+//!   length p − 1 (through a 7-smooth transform of length p − 1 when that is 7-smooth, else of
+//!   the smallest 7-smooth length ≥ 2p − 3): two transforms of about the length's size and four
+//!   light passes (permute, multiply, permute back, the zero-frequency sum).
+//! - Other lengths with a prime factor above 7: Bluestein's chirp-z, a convolution through a
+//!   power-of-two transform of length ≥ 2n − 1 (about 4× the memory and 3 transforms' time).
 //! - Real transforms along the last axis of even length `n`: a complex transform of length
 //!   `n/2` of the pairs `x[2j] + i·x[2j+1]` (the float32 buffer read as complex64, no copy) and
 //!   one post-processing pass (`irfft`: one pre-processing pass, then the inverse). Along other
-//!   axes, or for odd `n`, the real input is transformed as complex (`irfft`: its Hermitian
-//!   extension), which costs about twice as much.
-//! - Twiddles and chirps are computed in f64 on the host, phases reduced in integers, and
-//!   uploaded as f32 tables; plans (these tables) are cached per context by length, pipelines
+//!   axes, or for odd `n`, two real lines b and b + h (h = ⌈lines / 2⌉) go through one complex
+//!   transform as `z = x_b + i·x_(b+h)` and are split by `X_b = (Z[k] + conj Z[n−k]) / 2`,
+//!   `X_(b+h) = (Z[k] − conj Z[n−k]) / 2i` (`irfft`: merged, one inverse transform, real and
+//!   imaginary parts): half the complex work. These pairing passes run unchunked, so arrays
+//!   beyond half a binding take the complex route instead (twice the work).
+//! - Twiddles, chirps and Rader's kernel spectra are computed in f64 on the host, phases
+//!   reduced in integers, and uploaded as f32 tables; plans (these tables) are cached per context by length, pipelines
 //!   by their generated source.
 //!
 //! Arrays larger than one storage binding ([`GpuInfo::binding`](crate::GpuInfo::binding)) are
@@ -51,7 +58,8 @@
 //! available memory.
 //!
 //! Limits: arrays and work arrays up to `max_buffer_size` (2047 MiB on lavapipe: 2^28 complex
-//! points, Bluestein lengths up to 2^26); 7-smooth lengths of any size within that.
+//! points, Bluestein lengths up to 2^26); 7-smooth lengths of any size within that. Rader's
+//! algorithm serves primes whose lines fit a binding; longer prime lines take Bluestein.
 //!
 //! ```
 //! use gpuarray::fft::{self, Norm};
@@ -71,6 +79,7 @@
 mod long;
 mod memory;
 pub(crate) mod plan;
+mod rader;
 mod stockham;
 mod windows;
 
@@ -277,8 +286,61 @@ fn r2c_axis(x: &GpuArray, axis: usize, norm: Norm) -> Result<GpuArray> {
         )?;
         return array(gpu, out, Dtype::C64, &out_shape);
     }
+    if let Some(h) = paired(gpu, outer * inner, n) {
+        // Two real lines b and b + h as one complex line z = x_b + i·x_(b+h), transformed, then
+        // split: X_b = (Z[k] + conj Z[n−k]) / 2, X_(b+h) = (Z[k] − conj Z[n−k]) / 2i.
+        let z = buffer8(gpu, h * n)?;
+        let params = |scale: f32| {
+            [
+                outer as u32,
+                n as u32,
+                (n / 2 + 1) as u32,
+                inner as u32,
+                scale.to_bits(),
+                0,
+                h as u32,
+            ]
+        };
+        let src = x.storage()?;
+        aux(
+            gpu,
+            Aux::PairPack,
+            2,
+            h * n,
+            src.buffer(),
+            z.buffer(),
+            None,
+            &params(1.0),
+        )?;
+        let spectra = plan(gpu, PlanKind::Complex, n)?.run(gpu, z.buffer(), h, 1, false, 1.0)?;
+        drop(z);
+        let count = outer * (n / 2 + 1) * inner;
+        let out = buffer8(gpu, count)?;
+        aux(
+            gpu,
+            Aux::PairSplit,
+            2,
+            count,
+            spectra.buffer(),
+            out.buffer(),
+            None,
+            &params(norm.scale(n, false)),
+        )?;
+        return array(gpu, out, Dtype::C64, &out_shape);
+    }
     let y = c2c_axis(&x.astype(Dtype::C64)?, axis, false, norm)?;
     resize(&y, axis, n / 2 + 1)
+}
+
+/// The number of complex lines `h = ⌈lines / 2⌉` that `lines` real lines of `n` points pack
+/// into, two per complex line, when the route's arrays (the real lines, the `h` complex lines,
+/// the `lines` half spectra) each fit one storage binding: its pairing and splitting passes
+/// read lines far apart, so they run unchunked. `None` otherwise (the real lines are
+/// transformed as complex, at twice the cost).
+fn paired(gpu: &Gpu, lines: usize, n: usize) -> Option<usize> {
+    let h = lines.div_ceil(2);
+    let biggest = (h as u64 * n as u64).max(lines as u64 * (n as u64 / 2 + 1)) * 8;
+    (biggest <= gpu.binding() / 2).then_some(h)
 }
 
 /// The complex-to-real transform along `axis` of `x` (C-contiguous complex64) to `n` real
@@ -310,6 +372,46 @@ fn c2r_axis(x: &GpuArray, axis: usize, n: usize, norm: Norm) -> Result<GpuArray>
         )?;
         // The complex64 result z[j] is the float32 pair (x[2j], x[2j+1]).
         let out = plan(gpu, PlanKind::Complex, h)?.run(gpu, z.buffer(), outer, 1, true, scale)?;
+        return array(gpu, out, Dtype::F32, &out_shape);
+    }
+    if let Some(h) = paired(gpu, outer * inner, n) {
+        // The reverse of r2c_axis' pairing: Z = X_b + i·X_(b+h) over all n terms (the Hermitian
+        // extensions), one inverse transform, x_b = Re z and x_(b+h) = Im z.
+        let z = buffer8(gpu, h * n)?;
+        let params = [
+            outer as u32,
+            m as u32,
+            n as u32,
+            inner as u32,
+            1.0f32.to_bits(),
+            0,
+            h as u32,
+        ];
+        aux(
+            gpu,
+            Aux::PairMerge,
+            2,
+            h * n,
+            x.storage()?.buffer(),
+            z.buffer(),
+            None,
+            &params,
+        )?;
+        let lines = plan(gpu, PlanKind::Complex, n)?.run(gpu, z.buffer(), h, 1, true, scale)?;
+        drop(z);
+        let out = buffer8(gpu, (outer * n * inner).div_ceil(2))?;
+        let mut params = params;
+        params[1] = n as u32;
+        aux(
+            gpu,
+            Aux::PairUnpack,
+            2,
+            outer * n * inner,
+            lines.buffer(),
+            out.buffer(),
+            None,
+            &params,
+        )?;
         return array(gpu, out, Dtype::F32, &out_shape);
     }
     let full = buffer8(gpu, outer * n * inner)?;

@@ -27,6 +27,7 @@ use crate::gpu::kernels::{binding as binding_of, groups_2d, storage_with, submit
 use crate::gpu::pool::PooledBuffer;
 
 use super::long;
+use super::rader::Rader;
 use super::stockham::{Lines, Stockham};
 use super::windows;
 
@@ -52,6 +53,13 @@ pub(crate) enum Aux {
     C2rPre = 5,
     Hermitian = 6,
     Roll = 7,
+    RaderPre = 8,
+    RaderPost = 9,
+    RaderDc = 10,
+    PairPack = 11,
+    PairSplit = 12,
+    PairMerge = 13,
+    PairUnpack = 14,
 }
 
 /// A complex transform of one length, with its tables on the GPU.
@@ -86,6 +94,8 @@ pub(crate) enum Plan {
         spectrum: wgpu::Buffer,
         inner: Arc<Plan>,
     },
+    /// A prime length as a cyclic convolution ([`rader`](super::rader)).
+    Rader(Rader),
     /// `w_n^k` for `k ≤ n / 2`: the twiddles of the real transforms' post- and pre-processing.
     Real { twiddles: wgpu::Buffer },
 }
@@ -141,7 +151,7 @@ pub(crate) fn capacity(gpu: &Gpu) -> usize {
     (gpu.inner.limits.max_compute_workgroup_storage_size as usize / 8).max(1)
 }
 
-fn table(gpu: &Gpu, what: &str, data: &[[f32; 2]]) -> Result<wgpu::Buffer> {
+pub(crate) fn table(gpu: &Gpu, what: &str, data: &[[f32; 2]]) -> Result<wgpu::Buffer> {
     let data: &[[f32; 2]] = if data.is_empty() { &[[0.0; 2]] } else { data };
     gpu.scoped(&format!("uploading {what}"), || {
         storage_with(gpu, what, bytemuck::cast_slice(data))
@@ -201,6 +211,9 @@ fn make_plan(gpu: &Gpu, kind: PlanKind, n: usize) -> Result<Plan> {
             big,
             twiddles2: table(gpu, "fft twiddles", &twiddles(n2, n2, 1))?,
         });
+    }
+    if let Some(rader) = Rader::new(gpu, n)? {
+        return Ok(Plan::Rader(rader));
     }
     // Bluestein.
     let m = (2 * n - 1).next_power_of_two();
@@ -438,6 +451,11 @@ impl Plan {
                 )?;
                 Ok(dst)
             }
+            Plan::Rader(rader) if inner > 1 && long::too_long(gpu, rader.m * inner) => {
+                // Rader's passes, like Bluestein's, bind whole padded lines `inner` apart.
+                long::along_a_copy(gpu, self, src, (outer, rader.n, inner), inverse, scale)
+            }
+            Plan::Rader(rader) => rader.run(gpu, src, outer, inner, inverse, scale),
             Plan::Real { .. } => unreachable!("a real plan holds twiddles only"),
         }
     }

@@ -57,6 +57,12 @@ pub(crate) fn chunks(
         Aux::BluePost => (len_in * inner, inner * m),
         Aux::R2cPost => (len_out, len_in),
         Aux::C2rPre => (len_in, len_in + 1),
+        Aux::RaderPre => (inner * m, len_in * inner),
+        Aux::RaderPost => (len_in * inner, inner * m),
+        Aux::RaderDc => (len_in * inner, len_in * inner),
+        // The paired real-transform passes read two lines of the batch at once: their callers
+        // keep both arrays within one binding (`mod.rs::paired`).
+        Aux::PairPack | Aux::PairSplit | Aux::PairMerge | Aux::PairUnpack => return None,
         Aux::Roll => unreachable!(),
     };
     let groups = items.div_ceil(out_group.max(1));
