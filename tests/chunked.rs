@@ -460,7 +460,8 @@ fn crop(x: &[f64], lines: usize, keep: usize) -> Vec<f64> {
 
 /// Lines several bindings long (a 64 KiB binding holds 8192 complex points; the six-step
 /// route takes lines above 7/8 of that): smooth lengths, and Bluestein lengths whose inner
-/// transform, or whose line itself, is longer than the binding.
+/// transform, or whose line itself, is longer than the binding (composite lengths: a prime
+/// takes Rader while its convolution fits a binding, see below).
 ///
 /// Against rustfft in f64, relative L2: ≤ 3e-7 for smooth lengths (two or three f32 Stockham
 /// passes, ~log2(n)·ε/√… ≈ 1e-7 measured), ≤ 1e-6 for Bluestein (three transforms of twice the
@@ -476,8 +477,13 @@ fn lines_longer_than_a_binding() {
     let cases: [(&str, usize, usize, f64); 4] = [
         ("2^16 points (512 KiB)", 1 << 16, 2, 3e-7),
         ("3·2^15 points (768 KiB)", 3 << 15, 1, 3e-7),
-        ("prime 5003, inner transform 16384 (128 KiB)", 5003, 8, 1e-6),
-        ("prime 10007 (78 KiB), inner 32768", 10007, 2, 1e-6),
+        (
+            "4·1009 points, inner transform 8192 (64 KiB)",
+            4 * 1009,
+            8,
+            1e-6,
+        ),
+        ("2·5003 points (78 KiB), inner 32768", 2 * 5003, 2, 1e-6),
     ];
     for (what, n, lines, tol) in cases {
         let data = &x[..2 * n * lines];
@@ -504,13 +510,39 @@ fn lines_longer_than_a_binding() {
             assert!(err <= tol, "{what}: relative L2 {err:e} > {tol:e}");
         }
     }
-    // Bluestein lines 7 elements apart: 1009 points span 56 KiB (under 7/8 of the binding, so
+    // Bluestein lines 7 elements apart: 2·509 points span 56 KiB (under 7/8 of the binding, so
     // not moved by `c2c_axis`), but their padded lines of 2048 span 112 KiB: transformed
     // through a copy with the axis last, same arithmetic.
-    p.same("Bluestein fft along axis 0 of 1009 × 7", |g| {
-        let a = upload(g, &x[..1009 * 7], &[1009, 7])?;
+    p.same("Bluestein fft along axis 0 of 1018 × 7", |g| {
+        let a = upload(g, &x[..1018 * 7], &[1018, 7])?;
         fft::fft(&a, None, 0, Norm::Backward)
     });
+    // Rader lines 9 elements apart: 1009 points span 71 KiB, so on the small binding the
+    // lines are moved last by a copy and Rader's passes run in chunks of whole lines; on the
+    // full binding they are read in place. The same values meet the same arithmetic.
+    p.same("Rader fft along axis 0 of 1009 × 9", |g| {
+        let a = upload(g, &x[..1009 * 9], &[1009, 9])?;
+        fft::fft(&a, None, 0, Norm::Backward)
+    });
+    // A prime whose padded convolution (5002 is not 7-smooth: 10080 points, 79 KiB) is longer
+    // than the small binding takes Bluestein there and Rader on the full binding: two
+    // algorithms, each within 1e-6 of rustfft, so within 2e-6 of each other.
+    let (full, small) = p.run("fft of the prime 5003", |g| {
+        let a = upload(g, &x[..2 * 5003], &[5003, 2])?;
+        let re = a.slice(&[SliceArg::ALL, SliceArg::Index(0)])?;
+        fft::fft(
+            &re.complex(&a.slice(&[SliceArg::ALL, SliceArg::Index(1)])?)?,
+            None,
+            -1,
+            Norm::Backward,
+        )
+    });
+    let err = rel_l2(&interleaved(&small), &interleaved(&full));
+    eprintln!("fft of the prime 5003: Bluestein (chunked) against Rader, relative L2 {err:e}");
+    assert!(
+        err <= 2e-6,
+        "fft of the prime 5003: the two routes differ by {err:e}"
+    );
     // Real transforms of lines of 2^17 points: 2^16 + 1 complex terms (512 KiB).
     let (n, lines) = (1 << 17, 2);
     let data = &x[..n * lines];
