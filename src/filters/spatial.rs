@@ -758,7 +758,7 @@ pub fn convolve2d_with(
         Method::Direct => false,
         Method::Fft => true,
     };
-    if fft && image.len() > 0 {
+    if fft && !image.is_empty() {
         let (x, _) = to_float(image)?;
         let y = convolve_fft(&x, &k, (kh, kw), border)?;
         return from_float(&like(y, image)?, dtype);
