@@ -12,7 +12,11 @@
 //! - u8 results are compared after the same rounding (`round(clamp(v, 0, 1) · 255)`, ties to
 //!   even): exact, except ±1 where the f64 reference lies within 1e-3 LSB of a rounding tie
 //!   (n + 0.5), because the GPU's f32 result can fall on either side of such a tie. Those cases
-//!   are counted and must be rare.
+//!   are counted and must be rare: at most 1 % of the values. (Exact ties are not rare
+//!   everywhere: with `Border::Constant(0.25)`, 63.75 in 8-bit units, a 5 × 5 mean over an edge
+//!   pixel reads 10 constants and 15 pixels, and hits n + 0.5 whenever the 15 sum to a multiple
+//!   of 25: about 1 in 25 edge pixels. Which way each falls depends on the order of the f32
+//!   sums, e.g. which of a separable filter's passes runs first.)
 
 mod common;
 
@@ -179,7 +183,7 @@ fn assert_u8(what: &str, got: &GpuArray, want: &Img) {
         );
         ties += 1;
     }
-    assert!(ties * 1000 <= got.len(), "{what}: {ties} off-by-one ties");
+    assert!(ties * 100 <= got.len(), "{what}: {ties} off-by-one ties");
 }
 
 fn upload_f32(x: &Img) -> GpuArray {
@@ -613,4 +617,48 @@ fn bad_inputs_are_errors() {
         convolve2d(&ints, &k, Border::Wrap).unwrap_err(),
         Error::Dtype(_)
     ));
+}
+
+/// The direct kernel's groups of four output elements on shapes where they cross rows (`w · c`
+/// not a multiple of 4), images narrower or shorter than the kernel (no interior: every group
+/// by the border rule) and a large odd one (interior, edge strips and groups across rows), in
+/// every dtype read and written by the kernel itself, every border mode. Tolerances as in the
+/// file docs; u16 within 0.51 of the f64 reference's 16-bit value (its rounding, plus the
+/// f32 arithmetic's error of about 1e-7 of 65535).
+#[test]
+fn direct_kernel_groups_across_rows_tiny_images_and_every_dtype() {
+    let mut rng = Rng::new(12);
+    let (kh, kw) = (5, 3);
+    // Weights ≥ 0 summing to 1: integer results stay in range.
+    let k: Vec<f32> = (0..kh * kw).map(|i| (1 + i % 4) as f32 / 37.0).collect();
+    let kd: Vec<f64> = k.iter().map(|&v| v as f64).collect();
+    let kv = View::from_slice(&k, &[kh, kw]).unwrap();
+    for (h, w, c) in [(3, 2, 3), (7, 1, 1), (2, 9, 2), (6, 5, 3), (41, 37, 3)] {
+        let bytes = rng.bytes(h * w * c);
+        let words: Vec<u16> = (0..h * w * c).map(|_| rng.next_u64() as u16).collect();
+        let xf = as_f32(&Img::random(&mut rng, h, w, c));
+        let x8 = unit(&bytes, [h, w, c]);
+        let x16 = Img {
+            v: words.iter().map(|&v| (v as f32 / 65535.0) as f64).collect(),
+            ..xf
+        };
+        for border in BORDERS {
+            let what = format!("[{h}, {w}, {c}] {border:?}");
+            let conv = |g: &GpuArray| convolve2d_with(g, &kv, border, Method::Direct).unwrap();
+            let got = conv(&upload_f32(&xf));
+            let want = ref_convolve(&xf, &kd, kh, kw, border);
+            assert_close(&what, &got, &want, 1e-5, xf.max_abs().max(0.25));
+            let got = conv(&up(&bytes, &[h, w, c]));
+            assert_u8(&what, &got, &ref_convolve(&x8, &kd, kh, kw, border));
+            let got = conv(&up(&words, &[h, w, c]));
+            assert_eq!(got.dtype(), Dtype::U16, "{what}");
+            let want = ref_convolve(&x16, &kd, kh, kw, border);
+            for (g, w) in values(&got).iter().zip(&want.v) {
+                assert!(
+                    (g - w.clamp(0.0, 1.0) * 65535.0).abs() <= 0.51,
+                    "{what} u16: {g} {w}"
+                );
+            }
+        }
+    }
 }

@@ -7,6 +7,7 @@
 
 pub mod color;
 pub mod deconv;
+mod direct;
 pub mod pipeline;
 pub mod spatial;
 
@@ -41,18 +42,24 @@ pub enum Border {
 
 /// An image as `f32` (integer images scaled to [0, 1]), with the dtype to give back.
 pub(crate) fn to_float(image: &GpuArray) -> Result<(GpuArray, Dtype)> {
-    check_image(image)?;
-    let dtype = image.dtype();
+    let dtype = to_float_dtype(image)?;
     let float = match dtype {
-        Dtype::U8 | Dtype::U16 => image.to_unit_float()?,
         Dtype::F32 => image.clone(),
-        other => {
-            return Err(Error::Dtype(format!(
-                "image filters take uint8, uint16 or float32 images, not {other}"
-            )));
-        }
+        _ => image.to_unit_float()?,
     };
     Ok((float, dtype))
+}
+
+/// The dtype of an image that [`to_float`] accepts (`u8`, `u16` or `f32`), or the error it
+/// gives; for filters that read the image in its own type.
+pub(crate) fn to_float_dtype(image: &GpuArray) -> Result<Dtype> {
+    check_image(image)?;
+    match image.dtype() {
+        dtype @ (Dtype::U8 | Dtype::U16 | Dtype::F32) => Ok(dtype),
+        other => Err(Error::Dtype(format!(
+            "image filters take uint8, uint16 or float32 images, not {other}"
+        ))),
+    }
 }
 
 /// A float result back in the image's original dtype.

@@ -411,6 +411,24 @@ pub(crate) fn submit_once(
     })
 }
 
+/// Copies, in one submission inside error scopes, each `(source, source offset, destination
+/// offset, bytes)` of `copies` into `dst` (offsets and sizes multiples of 4).
+pub(crate) fn copy_buffers(
+    gpu: &Gpu,
+    what: &str,
+    copies: &[(&wgpu::Buffer, u64, u64, u64)],
+    dst: &wgpu::Buffer,
+) -> Result<()> {
+    let device = &gpu.inner.device;
+    gpu.scoped(what, || {
+        let mut encoder = device.create_command_encoder(&Default::default());
+        for &(src, from, to, bytes) in copies {
+            encoder.copy_buffer_to_buffer(src, from, dst, to, bytes);
+        }
+        gpu.inner.queue.submit([encoder.finish()]);
+    })
+}
+
 /// Binding `binding` of group 0: `size` bytes of `buffer` from `offset` (a window).
 fn entry(binding: u32, buffer: &wgpu::Buffer, offset: u64, size: u64) -> wgpu::BindGroupEntry<'_> {
     wgpu::BindGroupEntry {
