@@ -411,7 +411,7 @@ pub(crate) fn submit_once(
     })
 }
 
-/// Copies, in one submission inside error scopes, each `(source, source offset, destination
+/// Records, inside error scopes, each `(source, source offset, destination
 /// offset, bytes)` of `copies` into `dst` (offsets and sizes multiples of 4).
 pub(crate) fn copy_buffers(
     gpu: &Gpu,
@@ -419,13 +419,11 @@ pub(crate) fn copy_buffers(
     copies: &[(&wgpu::Buffer, u64, u64, u64)],
     dst: &wgpu::Buffer,
 ) -> Result<()> {
-    let device = &gpu.inner.device;
-    gpu.scoped(what, || {
-        let mut encoder = device.create_command_encoder(&Default::default());
+    gpu.record(what, |encoder| {
         for &(src, from, to, bytes) in copies {
             encoder.copy_buffer_to_buffer(src, from, dst, to, bytes);
         }
-        gpu.inner.queue.submit([encoder.finish()]);
+        Ok(())
     })
 }
 
