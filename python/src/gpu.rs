@@ -80,7 +80,7 @@ impl PyGpu {
     }
 
     /// Counters of the work done so far, as a dict (`uploads`, `downloads`, `dispatches`,
-    /// `compiles`, `buffers_created`, `buffers_reused`, `pool_bytes`).
+    /// `submissions`, `draws`, `compiles`, `buffers_created`, `buffers_reused`, `pool_bytes`).
     #[getter]
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.gpu.stats();
@@ -88,6 +88,8 @@ impl PyGpu {
         d.set_item("uploads", s.uploads)?;
         d.set_item("downloads", s.downloads)?;
         d.set_item("dispatches", s.dispatches)?;
+        d.set_item("submissions", s.submissions)?;
+        d.set_item("draws", s.draws)?;
         d.set_item("compiles", s.compiles)?;
         d.set_item("buffers_created", s.buffers_created)?;
         d.set_item("buffers_reused", s.buffers_reused)?;

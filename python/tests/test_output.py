@@ -198,4 +198,13 @@ def test_gpu_info_and_stats(gpu):
     before = gpu.stats["uploads"]
     ga.asarray(np.zeros(3, np.float32))
     assert gpu.stats["uploads"] == before + 1
+    # Kernels are recorded and submitted in batches: a sum of a two-op chain is at least one
+    # dispatch, and its download submits what was recorded.
+    s0 = gpu.stats
+    x = ga.asarray(np.arange(1000, dtype=np.float32))
+    assert float(((x * 2) + 1).sum()) == 1000.0 * 999 + 1000
+    s1 = gpu.stats
+    assert s1["dispatches"] > s0["dispatches"]
+    assert s1["submissions"] > s0["submissions"]
+    assert s1["draws"] == s0["draws"]
     assert "Gpu(" in repr(gpu)

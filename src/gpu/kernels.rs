@@ -168,6 +168,9 @@ pub(crate) fn elementwise(
     Ok(GpuArray::from_parts(gpu.clone(), out, dst, layout))
 }
 
+/// What [`window`] gives: the start byte, end byte and element offset of an input's window.
+type Window = (u64, u64, u32);
+
 #[allow(clippy::too_many_arguments)]
 fn dispatch(
     gpu: &Gpu,
@@ -189,45 +192,52 @@ fn dispatch(
     let binding = gpu.binding();
     let dst_size = dst.itemsize() as u64;
 
-    gpu.record("running an elementwise kernel", |encoder| {
-        // Chunks of whole 256-element runs keep every output binding offset aligned.
-        let mut chunk = (binding / dst_size / 256 * 256).max(256);
-        let mut e0 = 0u64;
-        while e0 < n {
-            let e1 = (e0 + chunk).min(n);
-            // The window of each input this chunk reads: (start byte, end byte, element offset).
-            let windows: Vec<(u64, u64, u32)> = inputs
-                .iter()
-                .map(|input| window(gpu, input, e0, e1))
-                .collect();
-            if windows.iter().any(|&(start, end, _)| end - start > binding) {
-                if chunk == 256 {
-                    // 256 elements of an input span more than a binding (a transposed view of
-                    // a huge array): run on C-contiguous copies of such inputs, gathered in
-                    // blocks. What this encoder recorded so far is dropped, not submitted.
-                    return gather::with_compact_inputs(gpu, inputs, |inputs| {
-                        dispatch(
-                            gpu,
-                            pipeline,
-                            inputs,
-                            scalars,
-                            shape,
-                            dst,
-                            out,
-                            n,
-                            per_invocation,
-                        )
-                    });
-                }
-                chunk = (chunk / 2).next_multiple_of(256);
-                continue;
+    // Plan the chunks before recording any: whole 256-element runs keep every output binding
+    // offset aligned, halved until each input's window fits a binding.
+    let mut chunks: Vec<(u64, u64, Vec<Window>)> = Vec::new();
+    let mut chunk = (binding / dst_size / 256 * 256).max(256);
+    let mut e0 = 0u64;
+    while e0 < n {
+        let e1 = (e0 + chunk).min(n);
+        // The window of each input this chunk reads: (start byte, end byte, element offset).
+        let windows: Vec<Window> = inputs
+            .iter()
+            .map(|input| window(gpu, input, e0, e1))
+            .collect();
+        if windows.iter().any(|&(start, end, _)| end - start > binding) {
+            if chunk == 256 {
+                // 256 elements of an input span more than a binding (a transposed view of a
+                // huge array): run on C-contiguous copies of such inputs, gathered in blocks.
+                // Nothing was recorded yet.
+                return gather::with_compact_inputs(gpu, inputs, |inputs| {
+                    dispatch(
+                        gpu,
+                        pipeline,
+                        inputs,
+                        scalars,
+                        shape,
+                        dst,
+                        out,
+                        n,
+                        per_invocation,
+                    )
+                });
             }
-            let count = e1 - e0;
+            chunk = (chunk / 2).next_multiple_of(256);
+            continue;
+        }
+        chunks.push((e0, e1, windows));
+        e0 = e1;
+    }
+
+    gpu.record("running an elementwise kernel", |encoder| {
+        for (e0, e1, windows) in &chunks {
+            let (e0, count) = (*e0, e1 - e0);
             let units = count.div_ceil(per_invocation);
             let (groups_x, groups_y) = groups_2d(units.div_ceil(WORKGROUP));
             let mut params: Vec<u32> = vec![count as u32, e0 as u32, groups_x, shape.len() as u32];
             params.extend(shape.iter().map(|&d| d as u32));
-            for (input, &(_, _, offset)) in inputs.iter().zip(&windows) {
+            for (input, &(_, _, offset)) in inputs.iter().zip(windows) {
                 params.push(offset);
                 params.extend(input.layout.strides.iter().map(|&s| s as i32 as u32));
             }
@@ -240,12 +250,11 @@ fn dispatch(
                 encoder,
                 pipeline,
                 inputs,
-                &windows,
+                windows,
                 (out.buffer(), e0 * dst_size, out_bytes),
                 params.buffer_binding(),
                 (groups_x, groups_y),
             );
-            e0 = e1;
         }
         Ok(())
     })
