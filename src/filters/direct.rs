@@ -4,13 +4,14 @@
 //! This is what [`gaussian_blur`](super::gaussian_blur), [`box_blur`](super::box_blur),
 //! [`sobel`](super::sobel) and direct [`convolve2d`](super::convolve2d) run. The image is made
 //! C-contiguous (`[h, w, c]`, `W = w·c` elements a row) so that in C order every output element's
-//! tap lies at a fixed distance from it: 16 consecutive outputs read, for each kernel row, one
-//! span of consecutive inputs, loaded once. The output is cut into *groups* of 16 elements
-//! (whole words of every type), and each dispatch covers runs of groups (see the shader's
-//! header):
+//! tap lies at a fixed distance from it: 16 consecutive outputs read, for each tap, 16
+//! consecutive inputs, and the next tap of the row the same run moved `c` on. The output is cut
+//! into *groups* of 16 elements (whole words of every type), and each dispatch covers runs of
+//! groups (see the shader's header):
 //!
-//! - the **interior** of each row: groups whose elements' windows lie inside the image, one
-//!   span load per kernel row and no border arithmetic;
+//! - the **interior** of each row: groups whose elements' windows lie inside the image, a window
+//!   of 16 inputs in registers slid along each kernel row (`16 + (kw − 1)·c` loads per kernel
+//!   row and group) and no border arithmetic;
 //! - the **edges**: the groups above the first interior row, between the interiors of two rows
 //!   (the left and right strips, and a group across two rows) and below the last, computed
 //!   element by element through the border rule.
@@ -33,9 +34,8 @@ const CORRELATE_WGSL: &str = include_str!("../../shaders/correlate.wgsl");
 const WORKGROUP: u64 = 64;
 /// Output elements per invocation (a group).
 const GROUP: usize = 16;
-/// The most input elements a kernel row's span may hold for the interior pipeline
-/// (`MAX_SPAN` in the shader); a wider kernel runs every group through the edge path.
-const MAX_SPAN: usize = 256;
+/// Output rows per invocation of the blocked interior pipeline (`BLOCK` in the shader).
+const BLOCK: usize = 4;
 
 /// A correlation kernel: `kh × kw` weights in C order, and the anchor `(ay, ax)`: output
 /// `(y, x)` reads input `(y − ay + i, x − ax + j)` with weight `(i, j)`.
@@ -116,30 +116,33 @@ pub(crate) fn correlate(
         Border::Constant(v) => (3, v),
     };
     let in_size = x.dtype().itemsize();
-    let pipeline = |interior: bool| {
+    // One pipeline per element types and channels (and path): the kernel's size and the
+    // border mode are parameters (see the shader's header on compile time).
+    let pipeline = |interior: bool, block: usize| {
+        let ch = if interior { c } else { 0 };
         gpu.pipeline(
             &format!(
-                "correlate {}x{} mode {mode} channels {c} in {in_size} out {out_size} \
-                 interior {interior}",
-                taps.kh, taps.kw
+                "correlate in {in_size} out {out_size} channels {ch} interior {interior} \
+                 rows {block}"
             ),
             &module,
             &[
-                ("KH", taps.kh as f64),
-                ("KW", taps.kw as f64),
-                ("MODE", mode as f64),
                 ("IN", in_size as f64),
                 ("OUT", out_size as f64),
-                ("CH", c as f64),
+                ("CH", ch.max(1) as f64),
                 ("INTERIOR", interior as u8 as f64),
+                ("BLOCK", block as f64),
             ],
         )
     };
-    let (interior, edges) = (pipeline(true)?, pipeline(false)?);
+    let (interior, edges) = (pipeline(true, 1)?, pipeline(false, 1)?);
+    // A one-column kernel over rows of whole groups: interior rows BLOCK at a time.
+    let blocked = (taps.kw == 1 && row % GROUP == 0)
+        .then(|| pipeline(true, BLOCK))
+        .transpose()?;
 
     // The interior: rows and columns whose windows lie inside the image. Too narrow a strip of
-    // columns (under two groups), or a kernel too wide for the interior's span, is left to the
-    // edge path.
+    // columns (under two groups) is left to the edge path.
     let inside = |anchor: usize, k: usize, len: usize| {
         let lo = anchor.min(len);
         let hi = (len + anchor + 1).saturating_sub(k).clamp(lo, len);
@@ -147,7 +150,7 @@ pub(crate) fn correlate(
     };
     let (iy0, iy1) = inside(taps.ay, taps.kh, h);
     let (mut ix0, mut ix1) = inside(taps.ax, taps.kw, w);
-    if (ix1 - ix0) * c < 2 * GROUP || GROUP + (taps.kw - 1) * c > MAX_SPAN {
+    if (ix1 - ix0) * c < 2 * GROUP {
         (ix0, ix1) = (0, 0);
     }
     // The groups [lo, hi) of row y whose elements lie in the interior columns (the shader's
@@ -166,7 +169,7 @@ pub(crate) fn correlate(
         let (g0, g1) = (y0 * row / GROUP, (y1 * row).div_ceil(GROUP));
         let start = (g0 * GROUP * out_size) as u64 / align * align;
         let end = ((g1 * GROUP * out_size) as u64).min(buffer.buffer().size());
-        let base: [u32; 19] = [
+        let base: [u32; 22] = [
             0, // groups along x
             0, // kind
             0, // segments
@@ -186,6 +189,9 @@ pub(crate) fn correlate(
             cval.to_bits(),
             to_i32(source.offset, "image offset")? as u32,
             (start / 4).wrapping_neg() as u32,
+            to_i32(taps.kh, "kernel height")? as u32,
+            to_i32(taps.kw, "kernel width")? as u32,
+            mode,
         ];
         // (kind, first, last, first row, segments, segment width) of each dispatch.
         let (a, b) = (iy0.max(y0), iy1.min(y1));
@@ -193,7 +199,14 @@ pub(crate) fn correlate(
         if a < b && ix0 < ix1 {
             let gap = ((w - ix1 + ix0) * c).div_ceil(GROUP) + 2;
             let width = ((ix1 - ix0) * c).div_ceil(GROUP) + 1;
-            runs.push((&interior, 1, 0, 0, a, b - a, width));
+            // Whole blocks of rows, then the rows left one at a time.
+            let mut a1 = a;
+            if let Some(blocked) = &blocked {
+                let blocks = (b - a) / BLOCK;
+                runs.push((blocked, 1, 0, 0, a, blocks, width));
+                a1 = a + blocks * BLOCK;
+            }
+            runs.push((&interior, 1, 0, 0, a1, b - a1, width));
             runs.push((&edges, 0, g0, groups_of(a).0, 0, 1, groups_of(a).0 - g0));
             runs.push((&edges, 2, 0, 0, a, b - a - 1, gap));
             runs.push((

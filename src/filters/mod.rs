@@ -5,6 +5,7 @@
 //! dtype, rounded and clamped (`from_unit_float`); `f32` images stay `f32` and are not clamped.
 //! Channels are filtered independently unless an operation says otherwise.
 
+pub mod boxsum;
 pub mod color;
 pub mod deconv;
 mod direct;

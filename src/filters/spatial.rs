@@ -11,6 +11,7 @@
 //! `correlate`), up to the adapter's largest buffer and fewer than 2^31 elements; `kh` input
 //! rows and one output row must fit a binding.
 
+use super::boxsum;
 use super::direct::{self, Taps};
 use super::{Border, check_image, from_float, interleave, number, to_float, to_float_dtype};
 use crate::error::{Error, Result};
@@ -843,6 +844,12 @@ pub fn gaussian_blur(image: &GpuArray, sigma: f32, border: Border) -> Result<Gpu
 /// the image costs no more than one as wide as the image (the taps that read the same pixels
 /// are merged, see [`gaussian_blur`]), so a huge radius gives, e.g. for [`Border::Clamp`], the
 /// mean of the image extended by its edge pixels, in time proportional to the image.
+///
+/// From radius [`RUNNING_MIN_RADIUS`](boxsum::RUNNING_MIN_RADIUS) on, where the window is no
+/// wider than the image, the two passes run by running sums (one value in and one out per
+/// output, restarted every segment of at least 32 outputs), so the cost per pixel does not grow
+/// with the radius; the f32 error is then at most `(2r + 2·seg + 1)·ε·max|x|` per pass (seg =
+/// max(32, 2r + 1)), against `(2r + 1)·ε·max|x|` for direct sums.
 pub fn box_blur(image: &GpuArray, radius: usize, border: Border) -> Result<GpuArray> {
     check_image(image)?;
     // Every offset weighs the same: a class of offsets weighs its count.
@@ -854,6 +861,15 @@ pub fn box_blur(image: &GpuArray, radius: usize, border: Border) -> Result<GpuAr
         })
     };
     let dtype = to_float_dtype(image)?;
+    // Running sums where the window is not folded along either axis (it is no wider than the
+    // border rule tells apart): the same weights, at a cost that does not grow with the radius.
+    let d = Dims::of(image);
+    let unfolded = |n: usize| taps(n).len() / 2 == radius;
+    if radius >= boxsum::RUNNING_MIN_RADIUS && d.len() > 0 && unfolded(d.h) && unfolded(d.w) {
+        if let Some(y) = boxsum::box_blur(image, radius, border, dtype)? {
+            return like(y, image);
+        }
+    }
     like(separable(image, taps, border, dtype)?, image)
 }
 
