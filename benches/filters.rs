@@ -82,7 +82,7 @@ fn boxes(gpu: &Gpu) {
         .upload(&View::from_image(&rgb).expect("view"))
         .expect("upload");
     let mp = (SIDE * SIDE) as f64 / 1e6;
-    let radii = [1usize, 2, 3, 4, 8, 32, 128];
+    let radii = [1usize, 2, 4, 8, 15, 16, 32, 128];
     let mut cases: Vec<Box<dyn FnMut()>> = radii
         .iter()
         .map(|&r| {

@@ -1,3 +1,4 @@
+// Joined after shaders/common.wgsl.
 // One pass of a box blur by running sums (src/filters/boxsum.rs): the mean of the 2r + 1
 // values around each position of every line along one axis of a C-contiguous [h, w, c] image
 // of u8, u16 or f32, outside the image by a border rule, written as f32 in the same layout:
@@ -58,45 +59,18 @@ fn load1(i: u32) -> f32 {
     }
 }
 
-// The index position `i` (any integer) reads along an axis of length `n`, or -1 for the
-// constant (the same rule as shaders/convolve.wgsl).
-fn border(i: i32, n: i32) -> i32 {
-    if i >= 0 && i < n {
-        return i;
-    }
-    switch p.mode {
-        case 0u: {
-            return clamp(i, 0, n - 1);
-        }
-        case 1u: {
-            // dcb|abcd|cba: symmetric about 0, period 2n - 2. Remainders of non-negative values
-            // only: `%` of a negative operand is undefined in GLSL.
-            if n == 1 {
-                return 0;
-            }
-            let period = 2 * n - 2;
-            let m = abs(i) % period;
-            return select(m, period - m, m >= n);
-        }
-        case 2u: {
-            if i >= 0 {
-                return i % n;
-            }
-            return n - 1 - (-i - 1) % n;
-        }
-        default: {
-            return -1;
-        }
-    }
-}
-
-// The value at position i (any integer) of the line from element `start`.
+// The value at position i (any integer) of the line from element `start`, by the border rule.
 fn at(start: u32, i: i32) -> f32 {
-    let k = border(i, i32(p.len));
+    let k = border(i, i32(p.len), p.mode);
     if k < 0 {
         return p.cval;
     }
-    return load1(p.in_off + start + u32(k) * p.step);
+    return inside(start, u32(k));
+}
+
+// The value at position k (inside the line) of the line from element `start`.
+fn inside(start: u32, k: u32) -> f32 {
+    return load1(p.in_off + start + k * p.step);
 }
 
 @compute @workgroup_size(64)
@@ -109,13 +83,37 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
     let start = (l / p.per) * p.jump + l % p.per;
     let r = i32(p.radius);
+    let n = i32(p.len);
     let i0 = i32(first);
+    let last = i32(min(first + p.seg, p.len));
+    // Outputs [a, b) read inside the line only (i − r ≥ 0, i + r + 1 < n): they take loops
+    // without the border rule's arithmetic (a CPU driver runs every branch of it under a mask),
+    // the few others loops with it. Each loop's trip count is shared by neighbouring lanes.
+    let a = clamp(r, i0, last);
+    let b = clamp(n - r - 1, a, last);
     var sum = 0.0;
-    for (var k = -r; k <= r; k++) {
-        sum += at(start, i0 + k);
+    // The first window [i0 − r, i0 + r].
+    let lo = clamp(i0 - r, 0, n);
+    let hi = clamp(i0 + r + 1, lo, n);
+    for (var k = i0 - r; k < lo; k++) {
+        sum += at(start, k);
     }
-    let last = min(first + p.seg, p.len);
-    for (var i = i0; i < i32(last); i++) {
+    for (var k = lo; k < hi; k++) {
+        sum += inside(start, u32(k));
+    }
+    for (var k = hi; k <= i0 + r; k++) {
+        sum += at(start, k);
+    }
+    // Output i, then the window moved to i + 1: i + r + 1 enters, i − r leaves.
+    for (var i = i0; i < a; i++) {
+        dst[start + u32(i) * p.step] = sum * p.scale;
+        sum += at(start, i + r + 1) - at(start, i - r);
+    }
+    for (var i = a; i < b; i++) {
+        dst[start + u32(i) * p.step] = sum * p.scale;
+        sum += inside(start, u32(i + r + 1)) - inside(start, u32(i - r));
+    }
+    for (var i = b; i < last; i++) {
         dst[start + u32(i) * p.step] = sum * p.scale;
         sum += at(start, i + r + 1) - at(start, i - r);
     }

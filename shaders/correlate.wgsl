@@ -1,3 +1,4 @@
+// Joined after shaders/common.wgsl.
 // 2-D correlation of every channel of a C-contiguous [h, w, c] image of u8, u16 or f32 with a
 // float32 kernel, reading outside the image by a border rule, written C-contiguous [h, w, c] as
 // u8, u16 or f32 (src/filters/direct.rs):
@@ -117,38 +118,6 @@ fn load1(i: u32) -> f32 {
     return unpack(src[i / per_word], i % per_word);
 }
 
-// The index position `i` (any integer) reads along an axis of length `n`, or -1 for the
-// constant (the same rule as shaders/convolve.wgsl).
-fn border(i: i32, n: i32) -> i32 {
-    if i >= 0 && i < n {
-        return i;
-    }
-    switch p.mode {
-        case 0u: {
-            return clamp(i, 0, n - 1);
-        }
-        case 1u: {
-            // dcb|abcd|cba: symmetric about 0, period 2n - 2. Remainders of non-negative values
-            // only: `%` of a negative operand is undefined in GLSL.
-            if n == 1 {
-                return 0;
-            }
-            let period = 2 * n - 2;
-            let m = abs(i) % period;
-            return select(m, period - m, m >= n);
-        }
-        case 2u: {
-            if i >= 0 {
-                return i % n;
-            }
-            return n - 1 - (-i - 1) % n;
-        }
-        default: {
-            return -1;
-        }
-    }
-}
-
 // Output element e (global, C order) by the border rule.
 fn edge_value(e: u32) -> f32 {
     let y = i32(e / p.row);
@@ -161,9 +130,9 @@ fn edge_value(e: u32) -> f32 {
     let c = i32(p.chans);
     var acc = 0.0;
     for (var i = 0; i < p.kh; i++) {
-        let yy = border(y0 + i, p.in_h);
+        let yy = border(y0 + i, p.in_h, p.mode);
         for (var j = 0; j < p.kw; j++) {
-            let xx = border(x0 + j, p.in_w);
+            let xx = border(x0 + j, p.in_w, p.mode);
             var v = p.cval;
             if yy >= 0 && xx >= 0 {
                 v = load1(u32(p.in_off + yy * row + xx * c + ch));

@@ -25,15 +25,21 @@ use crate::gpu::kernels::{groups_2d, storage_with, submit_once};
 use crate::view::dtype::Dtype;
 use crate::view::layout::{Layout, Order};
 
-const BOXSUM_WGSL: &str = include_str!("../../shaders/boxsum.wgsl");
+const BOXSUM_WGSL: &str = concat!(
+    include_str!("../../shaders/common.wgsl"),
+    include_str!("../../shaders/boxsum.wgsl"),
+);
 /// Invocations per workgroup of `shaders/boxsum.wgsl`.
 const WORKGROUP: u64 = 64;
 /// The fewest outputs a segment of a line computes from one full window sum.
 pub const SEGMENT: usize = 32;
 
-/// The radius from which [`box_blur`](super::box_blur) runs by running sums (a window of 9
-/// taps): below it the direct kernel loads fewer values per output (see `benches/filters.rs`).
-pub const RUNNING_MIN_RADIUS: usize = 4;
+/// The radius from which [`box_blur`](super::box_blur) runs by running sums (a window of 33
+/// taps). Measured with `FILTERS_BENCH=box cargo bench --profile test --bench filters` on
+/// lavapipe (2 cores, under load), 2048 × 2048 RGB u8: the direct kernel took 1.14, 1.35 and
+/// 1.53 s at radius 1, 2 and 3 (about 0.19 s more a radius), the running sums 4.0–5.0 s for
+/// every radius from 4 to 128, so they win from about radius 16.
+pub const RUNNING_MIN_RADIUS: usize = 16;
 
 /// Outputs per segment for radius `r`: enough that the first window's loads are at most one per
 /// output.
@@ -62,12 +68,7 @@ pub(crate) fn box_blur(
     if x.storage()?.buffer().size() > gpu.binding() {
         return Ok(None);
     }
-    let (mode, cval) = match border {
-        Border::Clamp => (0u32, 0.0f32),
-        Border::Reflect => (1, 0.0),
-        Border::Wrap => (2, 0.0),
-        Border::Constant(v) => (3, v),
-    };
+    let (mode, cval) = border.code();
     let row = w * c;
     let seg = segment(radius);
     // (input, lines, length, per, jump, step) of the vertical then the horizontal pass.

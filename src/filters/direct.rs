@@ -29,7 +29,10 @@ use crate::gpu::kernels::{groups_2d, storage_with, submit_once};
 use crate::view::dtype::Dtype;
 use crate::view::layout::{Layout, Order};
 
-const CORRELATE_WGSL: &str = include_str!("../../shaders/correlate.wgsl");
+const CORRELATE_WGSL: &str = concat!(
+    include_str!("../../shaders/common.wgsl"),
+    include_str!("../../shaders/correlate.wgsl"),
+);
 /// Invocations per workgroup of `shaders/correlate.wgsl`.
 const WORKGROUP: u64 = 64;
 /// Output elements per invocation (a group).
@@ -109,12 +112,7 @@ pub(crate) fn correlate(
 
     let weights = storage_with(gpu, "correlate weights", bytemuck::cast_slice(taps.weights));
     let module = gpu.module("correlate.wgsl", CORRELATE_WGSL)?;
-    let (mode, cval) = match border {
-        Border::Clamp => (0u32, 0.0f32),
-        Border::Reflect => (1, 0.0),
-        Border::Wrap => (2, 0.0),
-        Border::Constant(v) => (3, v),
-    };
+    let (mode, cval) = border.code();
     let in_size = x.dtype().itemsize();
     // One pipeline per element types and channels (and path): the kernel's size and the
     // border mode are parameters (see the shader's header on compile time).

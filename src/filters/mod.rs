@@ -41,6 +41,19 @@ pub enum Border {
     Constant(f32),
 }
 
+impl Border {
+    /// The mode number and constant the filter shaders take (`border()` in
+    /// `shaders/common.wgsl`): 0 clamp, 1 reflect, 2 wrap, 3 constant (with its value).
+    pub(crate) fn code(self) -> (u32, f32) {
+        match self {
+            Border::Clamp => (0, 0.0),
+            Border::Reflect => (1, 0.0),
+            Border::Wrap => (2, 0.0),
+            Border::Constant(v) => (3, v),
+        }
+    }
+}
+
 /// An image as `f32` (integer images scaled to [0, 1]), with the dtype to give back.
 pub(crate) fn to_float(image: &GpuArray) -> Result<(GpuArray, Dtype)> {
     let dtype = to_float_dtype(image)?;

@@ -25,7 +25,10 @@ use crate::view::dtype::Dtype;
 use crate::view::layout::{Layout, Order, SliceArg};
 use crate::view::view::View;
 
-const CONVOLVE_WGSL: &str = include_str!("../../shaders/convolve.wgsl");
+const CONVOLVE_WGSL: &str = concat!(
+    include_str!("../../shaders/common.wgsl"),
+    include_str!("../../shaders/convolve.wgsl"),
+);
 
 /// Kernel taps (`kh · kw`) from which [`convolve2d`] goes through the FFT.
 ///
@@ -133,12 +136,7 @@ fn correlate(x: &GpuArray, pass: &Pass<'_>, border: Border) -> Result<GpuArray> 
     if n == 0 {
         return Ok(GpuArray::from_parts(gpu.clone(), out, Dtype::F32, layout));
     }
-    let (mode, cval) = match border {
-        Border::Clamp => (0u32, 0.0f32),
-        Border::Reflect => (1, 0.0),
-        Border::Wrap => (2, 0.0),
-        Border::Constant(v) => (3, v),
-    };
+    let (mode, cval) = border.code();
     let weights = storage_with(gpu, "convolve weights", bytemuck::cast_slice(pass.weights));
     let module = gpu.module("convolve.wgsl", CONVOLVE_WGSL)?;
     let (kh, kw) = (pass.kh as f64, pass.kw as f64);
@@ -845,10 +843,10 @@ pub fn gaussian_blur(image: &GpuArray, sigma: f32, border: Border) -> Result<Gpu
 /// are merged, see [`gaussian_blur`]), so a huge radius gives, e.g. for [`Border::Clamp`], the
 /// mean of the image extended by its edge pixels, in time proportional to the image.
 ///
-/// From radius [`RUNNING_MIN_RADIUS`](boxsum::RUNNING_MIN_RADIUS) on, where the window is no
-/// wider than the image, the two passes run by running sums (one value in and one out per
-/// output, restarted every segment of at least 32 outputs), so the cost per pixel does not grow
-/// with the radius; the f32 error is then at most `(2r + 2·seg + 1)·ε·max|x|` per pass (seg =
+/// From radius [`RUNNING_MIN_RADIUS`](boxsum::RUNNING_MIN_RADIUS) (16) on, where the window
+/// is no wider than the image, the two passes run by running sums (one value in and one out
+/// per output, restarted every segment of at least 32 outputs), so the cost per pixel does not
+/// grow with the radius; the f32 error is then at most `(2r + 2·seg + 1)·ε·max|x|` per pass (seg =
 /// max(32, 2r + 1)), against `(2r + 1)·ε·max|x|` for direct sums.
 pub fn box_blur(image: &GpuArray, radius: usize, border: Border) -> Result<GpuArray> {
     check_image(image)?;
