@@ -86,6 +86,10 @@ override INTERIOR: bool = false;
 // rows of a whole number of groups (W a multiple of 16), where 4 rows share the kernel's
 // runs: kh + 3 runs loaded for 4 groups, rather than 4·kh.
 override BLOCK: u32 = 1u;
+// Interior invocations of a kernel more than one column wide compute two consecutive groups
+// (the last of a row's interior alone): one window of 32 inputs, so a tap's move loads CH
+// values for 32 outputs rather than 16.
+override PAIR: bool = false;
 
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read> weights: array<f32>;
@@ -230,16 +234,15 @@ fn f32x4(b: u32) -> vec4<f32> {
     return bitcast<vec4<f32>>(vec4(src[b], src[b + 1u], src[b + 2u], src[b + 3u]));
 }
 
-// The run `v` moved CH elements on: the elements from b + CH, loading the CH new ones (from b +
-// 16). Channels past 4 load the run anew.
-fn slide(v: Run, b: u32) -> Run {
+// The run `v` moved CH elements on (CH ≤ 4), the first CH values of `n` entering at its end.
+fn shift_in(v: Run, n: vec4<f32>) -> Run {
     switch CH {
         case 1u: {
             return Run(
                 vec4(v.a.yzw, v.b.x),
                 vec4(v.b.yzw, v.c.x),
                 vec4(v.c.yzw, v.d.x),
-                vec4(v.d.yzw, load1(b + 16u)),
+                vec4(v.d.yzw, n.x),
             );
         }
         case 2u: {
@@ -247,7 +250,7 @@ fn slide(v: Run, b: u32) -> Run {
                 vec4(v.a.zw, v.b.xy),
                 vec4(v.b.zw, v.c.xy),
                 vec4(v.c.zw, v.d.xy),
-                vec4(v.d.zw, load1(b + 16u), load1(b + 17u)),
+                vec4(v.d.zw, n.xy),
             );
         }
         case 3u: {
@@ -255,21 +258,69 @@ fn slide(v: Run, b: u32) -> Run {
                 vec4(v.a.w, v.b.xyz),
                 vec4(v.b.w, v.c.xyz),
                 vec4(v.c.w, v.d.xyz),
-                vec4(v.d.w, load1(b + 16u), load1(b + 17u), load1(b + 18u)),
-            );
-        }
-        case 4u: {
-            return Run(
-                v.b,
-                v.c,
-                v.d,
-                vec4(load1(b + 16u), load1(b + 17u), load1(b + 18u), load1(b + 19u)),
+                vec4(v.d.w, n.xyz),
             );
         }
         default: {
-            return run16(b + CH);
+            return Run(v.b, v.c, v.d, n);
         }
     }
+}
+
+// The CH (≤ 4) input elements from b, in the first CH components.
+fn incoming(b: u32) -> vec4<f32> {
+    switch CH {
+        case 1u: {
+            return vec4(load1(b), 0.0, 0.0, 0.0);
+        }
+        case 2u: {
+            return vec4(load1(b), load1(b + 1u), 0.0, 0.0);
+        }
+        case 3u: {
+            return vec4(load1(b), load1(b + 1u), load1(b + 2u), 0.0);
+        }
+        default: {
+            return vec4(load1(b), load1(b + 1u), load1(b + 2u), load1(b + 3u));
+        }
+    }
+}
+
+// The run `v` of the elements from b moved CH elements on: the CH new ones loaded (from
+// b + 16); past 4 channels, the run loaded anew.
+fn slide(v: Run, b: u32) -> Run {
+    if CH > 4u {
+        return run16(b + CH);
+    }
+    return shift_in(v, incoming(b + 16u));
+}
+
+// Two consecutive interior groups from output element e (PAIR): one window of 32 inputs slid
+// along each kernel row, CH loads a tap for 32 outputs.
+fn interior_pair(e: u32) -> array<Run, 2> {
+    var lo = Run(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+    var hi = lo;
+    let base = p.in_off + i32(e) - p.ay * i32(p.row) - p.ax * i32(CH);
+    for (var i = 0; i < p.kh; i++) {
+        var b = u32(base + i * i32(p.row));
+        var v = run16(b);
+        var u = run16(b + 16u);
+        for (var j = 0; j < p.kw; j++) {
+            let wt = weights[i * p.kw + j];
+            lo = madd(lo, wt, v);
+            hi = madd(hi, wt, u);
+            if j + 1 < p.kw {
+                if CH > 4u {
+                    v = run16(b + CH);
+                    u = run16(b + CH + 16u);
+                } else {
+                    v = shift_in(v, u.a);
+                    u = shift_in(u, incoming(b + 32u));
+                }
+                b += CH;
+            }
+        }
+    }
+    return array(lo, hi);
 }
 
 // The interior group from output element e: for each kernel row, a window of 16 inputs slid
@@ -385,7 +436,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     } else if p.kind == 2u {
         range = vec2(interior_groups(p.row0 + seg).y, interior_groups(p.row0 + seg + 1u).x);
     }
-    let g = range.x + t % p.seg_width;
+    let g = range.x + select(1u, 2u, PAIR) * (t % p.seg_width);
     if g >= range.y {
         return;
     }
@@ -396,6 +447,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         // output (p.n): all 16 are written.
         if BLOCK == 4u {
             interior_block(e, g);
+        } else if PAIR && g + 1u < range.y {
+            let two = interior_pair(e);
+            store16(g, two[0]);
+            store16(g + 1u, two[1]);
         } else {
             store16(g, interior(e));
         }

@@ -10,8 +10,9 @@
 //! groups (see the shader's header):
 //!
 //! - the **interior** of each row: groups whose elements' windows lie inside the image, a window
-//!   of 16 inputs in registers slid along each kernel row (`16 + (kw − 1)·c` loads per kernel
-//!   row and group) and no border arithmetic;
+//!   of inputs in registers slid along each kernel row and no border arithmetic: two groups an
+//!   invocation for a kernel wider than one column (`32 + (kw − 1)·c` loads per kernel row), four
+//!   rows an invocation for a one-column kernel over rows of whole groups (`kh + 3` runs of 16);
 //! - the **edges**: the groups above the first interior row, between the interiors of two rows
 //!   (the left and right strips, and a group across two rows) and below the last, computed
 //!   element by element through the border rule.
@@ -116,12 +117,12 @@ pub(crate) fn correlate(
     let in_size = x.dtype().itemsize();
     // One pipeline per element types and channels (and path): the kernel's size and the
     // border mode are parameters (see the shader's header on compile time).
-    let pipeline = |interior: bool, block: usize| {
+    let pipeline = |interior: bool, block: usize, pair: bool| {
         let ch = if interior { c } else { 0 };
         gpu.pipeline(
             &format!(
                 "correlate in {in_size} out {out_size} channels {ch} interior {interior} \
-                 rows {block}"
+                 rows {block} pair {pair}"
             ),
             &module,
             &[
@@ -130,13 +131,16 @@ pub(crate) fn correlate(
                 ("CH", ch.max(1) as f64),
                 ("INTERIOR", interior as u8 as f64),
                 ("BLOCK", block as f64),
+                ("PAIR", pair as u8 as f64),
             ],
         )
     };
-    let (interior, edges) = (pipeline(true, 1)?, pipeline(false, 1)?);
+    // A kernel wider than one column: interior groups two at a time.
+    let pair = taps.kw > 1;
+    let (interior, edges) = (pipeline(true, 1, pair)?, pipeline(false, 1, false)?);
     // A one-column kernel over rows of whole groups: interior rows BLOCK at a time.
     let blocked = (taps.kw == 1 && row % GROUP == 0)
-        .then(|| pipeline(true, BLOCK))
+        .then(|| pipeline(true, BLOCK, false))
         .transpose()?;
 
     // The interior: rows and columns whose windows lie inside the image. Too narrow a strip of
@@ -196,7 +200,8 @@ pub(crate) fn correlate(
         let mut runs = vec![];
         if a < b && ix0 < ix1 {
             let gap = ((w - ix1 + ix0) * c).div_ceil(GROUP) + 2;
-            let width = ((ix1 - ix0) * c).div_ceil(GROUP) + 1;
+            // Invocations a row's interior needs (groups, or pairs of them), one spare.
+            let width = ((ix1 - ix0) * c).div_ceil(if pair { 2 * GROUP } else { GROUP }) + 1;
             // Whole blocks of rows, then the rows left one at a time.
             let mut a1 = a;
             if let Some(blocked) = &blocked {

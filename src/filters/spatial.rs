@@ -4,7 +4,7 @@
 //! Every filter takes an image `[h, w]` or `[h, w, c]` of `u8`, `u16` or `f32` (any strides, lazy
 //! elementwise chains too), filters each channel on its own in `f32` (integer images scaled to
 //! [0, 1], see [`crate::filters`]) and gives back the same shape and dtype. Outside the image,
-//! pixels are read by the [`Border`] rule; the direct kernel (`shaders/convolve.wgsl`) applies
+//! pixels are read by the [`Border`] rule; the direct kernel (`shaders/correlate.wgsl`) applies
 //! the rule in its index arithmetic, so nothing is padded or copied for it.
 //!
 //! Images larger than one storage binding are filtered in bands of rows with their halos (see
@@ -42,7 +42,7 @@ pub enum Method {
     /// Direct for kernels of fewer than [`FFT_MIN_TAPS`] taps, else the FFT.
     #[default]
     Auto,
-    /// One pass of `shaders/convolve.wgsl`: `kh · kw` multiply-adds per output value.
+    /// One pass of `shaders/correlate.wgsl`: `kh · kw` multiply-adds per output value.
     Direct,
     /// Padded by the border rule, multiplied in the frequency domain (`rfft2`/`irfft2`), cropped.
     Fft,
@@ -296,7 +296,7 @@ impl BandSource {
 }
 
 /// The input row that virtual row `i` (any integer) of an image of `n` rows reads by the border
-/// rule, as `shaders/convolve.wgsl` computes it; `None` for the constant.
+/// rule, as `border()` in `shaders/common.wgsl` computes it; `None` for the constant.
 fn border_row(i: i64, n: i64, border: Border) -> Option<i64> {
     if (0..n).contains(&i) {
         return Some(i);
