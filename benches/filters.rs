@@ -14,8 +14,13 @@
 //!      ceil(3σ) = 9 (19 taps): the CPU does about 2/3 of the arithmetic.
 //!
 //!    Megapixels per second = 4.19 MP / median time; `ratio` = GPU MP/s over CPU MP/s.
-//! 2. **convolve2d**, 512 × 512 RGB f32, `Border::Reflect`, square kernels k × k: the direct
+//! 2. **box_blur** of the same photo over radii 1–128, milliseconds and MP/s: the direct kernel
+//!    below `RUNNING_MIN_RADIUS`, running sums from it (flat in the radius).
+//! 3. **convolve2d**, 512 × 512 RGB f32, `Border::Reflect`, square kernels k × k: the direct
 //!    kernel (`Method::Direct`) against the FFT path (`Method::Fft`), milliseconds per call.
+//!
+//! `FILTERS_BENCH=gaussian` (`box`, `convolve`) runs one table; `FILTERS_BENCH_SIZES=3,5,9`
+//! picks the convolution kernels.
 //!
 //! Every call ends with an empty submit and a blocking device poll, so the GPU work is done.
 //! Nothing here asserts anything about timings.
