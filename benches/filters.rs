@@ -14,8 +14,13 @@
 //!      ceil(3σ) = 9 (19 taps): the CPU does about 2/3 of the arithmetic.
 //!
 //!    Megapixels per second = 4.19 MP / median time; `ratio` = GPU MP/s over CPU MP/s.
-//! 2. **convolve2d**, 512 × 512 RGB f32, `Border::Reflect`, square kernels k × k: the direct
+//! 2. **box_blur** of the same photo over radii 1–128, milliseconds and MP/s: the direct kernel
+//!    below `RUNNING_MIN_RADIUS`, running sums from it (flat in the radius).
+//! 3. **convolve2d**, 512 × 512 RGB f32, `Border::Reflect`, square kernels k × k: the direct
 //!    kernel (`Method::Direct`) against the FFT path (`Method::Fft`), milliseconds per call.
+//!
+//! `FILTERS_BENCH=gaussian` (`box`, `convolve`) runs one table; `FILTERS_BENCH_SIZES=3,5,9`
+//! picks the convolution kernels.
 //!
 //! Every call ends with an empty submit and a blocking device poll, so the GPU work is done.
 //! Nothing here asserts anything about timings.
@@ -24,17 +29,24 @@ mod common;
 
 use common::{interleaved, sync};
 
+use gpuarray::filters::boxsum::RUNNING_MIN_RADIUS;
 use gpuarray::filters::spatial::{FFT_MIN_TAPS, Method, convolve2d_with};
-use gpuarray::filters::{Border, gaussian_blur};
+use gpuarray::filters::{Border, box_blur, gaussian_blur};
 use gpuarray::{Gpu, GpuArray, View};
 
-fn gaussian(gpu: &Gpu) {
-    const SIDE: u32 = 2048;
-    const SIGMA: f32 = 3.0;
+const SIDE: u32 = 2048;
+
+/// `testdata/coffee.png` resized to SIDE × SIDE RGB u8.
+fn photo() -> image::RgbImage {
     let photo = image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/coffee.png"))
         .expect("coffee.png")
         .into_rgb8();
-    let rgb = image::imageops::resize(&photo, SIDE, SIDE, image::imageops::FilterType::Triangle);
+    image::imageops::resize(&photo, SIDE, SIDE, image::imageops::FilterType::Triangle)
+}
+
+fn gaussian(gpu: &Gpu) {
+    const SIGMA: f32 = 3.0;
+    let rgb = photo();
     let view = View::from_image(&rgb).expect("view");
     let img = gpu.upload(&view).expect("upload");
     let mp = (SIDE * SIDE) as f64 / 1e6;
@@ -67,6 +79,45 @@ fn gaussian(gpu: &Gpu) {
     println!("ratio = {:.2} (GPU with transfers / CPU MP/s)", t[2] / t[1]);
 }
 
+/// Box blur of the same photo over radii: direct below `RUNNING_MIN_RADIUS`, running sums from
+/// it (the time should not grow with the radius).
+fn boxes(gpu: &Gpu) {
+    let rgb = photo();
+    let img = gpu
+        .upload(&View::from_image(&rgb).expect("view"))
+        .expect("upload");
+    let mp = (SIDE * SIDE) as f64 / 1e6;
+    let radii = [1usize, 2, 4, 8, 15, 16, 32, 128];
+    let mut cases: Vec<Box<dyn FnMut()>> = radii
+        .iter()
+        .map(|&r| {
+            let img = img.clone();
+            Box::new(move || {
+                box_blur(&img, r, Border::Clamp)
+                    .expect("box")
+                    .eval()
+                    .expect("eval");
+                sync(img.gpu());
+            }) as Box<dyn FnMut()>
+        })
+        .collect();
+    let mut refs: Vec<&mut dyn FnMut()> = cases.iter_mut().map(|c| c.as_mut() as _).collect();
+    let t = interleaved(3, &mut refs);
+    println!("\nbox_blur, {SIDE} × {SIDE} RGB u8, Border::Clamp, median of 3");
+    println!(
+        "{:>7} {:>16} {:>10} {:>10}",
+        "radius", "method", "ms", "MP/s"
+    );
+    for (r, s) in radii.iter().zip(&t) {
+        let method = if *r >= RUNNING_MIN_RADIUS {
+            "running sums"
+        } else {
+            "direct"
+        };
+        println!("{r:>7} {method:>16} {:>10.1} {:>10.1}", s * 1e3, mp / s);
+    }
+}
+
 fn switch_over(gpu: &Gpu) {
     const SIDE: usize = 512;
     let data: Vec<f32> = (0..SIDE * SIDE * 3)
@@ -80,7 +131,12 @@ fn switch_over(gpu: &Gpu) {
         "{:>7} {:>6} {:>10} {:>10} {:>8}",
         "kernel", "taps", "direct", "fft", "faster"
     );
-    for k in [3usize, 5, 7, 9, 11, 13, 15, 21, 31] {
+    let sizes =
+        std::env::var("FILTERS_BENCH_SIZES").unwrap_or_else(|_| "3,5,7,9,11,13,15,21,31".into());
+    for k in sizes
+        .split(',')
+        .map(|k| k.parse::<usize>().expect("a kernel size"))
+    {
         let weights: Vec<f32> = (0..k * k).map(|i| 1.0 / (1 + i) as f32).collect();
         let kernel = View::from_slice(&weights, &[k, k]).expect("kernel");
         let run = |method: Method| -> GpuArray {
@@ -114,6 +170,16 @@ fn main() {
     }
     let gpu = Gpu::new().expect("a GPU adapter");
     println!("adapter: {}", gpu.info());
-    gaussian(&gpu);
-    switch_over(&gpu);
+    // FILTERS_BENCH=gaussian (box, convolve) runs one table; FILTERS_BENCH_SIZES=3,5 picks the
+    // convolution kernels.
+    let only = std::env::var("FILTERS_BENCH").unwrap_or_default();
+    if only.is_empty() || only == "gaussian" {
+        gaussian(&gpu);
+    }
+    if only.is_empty() || only == "box" {
+        boxes(&gpu);
+    }
+    if only.is_empty() || only == "convolve" {
+        switch_over(&gpu);
+    }
 }

@@ -1,3 +1,4 @@
+// Joined after shaders/common.wgsl.
 // 2-D correlation of every channel of a float32 image with a float32 kernel, reading outside the
 // image by a border rule (src/filters/spatial.rs):
 //
@@ -60,38 +61,6 @@ override INTERIOR: bool = false;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(3) var<storage, read> p: Params;
 
-// The index position `i` (any integer) reads along an axis of length `n`, or -1 for the
-// constant.
-fn border(i: i32, n: i32) -> i32 {
-    if i >= 0 && i < n {
-        return i;
-    }
-    switch MODE {
-        case 0u: {
-            return clamp(i, 0, n - 1);
-        }
-        case 1u: {
-            // dcb|abcd|cba: symmetric about 0, period 2n - 2. Remainders of non-negative values
-            // only: `%` of a negative operand is undefined in GLSL.
-            if n == 1 {
-                return 0;
-            }
-            let period = 2 * n - 2;
-            let m = abs(i) % period;
-            return select(m, period - m, m >= n);
-        }
-        case 2u: {
-            if i >= 0 {
-                return i % n;
-            }
-            return n - 1 - (-i - 1) % n;
-        }
-        default: {
-            return -1;
-        }
-    }
-}
-
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let t = (wg.y * p.groups_x + wg.x) * 256u + lid;
@@ -120,10 +89,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         }
     } else {
         for (var i = 0; i < kh; i++) {
-            let yy = border(y0 + i, p.in_h);
+            let yy = border(y0 + i, p.in_h, MODE);
             let krow = i * kw;
             for (var j = 0; j < kw; j++) {
-                let xx = border(x0 + j, p.in_w);
+                let xx = border(x0 + j, p.in_w, MODE);
                 var v = p.cval;
                 if yy >= 0 && xx >= 0 {
                     v = src[base + yy * sy + xx * sx];

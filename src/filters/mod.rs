@@ -5,8 +5,10 @@
 //! dtype, rounded and clamped (`from_unit_float`); `f32` images stay `f32` and are not clamped.
 //! Channels are filtered independently unless an operation says otherwise.
 
+pub mod boxsum;
 pub mod color;
 pub mod deconv;
+mod direct;
 pub mod pipeline;
 pub mod spatial;
 
@@ -39,20 +41,39 @@ pub enum Border {
     Constant(f32),
 }
 
+impl Border {
+    /// The mode number and constant the filter shaders take (`border()` in
+    /// `shaders/common.wgsl`): 0 clamp, 1 reflect, 2 wrap, 3 constant (with its value).
+    pub(crate) fn code(self) -> (u32, f32) {
+        match self {
+            Border::Clamp => (0, 0.0),
+            Border::Reflect => (1, 0.0),
+            Border::Wrap => (2, 0.0),
+            Border::Constant(v) => (3, v),
+        }
+    }
+}
+
 /// An image as `f32` (integer images scaled to [0, 1]), with the dtype to give back.
 pub(crate) fn to_float(image: &GpuArray) -> Result<(GpuArray, Dtype)> {
-    check_image(image)?;
-    let dtype = image.dtype();
+    let dtype = to_float_dtype(image)?;
     let float = match dtype {
-        Dtype::U8 | Dtype::U16 => image.to_unit_float()?,
         Dtype::F32 => image.clone(),
-        other => {
-            return Err(Error::Dtype(format!(
-                "image filters take uint8, uint16 or float32 images, not {other}"
-            )));
-        }
+        _ => image.to_unit_float()?,
     };
     Ok((float, dtype))
+}
+
+/// The dtype of an image that [`to_float`] accepts (`u8`, `u16` or `f32`), or the error it
+/// gives; for filters that read the image in its own type.
+pub(crate) fn to_float_dtype(image: &GpuArray) -> Result<Dtype> {
+    check_image(image)?;
+    match image.dtype() {
+        dtype @ (Dtype::U8 | Dtype::U16 | Dtype::F32) => Ok(dtype),
+        other => Err(Error::Dtype(format!(
+            "image filters take uint8, uint16 or float32 images, not {other}"
+        ))),
+    }
 }
 
 /// A float result back in the image's original dtype.

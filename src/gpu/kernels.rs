@@ -420,6 +420,22 @@ pub(crate) fn submit_once(
     })
 }
 
+/// Records, inside error scopes, each `(source, source offset, destination
+/// offset, bytes)` of `copies` into `dst` (offsets and sizes multiples of 4).
+pub(crate) fn copy_buffers(
+    gpu: &Gpu,
+    what: &str,
+    copies: &[(&wgpu::Buffer, u64, u64, u64)],
+    dst: &wgpu::Buffer,
+) -> Result<()> {
+    gpu.record(what, |encoder| {
+        for &(src, from, to, bytes) in copies {
+            encoder.copy_buffer_to_buffer(src, from, dst, to, bytes);
+        }
+        Ok(())
+    })
+}
+
 /// Binding `binding` of group 0: `size` bytes of `buffer` from `offset` (a window).
 fn entry(binding: u32, buffer: &wgpu::Buffer, offset: u64, size: u64) -> wgpu::BindGroupEntry<'_> {
     wgpu::BindGroupEntry {
