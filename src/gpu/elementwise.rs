@@ -1274,46 +1274,89 @@ fn source(expr: &Expr) -> String {
     }
     let ndim = expr.shape.len();
     let out = expr.root.dtype;
-    // value(e): the expression at flat (C-order) index e. C-contiguous inputs are read at their
-    // offset + e; others at the multi-index, found by a division per dimension.
+    // C-contiguous inputs are read at their offset + e (flat index e); others at the
+    // multi-index, found by a division per dimension once per invocation and then stepped.
     let flat = expr.inputs.iter().all(|a| a.layout.is_c_contiguous(1));
     let mut s = expression_code_with(expr, flat);
-    s += "fn value(e: u32) -> ";
-    s += wgsl_type(out);
-    if flat {
-        s += " {\n    return value_flat(e);\n}\n\n";
-    } else {
-        s += " {\n    var rem = e;\n";
-        for d in (0..ndim).rev() {
-            let _ = writeln!(
-                s,
-                "    let i{d} = rem % params.dims[{d}];\n    rem /= params.dims[{d}];"
-            );
-        }
-        let args: Vec<String> = (0..ndim).map(|d| format!("i{d}")).collect();
-        let _ = writeln!(s, "    return value_nd({});\n}}\n", args.join(", "));
-    }
     s += "@compute @workgroup_size(256)\nfn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {\n";
     s += "    let unit = (wg.y * params.groups_x + wg.x) * 256u + lid;\n";
-    if out == Dtype::C64 {
-        s += "    if unit >= params.n {\n        return;\n    }\n";
-        s += "    let v = value(params.first + unit);\n";
-        s += "    out[2u * unit] = bitcast<u32>(v.x);\n    out[2u * unit + 1u] = bitcast<u32>(v.y);\n}\n";
-        return with_prelude(s);
-    }
-    let per_word = 4 / out.itemsize();
+    let index: Vec<String> = (0..ndim).map(|d| format!("i{d}")).collect();
+    let value = if flat {
+        "value_flat(params.first + k)".to_string()
+    } else {
+        format!("value_nd({})", index.join(", "))
+    };
+    // Invocation `unit` writes words unit·RUN_WORDS.. of the chunk, `per_word` elements each
+    // (complex values: RUN_WORDS of them, two words each).
+    let complex = out == Dtype::C64;
+    let per_word = if complex { 1 } else { 4 / out.itemsize() };
     let bits = out.itemsize() * 8;
-    let _ = writeln!(s, "    let first = unit * {per_word}u;");
-    s += "    if first >= params.n {\n        return;\n    }\n    var word = 0u;\n";
-    let _ = writeln!(s, "    for (var j = 0u; j < {per_word}u; j++) {{");
-    s += "        if first + j < params.n {\n";
     let _ = writeln!(
         s,
-        "            word |= {} << (j * {bits}u);",
-        store_bits(out, "value(params.first + first + j)")
+        "    let first = unit * {}u;",
+        RUN_WORDS as usize * per_word
     );
-    s += "        }\n    }\n    out[unit] = word;\n}\n";
+    s += "    if first >= params.n {\n        return;\n    }\n";
+    s += &multi_index(ndim, flat, "params.first + first");
+    let store = if complex {
+        format!(
+            "let v = {value};\n                out[2u * k] = bitcast<u32>(v.x);\n                out[2u * k + 1u] = bitcast<u32>(v.y);"
+        )
+    } else {
+        format!("word |= {} << (j * {bits}u);", store_bits(out, &value))
+    };
+    let _ = writeln!(
+        s,
+        "    for (var q = 0u; q < {RUN_WORDS}u; q++) {{\n        var word = 0u;\n        for (var j = 0u; j < {per_word}u; j++) {{\n            let k = first + q * {per_word}u + j;\n            if k < params.n {{\n                {store}\n            }}"
+    );
+    if !flat && ndim > 0 {
+        // The next element's multi-index: the last index steps, carrying into the ones before.
+        let mut step = String::new();
+        for d in (0..ndim).rev() {
+            let pad = "    ".repeat(3 + (ndim - 1 - d));
+            let _ = writeln!(step, "{pad}i{d} += 1u;");
+            if d > 0 {
+                let _ = writeln!(
+                    step,
+                    "{pad}if i{d} == params.dims[{d}] {{\n{pad}    i{d} = 0u;"
+                );
+            }
+        }
+        for d in 1..ndim {
+            let _ = writeln!(step, "{}}}", "    ".repeat(3 + (ndim - 1 - d)));
+        }
+        s += &step;
+    }
+    s += "        }\n";
+    if !complex {
+        let _ = writeln!(
+            s,
+            "        if first + q * {per_word}u < params.n {{\n            out[unit * {RUN_WORDS}u + q] = word;\n        }}"
+        );
+    }
+    s += "    }\n}\n";
     with_prelude(s)
+}
+
+/// Words each invocation of the general elementwise kernel writes: one left a CPU driver paying
+/// the per-invocation cost (the divisions that find a strided input's multi-index above all)
+/// for every word.
+const RUN_WORDS: u32 = 4;
+
+/// `var i0 = ...; var i1 = ...;`: the multi-index of flat element `e` (C order over
+/// `params.dims[..ndim]`), unless the inputs are read `flat`.
+fn multi_index(ndim: usize, flat: bool, e: &str) -> String {
+    if flat {
+        return String::new();
+    }
+    let mut s = format!("    var rem = {e};\n");
+    for d in (0..ndim).rev() {
+        let _ = writeln!(
+            s,
+            "    var i{d} = rem % params.dims[{d}];\n    rem /= params.dims[{d}];"
+        );
+    }
+    s
 }
 
 /// Computes `expr` into a new C-contiguous buffer.
@@ -1337,11 +1380,13 @@ pub(crate) fn evaluate(gpu: &Gpu, expr: &Expr) -> Result<PooledBuffer> {
         .collect();
     let scalars: Vec<u32> = expr.scalars.concat();
     // The fast path writes FAST_UNITS vectors of 4 elements per invocation, the general
-    // kernel one word.
+    // kernel RUN_WORDS words (RUN_WORDS complex values).
     let per = if is_fast(expr) {
         4 * FAST_UNITS as u64
+    } else if expr.root.dtype == Dtype::C64 {
+        RUN_WORDS as u64
     } else {
-        kernels::elements_per_invocation(expr.root.dtype)
+        kernels::elements_per_invocation(expr.root.dtype) * RUN_WORDS as u64
     };
     let result = kernels::elementwise(
         gpu,
