@@ -203,24 +203,11 @@ fn rows_main_code(acc: Dtype, extra: usize) -> String {
 /// `base` (at most one binding alignment before `params.first`).
 fn main_code(acc: Dtype, extra: usize, block: u64) -> String {
     let per_thread = block / 256;
-    let vw = if acc == Dtype::C64 { 2 } else { 1 };
-    let pw = partial_words(acc);
-    let store_v = if acc == Dtype::C64 {
-        "    out[base] = bitcast<u32>(r.v.x);\n    out[base + 1u] = bitcast<u32>(r.v.y);\n"
-            .to_string()
-    } else {
-        "    out[base] = bitcast<u32>(r.v);\n".to_string()
-    };
     format!(
         "var<workgroup> sp: array<P, 256>;\n\n\
          @compute @workgroup_size(256)\n\
          fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
-         \x20   let block = params.first + wg.y * params.groups_x + wg.x;\n\
-         \x20   let blocks = params.n;\n\
-         \x20   let R = params.dims[{e2}];\n\
-         \x20   let G = params.dims[{e3}];\n\
-         \x20   let m = min(block, blocks - 1u) / G;\n\
-         \x20   let g = min(block, blocks - 1u) % G;\n\
+         {head}\
          \x20   var acc = identity();\n\
          \x20   for (var k = 0u; k < {per_thread}u; k++) {{\n\
          \x20       let r = g * {block}u + k * 256u + lid;\n\
@@ -228,9 +215,42 @@ fn main_code(acc: Dtype, extra: usize, block: u64) -> String {
          \x20           acc = combine(acc, load(m, r));\n\
          \x20       }}\n\
          \x20   }}\n\
-         \x20   sp[lid] = acc;\n\
+         {tail}",
+        head = block_head(extra),
+        tail = block_tail(acc, extra, 256, "acc"),
+    )
+}
+
+/// The start of a block's entry point: which block (of output `m`, `g`-th of its `G`) this
+/// workgroup reduces, and the rows' length `R`.
+fn block_head(extra: usize) -> String {
+    format!(
+        "\x20   let block = params.first + wg.y * params.groups_x + wg.x;\n\
+         \x20   let blocks = params.n;\n\
+         \x20   let R = params.dims[{e2}];\n\
+         \x20   let G = params.dims[{e3}];\n\
+         \x20   let m = min(block, blocks - 1u) / G;\n\
+         \x20   let g = min(block, blocks - 1u) % G;\n",
+        e2 = extra + 2,
+        e3 = extra + 3,
+    )
+}
+
+/// The end of a block's entry point: each invocation's partial result `first` combined in a
+/// tree over the workgroup's `size` invocations in workgroup memory `sp`, and the block's
+/// result stored.
+fn block_tail(acc: Dtype, extra: usize, size: u64, first: &str) -> String {
+    let vw = if acc == Dtype::C64 { 2 } else { 1 };
+    let pw = partial_words(acc);
+    let store_v = if acc == Dtype::C64 {
+        "    out[base] = bitcast<u32>(r.v.x);\n    out[base + 1u] = bitcast<u32>(r.v.y);\n"
+    } else {
+        "    out[base] = bitcast<u32>(r.v);\n"
+    };
+    format!(
+        "\x20   sp[lid] = {first};\n\
          \x20   workgroupBarrier();\n\
-         \x20   for (var s = 128u; s > 0u; s >>= 1u) {{\n\
+         \x20   for (var s = {half}u; s > 0u; s >>= 1u) {{\n\
          \x20       if lid < s {{\n\
          \x20           sp[lid] = combine(sp[lid], sp[lid + s]);\n\
          \x20       }}\n\
@@ -238,14 +258,12 @@ fn main_code(acc: Dtype, extra: usize, block: u64) -> String {
          \x20   }}\n\
          \x20   if lid == 0u && block < blocks {{\n\
          \x20       let r = sp[0];\n\
-         \x20       let base = (block - params.dims[{e0}]) * {pw}u;\n\
+         \x20       let base = (block - params.dims[{extra}]) * {pw}u;\n\
          {store_v}\
          \x20       out[base + {vw}u] = r.i;\n\
          \x20   }}\n\
          }}\n",
-        e0 = extra,
-        e2 = extra + 2,
-        e3 = extra + 3,
+        half = size / 2,
     )
 }
 
@@ -271,7 +289,6 @@ fn main4_code(
     lane: impl Fn(&str) -> String,
 ) -> String {
     let vectors = block / (4 * WG4);
-    let pw = partial_words(acc);
     let mut loads = String::new();
     for i in 0..inputs {
         let _ = writeln!(loads, "            let w{i} = in{i}[(o{i} + e) >> 2u];");
@@ -290,13 +307,7 @@ fn main4_code(
         "var<workgroup> sp: array<P, {WG4}>;\n\n\
          @compute @workgroup_size({WG4})\n\
          fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
-         \x20   let block = params.first + wg.y * params.groups_x + wg.x;\n\
-         \x20   let blocks = params.n;\n\
-         \x20   let R = params.dims[{e2}];\n\
-         \x20   let G = params.dims[{e3}];\n\
-         \x20   let m = min(block, blocks - 1u) / G;\n\
-         \x20   let g = min(block, blocks - 1u) % G;\n\
-         {offsets}{hoisted}\
+         {head}{offsets}{hoisted}\
          \x20   var a0 = identity();\n\
          \x20   var a1 = a0;\n\
          \x20   var a2 = a0;\n\
@@ -308,27 +319,11 @@ fn main4_code(
          {loads}{body}{lanes}\
          \x20       }}\n\
          \x20   }}\n\
-         \x20   sp[lid] = combine(combine(a0, a1), combine(a2, a3));\n\
-         \x20   workgroupBarrier();\n\
-         \x20   for (var s = {half}u; s > 0u; s >>= 1u) {{\n\
-         \x20       if lid < s {{\n\
-         \x20           sp[lid] = combine(sp[lid], sp[lid + s]);\n\
-         \x20       }}\n\
-         \x20       workgroupBarrier();\n\
-         \x20   }}\n\
-         \x20   if lid == 0u && block < blocks {{\n\
-         \x20       let r = sp[0];\n\
-         \x20       let base = (block - params.dims[{e0}]) * {pw}u;\n\
-         \x20       out[base] = bitcast<u32>(r.v);\n\
-         \x20       out[base + 1u] = r.i;\n\
-         \x20   }}\n\
-         }}\n",
-        half = WG4 / 2,
+         {tail}",
+        head = block_head(extra),
         hoisted = v.hoisted,
         body = v.body,
-        e0 = extra,
-        e2 = extra + 2,
-        e3 = extra + 3,
+        tail = block_tail(acc, extra, WG4, "combine(combine(a0, a1), combine(a2, a3))"),
     )
 }
 
