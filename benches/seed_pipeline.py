@@ -15,7 +15,10 @@ includes starting the process and the GPU. Each side runs `--runs` times; the me
 compared.
 
 Usage (from the repository root, after `cargo build --release`):
-    python3 benches/seed_pipeline.py [--runs 3]
+    python3 benches/seed_pipeline.py [--runs 3] [--exe target/release/gpuarray]
+`--exe` times another build of the CLI (e.g. `target/debug/gpuarray` of the test profile, as
+`cargo test` leaves it), with `--stages` also the CLI's start alone (`gpuarray adapter`) and a
+trivial op (decode, upload, download, encode) beside the deblur, to show where the time goes.
 Needs python3 with numpy and pillow (pip install numpy pillow).
 """
 
@@ -100,10 +103,12 @@ def timed(f, runs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--exe", default=os.path.join("target", "release", "gpuarray"))
+    parser.add_argument("--stages", action="store_true")
     args = parser.parse_args()
-    exe = os.path.join("target", "release", "gpuarray")
+    exe = args.exe
     if not os.path.exists(exe):
-        sys.exit("build the CLI first: cargo build --release")
+        sys.exit(f"build the CLI first ({exe}): cargo build --release")
     with tempfile.TemporaryDirectory() as tmp:
         # A 2048 x 2048 JPEG made from the shipped photo.
         src = os.path.join(tmp, "input.jpg")
@@ -111,6 +116,16 @@ def main():
         ours, theirs = os.path.join(tmp, "gpuarray.png"), os.path.join(tmp, "numpy.png")
         t_ours = timed(lambda: gpuarray_pipeline(exe, src, ours), args.runs)
         t_theirs = timed(lambda: numpy_pipeline(src, theirs), args.runs)
+        stages = []
+        if args.stages:
+            quiet = dict(check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            start = timed(lambda: subprocess.run([exe, "adapter"], **quiet), args.runs)
+            trivial = os.path.join(tmp, "trivial.png")
+            io = timed(lambda: subprocess.run(
+                [exe, "filter", src, "-o", trivial, "--op", "gamma:g=1"], **quiet), args.runs)
+            stages = [("process + GPU start (`gpuarray adapter`)", start),
+                      ("+ decode, upload, gamma, download, encode", io),
+                      ("+ deblur instead of gamma (the pipeline)", t_ours)]
         a = np.asarray(Image.open(ours), dtype=np.int16)
         b = np.asarray(Image.open(theirs), dtype=np.int16)
         diff = np.abs(a - b)
@@ -121,6 +136,8 @@ def main():
     print(f"  NumPy {np.__version__} + Pillow               {t_theirs * 1e3:9.1f} ms")
     print(f"  ratio = {t_theirs / t_ours:.2f}  (NumPy time / gpuarray time; > 1: gpuarray faster)")
     print(f"  outputs differ by at most {diff.max()} (mean {diff.mean():.4f}) levels of 255")
+    for what, t in stages:
+        print(f"  stage: {what:<44} {t * 1e3:9.1f} ms")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Rng, gpu, up, values};
-use gpuarray::{Dtype, GpuArray, HostArray, View};
+use gpuarray::{Dtype, GpuArray, HostArray, SliceArg, View};
 
 /// Reference reduction: groups the elements of `x` (C order, `shape`) by their index over the
 /// kept axes and folds each group with `f`, in f64.
@@ -363,4 +363,126 @@ fn histograms_of_u8_data() {
             .to_string()
             .contains("float32")
     );
+}
+
+/// The first pass reads four elements per load where rows are whole 16-byte words of 32-bit
+/// inputs (here rows of 12 000, a block and a half each). Every op is checked there against
+/// f64, with ties and NaN placed in different lanes and vectors, and on a fused expression
+/// without a vector form, an i32 input, a view at an offset of 4 (still four-wide) and of 1
+/// (one element at a time): the results must not depend on which path ran.
+#[test]
+fn four_wide_first_pass_every_op() {
+    let mut rng = Rng::new(23);
+    let (rows, cols) = (3usize, 12_000usize);
+    let mut x: Vec<f32> = (0..rows * cols).map(|_| rng.f64(0.5, 1.5) as f32).collect();
+    // Row 0: the maximum 9 twice (lanes 2 and 1 of vectors 10 and 2500), the minimum 0.25 at
+    // the last element and at element 9001. Row 2 holds a NaN in lane 3 of its last block.
+    for (i, v) in [(42, 9.0), (10_001, 9.0), (cols - 1, 0.25), (9001, 0.25)] {
+        x[i] = v;
+    }
+    x[2 * cols + 11_999] = f32::NAN;
+    let xd: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+    let row = |r: usize| &xd[r * cols..(r + 1) * cols];
+    let a = up(&x, &[rows, cols]);
+    let axis: Option<&[isize]> = Some(&[1]);
+    // Pairwise f32 sums of 12 000 values near 1, with (32 + 2 + 8·2)·ε·Σ|x| ≈ 7e-2 at worst:
+    // 1e-5 relative still fails a sum that drops or repeats a single element (≈ 1e-4).
+    let close = |got: &[f64], want: &[f64], what: &str| {
+        for (g, w) in got.iter().zip(want) {
+            assert!(
+                (g.is_nan() && w.is_nan()) || (g - w).abs() <= 1e-5 * w.abs(),
+                "{what}: {g} vs {w}"
+            );
+        }
+    };
+    let sums: Vec<f64> = (0..rows).map(|r| row(r).iter().sum()).collect();
+    close(&values(&a.sum(axis, false).unwrap()), &sums, "sum");
+    let fold = |f: fn(f64, f64) -> f64, r: usize| {
+        let v = row(r);
+        if v.iter().any(|x| x.is_nan()) {
+            f64::NAN
+        } else {
+            v.iter().copied().reduce(f).unwrap()
+        }
+    };
+    let mins: Vec<f64> = (0..rows).map(|r| fold(f64::min, r)).collect();
+    let maxs: Vec<f64> = (0..rows).map(|r| fold(f64::max, r)).collect();
+    close(&values(&a.min(axis, false).unwrap()), &mins, "min");
+    close(&values(&a.max(axis, false).unwrap()), &maxs, "max");
+    let argmax = values(&a.argmax(Some(1)).unwrap());
+    let argmin = values(&a.argmin(Some(1)).unwrap());
+    assert_eq!((argmax[0], argmin[0]), (42.0, 9001.0), "first of the ties");
+    assert_eq!((argmax[2], argmin[2]), (11_999.0, 11_999.0), "the NaN");
+    let first = |r: usize, want: f64| row(r).iter().position(|&v| v == want).unwrap() as f64;
+    assert_eq!(argmax[1], first(1, maxs[1]));
+    assert_eq!(argmin[1], first(1, mins[1]));
+    // prod of values within 1e-2 of 1 (the factors as f32 computes them: 0.9995 itself is
+    // rounded): relative error (32 + 2 + 8·2)·ε ≈ 6e-6 at worst.
+    let near1 = (&(&a * 1e-3) + 0.9995).prod(axis, false).unwrap();
+    let want: Vec<f64> = (0..rows)
+        .map(|r| {
+            x[r * cols..(r + 1) * cols]
+                .iter()
+                .map(|&v| (v * 1e-3f32 + 0.9995f32) as f64)
+                .product()
+        })
+        .collect();
+    for (g, w) in values(&near1).iter().zip(&want) {
+        assert!(
+            (g.is_nan() && w.is_nan()) || (g - w).abs() <= 2e-5 * w,
+            "prod: {g} vs {w}"
+        );
+    }
+    // all/any of a comparison (a bool expression, lane by lane), exact.
+    let lt = a.lt(1.4).unwrap();
+    let all = values(&lt.all(axis, false).unwrap());
+    let any = values(&a.gt(8.0).unwrap().any(axis, false).unwrap());
+    for r in 0..rows {
+        assert_eq!(
+            all[r],
+            row(r).iter().all(|&v| v < 1.4) as u8 as f64,
+            "all {r}"
+        );
+        assert_eq!(
+            any[r],
+            row(r).iter().any(|&v| v > 8.0) as u8 as f64,
+            "any {r}"
+        );
+    }
+    // A fused op without a vector form (sqrt), evaluated lane by lane inside the reduction.
+    let want: Vec<f64> = (0..rows)
+        .map(|r| row(r).iter().map(|v| v.sqrt()).sum())
+        .collect();
+    close(
+        &values(&a.sqrt().unwrap().sum(axis, false).unwrap()),
+        &want,
+        "sum of sqrt",
+    );
+    // i32 sums are exact.
+    let ints: Vec<i32> = (0..rows * cols).map(|i| (i as i32 % 2001) - 1000).collect();
+    let got = values(&up(&ints, &[rows, cols]).sum(axis, false).unwrap());
+    for r in 0..rows {
+        let want: i64 = ints[r * cols..(r + 1) * cols]
+            .iter()
+            .map(|&v| v as i64)
+            .sum();
+        assert_eq!(got[r], want as f64, "i32 sum {r}");
+    }
+    // Views at an offset of 4 elements (four-wide) and of 1 (one at a time), 24 000 long.
+    let flat = a.reshape(&[(rows * cols) as isize]).unwrap();
+    for start in [4usize, 1] {
+        let v = flat
+            .slice(&[SliceArg::range(
+                Some(start as isize),
+                Some(start as isize + 24_000),
+                1,
+            )])
+            .unwrap();
+        let want: f64 = xd[start..start + 24_000].iter().sum();
+        close(
+            &values(&v.sum(None, false).unwrap()),
+            &[want],
+            &format!("sum from {start}"),
+        );
+    }
 }

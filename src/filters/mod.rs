@@ -17,7 +17,8 @@ pub use color::{
     grayscale, linear_to_srgb, srgb_to_linear,
 };
 pub use deconv::{
-    convolve_periodic, psf_disk, psf_gaussian, psf_motion, taper_edges, wiener_deconvolve,
+    convolve_periodic, psf_disk, psf_gaussian, psf_motion, taper_edges, wiener_deblur,
+    wiener_deconvolve,
 };
 pub use pipeline::{Op, Psf, op_list};
 pub use spatial::{box_blur, convolve2d, gaussian_blur, sobel, unsharp_mask};

@@ -434,8 +434,7 @@ impl Op {
                 if !fits(kh as f64) {
                     return Err(refuse(kh as f64));
                 }
-                let tapered = filters::taper_edges(image, kh.max(4))?;
-                filters::wiener_deconvolve(&tapered, &kernel.view(), nsr)
+                filters::wiener_deblur(image, &kernel.view(), nsr, kh.max(4))
             }
         }
     }

@@ -951,22 +951,18 @@ impl Codegen<'_> {
 
 /// WGSL shared by every kernel over `expr`: the prelude, the parameters, the input bindings
 /// (0..k) with their loads, the output binding (k), the parameters binding (k + 1), and
-/// `fn value_nd(i0, i1, ...)`: the expression at one multi-index of its shape.
+/// `fn value_nd(i0, i1, ...)`: the expression at one multi-index of its shape; or with `flat`,
+/// `fn value_flat(e: u32)`: the expression at flat (C-order) index `e` of inputs that are all
+/// C-contiguous over the expression's shape, read at `offset + e` with no per-dimension index
+/// arithmetic.
 ///
 /// Parameters: `[n, first, groups_x, ndim, shape[ndim], (offset, strides[ndim]) per input,
 /// scalar words...]`, then whatever the kernel's own entry point needs, from word
 /// [`extra_words`].
-pub(crate) fn expression_code(expr: &Expr) -> String {
-    expression_code_with(expr, false)
-}
-
-/// [`expression_code`], or with `flat`, `fn value_flat(e: u32)`: the expression at flat (C-order)
-/// index `e` of inputs that are all C-contiguous over the expression's shape, read at
-/// `offset + e` with no per-dimension index arithmetic.
 pub(crate) fn expression_code_with(expr: &Expr, flat: bool) -> String {
     let ndim = expr.shape.len();
     let k = expr.inputs.len();
-    let mut s = bindings(expr, "u32");
+    let mut s = bindings(expr, "u32", "u32");
     for (i, a) in expr.inputs.iter().enumerate() {
         s += &load_code(a.dtype, i);
     }
@@ -1009,9 +1005,9 @@ pub(crate) fn expression_code_with(expr: &Expr, flat: bool) -> String {
     s
 }
 
-/// The parameter struct and the bindings of a kernel over `expr`: its inputs (0..k) and the
-/// output (k) as arrays of `word`, and the parameters (k + 1).
-fn bindings(expr: &Expr, word: &str) -> String {
+/// The parameter struct and the bindings of a kernel over `expr`: its inputs (0..k) as arrays
+/// of `word`, the output (k) as an array of `out_word`, and the parameters (k + 1).
+pub(crate) fn bindings(expr: &Expr, word: &str, out_word: &str) -> String {
     let k = expr.inputs.len();
     let mut s = String::from(
         "\nstruct Params {\n    n: u32,\n    first: u32,\n    groups_x: u32,\n    ndim: u32,\n    dims: array<u32>,\n}\n\n",
@@ -1024,7 +1020,7 @@ fn bindings(expr: &Expr, word: &str) -> String {
     }
     let _ = writeln!(
         s,
-        "@group(0) @binding({k}) var<storage, read_write> out: array<{word}>;"
+        "@group(0) @binding({k}) var<storage, read_write> out: array<{out_word}>;"
     );
     let _ = writeln!(
         s,
@@ -1058,13 +1054,7 @@ fn is_fast(expr: &Expr) -> bool {
 /// Emits `t` over four lanes at once as `vec4` WGSL, for the operations whose vector form is
 /// plain WGSL arithmetic; `None` for any other operation (the kernel then evaluates the lanes
 /// one by one). Inputs are `x0, x1, ...` as `vec4`s, scalars are splatted.
-fn emit4(
-    t: &Typed,
-    expr: &Expr,
-    ndim: usize,
-    body: &mut String,
-    next: &mut usize,
-) -> Option<String> {
+fn emit4(t: &Typed, expr: &Expr, ndim: usize, out: &mut Emit4) -> Option<String> {
     let ty = match t.dtype {
         Dtype::F32 => "vec4<f32>",
         Dtype::I32 => "vec4<i32>",
@@ -1083,10 +1073,15 @@ fn emit4(
                 Dtype::I32 => format!("bitcast<i32>(params.dims[{at}])"),
                 _ => format!("params.dims[{at}]"),
             };
-            format!("{ty}({scalar})")
+            // Read once per invocation, before its loop, rather than once per vector.
+            let name = format!("s{k}");
+            if !out.hoisted.contains(&format!("let {name}:")) {
+                let _ = writeln!(out.hoisted, "    let {name}: {ty} = {ty}({scalar});");
+            }
+            return Some(name);
         }
         Node::Unary(op, a) if a.dtype == t.dtype => {
-            let x = emit4(a, expr, ndim, body, next)?;
+            let x = emit4(a, expr, ndim, out)?;
             match op {
                 Un::Neg if t.dtype != Dtype::U32 => format!("(-{x})"),
                 // abs keeps NaN a NaN: it only clears the sign bit.
@@ -1095,8 +1090,8 @@ fn emit4(
             }
         }
         Node::Binary(op, a, b) if a.dtype == t.dtype && b.dtype == t.dtype => {
-            let x = emit4(a, expr, ndim, body, next)?;
-            let y = emit4(b, expr, ndim, body, next)?;
+            let x = emit4(a, expr, ndim, out)?;
+            let y = emit4(b, expr, ndim, out)?;
             let nan = |v: &str| {
                 format!("((bitcast<vec4<u32>>({v}) & vec4(0x7fffffffu)) > vec4(0x7f800000u))")
             };
@@ -1123,109 +1118,153 @@ fn emit4(
         }
         _ => return None,
     };
-    let name = format!("q{next}");
-    *next += 1;
-    let _ = writeln!(body, "    let {name}: {ty} = {value};");
+    let name = format!("q{}", out.next);
+    out.next += 1;
+    let _ = writeln!(out.body, "            let {name}: {ty} = {value};");
     Some(name)
 }
 
-/// The fast-path kernel (see [`is_fast`]): invocation `u` computes elements `4u..4u + 4` of its
-/// chunk from one `vec4<u32>` of each input. When every operation has a vector form
+/// What [`emit4`] writes: the statements computing one vector (inside the kernel's loop), the
+/// scalar splats they use (before the loop), and the next free `q` variable number.
+#[derive(Default)]
+struct Emit4 {
+    body: String,
+    hoisted: String,
+    next: usize,
+}
+
+/// Vectors of four elements each invocation of the fast-path kernel computes. One per
+/// invocation left a CPU driver (lavapipe) paying its per-invocation cost (indices, bounds,
+/// parameter loads) once per 16 bytes; four amortise it. The vectors are a workgroup's width
+/// apart, so that on a GPU neighbouring invocations still touch neighbouring words.
+const FAST_UNITS: u32 = 4;
+
+/// WGSL computing an expression on one `vec4<u32>` word `w0, w1, ...` of each input: four
+/// consecutive elements of inputs that are 32-bit and C-contiguous at offsets that are
+/// multiples of 4 (as [`is_fast`] requires of an elementwise kernel).
+pub(crate) struct Vector4 {
+    /// Functions the statements call (module scope).
+    pub fns: String,
+    /// Statements run once per invocation, before its loop (scalar splats).
+    pub hoisted: String,
+    /// Statements computing `v4: vec4<T>`, `T` the expression's WGSL type.
+    pub body: String,
+}
+
+/// [`Vector4`] for `expr`, whose value is not complex. When every operation has a vector form
 /// ([`emit4`]) the four lanes are computed as one vector; otherwise one by one.
-fn fast_source(expr: &Expr) -> String {
+pub(crate) fn vector4_code(expr: &Expr) -> Vector4 {
     let ndim = expr.shape.len();
-    let out = expr.root.dtype;
-    let mut s = bindings(expr, "vec4<u32>");
-    let mut body4 = String::new();
-    let vector = emit4(&expr.root, expr, ndim, &mut body4, &mut 0);
-    if let Some(r4) = &vector {
-        let params4: Vec<String> = expr
-            .inputs
-            .iter()
-            .enumerate()
-            .map(|(i, a)| format!("x{i}: vec4<{}>", wgsl_type(a.dtype)))
-            .collect();
-        let _ = write!(
-            s,
-            "fn value4({}) -> vec4<{}> {{\n{body4}    return {r4};\n}}\n\n",
-            params4.join(", "),
-            wgsl_type(out)
-        );
-    } else {
-        let mut g = Codegen {
-            body: String::new(),
-            next: 0,
-            expr,
-            ndim,
-            args: true,
-        };
-        let result = g.emit(&expr.root);
-        let args: Vec<String> = expr
-            .inputs
-            .iter()
-            .enumerate()
-            .map(|(i, a)| format!("x{i}: {}", wgsl_type(a.dtype)))
-            .collect();
-        let _ = write!(
-            s,
-            "fn value_fast({}) -> {} {{\n{}    return {result};\n}}\n\n",
-            args.join(", "),
-            wgsl_type(out),
-            g.body
-        );
-    }
-    s += "@compute @workgroup_size(256)\nfn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {\n";
-    s += "    let unit = (wg.y * params.groups_x + wg.x) * 256u + lid;\n    let first = unit * 4u;\n";
-    s += "    if first >= params.n {\n        return;\n    }\n";
-    // Input i's element [0, ...] sits at params.dims[ndim + i·(ndim + 1)] in its window.
-    for i in 0..expr.inputs.len() {
-        let base = ndim + i * (ndim + 1);
-        let _ = writeln!(
-            s,
-            "    let w{i} = in{i}[(params.dims[{base}] + params.first + first) >> 2u];"
-        );
-    }
+    let ty = wgsl_type(expr.root.dtype);
     // Each input's words as its type: the whole vector, or lane j.
-    let whole = vector.is_some();
-    let lane = if whole { "" } else { "[j]" };
-    let of = |t: &str| {
-        if whole {
-            format!("vec4<{t}>")
-        } else {
-            t.to_string()
-        }
+    let as_type = |i: usize, a: &GpuArray, lane: &str, t: &str| match a.dtype.kind() {
+        Kind::Float => format!("bitcast<{}>(w{i}{lane})", t.replace('T', "f32")),
+        Kind::Int => format!("bitcast<{}>(w{i}{lane})", t.replace('T', "i32")),
+        _ => format!("w{i}{lane}"),
     };
+    let mut v4 = Emit4::default();
+    if let Some(r4) = emit4(&expr.root, expr, ndim, &mut v4) {
+        let mut body = String::new();
+        for (i, a) in expr.inputs.iter().enumerate() {
+            let _ = writeln!(
+                body,
+                "            let x{i} = {};",
+                as_type(i, a, "", "vec4<T>")
+            );
+        }
+        body += &v4.body;
+        let _ = writeln!(body, "            let v4 = {r4};");
+        return Vector4 {
+            fns: String::new(),
+            hoisted: v4.hoisted,
+            body,
+        };
+    }
+    let mut g = Codegen {
+        body: String::new(),
+        next: 0,
+        expr,
+        ndim,
+        args: true,
+    };
+    let result = g.emit(&expr.root);
+    let args: Vec<String> = expr
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, a)| format!("x{i}: {}", wgsl_type(a.dtype)))
+        .collect();
+    let fns = format!(
+        "fn value_fast({}) -> {ty} {{\n{}    return {result};\n}}\n\n",
+        args.join(", "),
+        g.body
+    );
     let call: Vec<String> = expr
         .inputs
         .iter()
         .enumerate()
-        .map(|(i, a)| match a.dtype.kind() {
-            Kind::Float => format!("bitcast<{}>(w{i}{lane})", of("f32")),
-            Kind::Int => format!("bitcast<{}>(w{i}{lane})", of("i32")),
-            _ => format!("w{i}{lane}"),
-        })
+        .map(|(i, a)| as_type(i, a, "[j]", "T"))
         .collect();
-    if whole {
-        // Whole vectors only, with no scalar tail: a CPU driver runs a tail's code under a mask
-        // in every invocation, which halved this kernel's speed on lavapipe. The lanes of a
-        // partial last vector past the end compute on whatever follows the inputs' elements and
-        // land in the output's padding, which no array reads: buffers come in whole 256-byte
-        // blocks and are bound in whole 16-byte words.
-        let _ = writeln!(
-            s,
-            "    out[unit] = bitcast<vec4<u32>>(value4({}));\n}}",
-            call.join(", ")
-        );
-    } else {
-        s += "    var w = vec4<u32>(0u);\n    for (var j = 0u; j < 4u; j++) {\n        if first + j < params.n {\n";
-        let _ = writeln!(
-            s,
-            "            w[j] = {};",
-            store_bits(out, &format!("value_fast({})", call.join(", ")))
-        );
-        s += "        }\n    }\n    out[unit] = w;\n}\n";
+    // Every lane, also past the end of a partial last vector: see `fast_source`.
+    let body = format!(
+        "            var v4: vec4<{ty}>;\n            for (var j = 0u; j < 4u; j++) {{\n                v4[j] = value_fast({});\n            }}\n",
+        call.join(", ")
+    );
+    Vector4 {
+        fns,
+        hoisted: String::new(),
+        body,
     }
+}
+
+/// The fast-path kernel (see [`is_fast`]): a workgroup computes [`FAST_UNITS`] · 256 vectors
+/// of four elements of its chunk, invocation `lid` the vectors `lid`, `lid + 256`, ..., each from
+/// one `vec4<u32>` of each input ([`vector4_code`]).
+///
+/// Whole vectors only, with no scalar tail: a CPU driver runs a tail's code under a mask in
+/// every invocation, which halved this kernel's speed on lavapipe. The lanes of a partial last
+/// vector past the end compute on whatever follows the inputs' elements and land in the
+/// output's padding, which no array reads: buffers come in whole 256-byte blocks and are bound
+/// in whole 16-byte words.
+fn fast_source(expr: &Expr) -> String {
+    let v = vector4_code(expr);
+    let mut s = bindings(expr, "vec4<u32>", "vec4<u32>");
+    s += &v.fns;
+    s += "@compute @workgroup_size(256)\nfn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {\n";
+    let _ = writeln!(
+        s,
+        "    let base = (wg.y * params.groups_x + wg.x) * {}u + lid;",
+        256 * FAST_UNITS
+    );
+    s += "    let units = (params.n + 3u) >> 2u;\n";
+    s += &vector_offsets(expr);
+    s += &v.hoisted;
+    let _ = writeln!(
+        s,
+        "    for (var k = 0u; k < {FAST_UNITS}u; k++) {{\n        let unit = base + k * 256u;\n        if unit < units {{"
+    );
+    for i in 0..expr.inputs.len() {
+        let _ = writeln!(s, "            let w{i} = in{i}[o{i} + unit];");
+    }
+    s += &v.body;
+    s += "            out[unit] = bitcast<vec4<u32>>(v4);\n        }\n    }\n}\n";
     with_prelude(s)
+}
+
+/// `let o{i} = ...;`: the word of each input's element [0, ...] in its window (the input's
+/// offset at `params.dims[ndim + i·(ndim + 1)]`, a multiple of 4, see [`is_fast`]) plus the
+/// chunk's first element (a multiple of 256).
+fn vector_offsets(expr: &Expr) -> String {
+    let ndim = expr.shape.len();
+    let mut s = String::new();
+    for i in 0..expr.inputs.len() {
+        let base = ndim + i * (ndim + 1);
+        let _ = writeln!(
+            s,
+            "    let o{i} = (params.dims[{base}] + params.first) >> 2u;"
+        );
+    }
+    s
 }
 
 /// The WGSL source of the elementwise kernel computing `expr`: it depends on the structure only.
@@ -1235,40 +1274,89 @@ fn source(expr: &Expr) -> String {
     }
     let ndim = expr.shape.len();
     let out = expr.root.dtype;
-    let mut s = expression_code(expr);
-    // value(e): the expression at flat (C-order) index e.
-    s += "fn value(e: u32) -> ";
-    s += wgsl_type(out);
-    s += " {\n    var rem = e;\n";
+    // C-contiguous inputs are read at their offset + e (flat index e); others at the
+    // multi-index, found by a division per dimension once per invocation and then stepped.
+    let flat = expr.inputs.iter().all(|a| a.layout.is_c_contiguous(1));
+    let mut s = expression_code_with(expr, flat);
+    s += "@compute @workgroup_size(256)\nfn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {\n";
+    s += "    let unit = (wg.y * params.groups_x + wg.x) * 256u + lid;\n";
+    let index: Vec<String> = (0..ndim).map(|d| format!("i{d}")).collect();
+    let value = if flat {
+        "value_flat(params.first + k)".to_string()
+    } else {
+        format!("value_nd({})", index.join(", "))
+    };
+    // Invocation `unit` writes words unit·RUN_WORDS.. of the chunk, `per_word` elements each
+    // (complex values: RUN_WORDS of them, two words each).
+    let complex = out == Dtype::C64;
+    let per_word = if complex { 1 } else { 4 / out.itemsize() };
+    let bits = out.itemsize() * 8;
+    let _ = writeln!(
+        s,
+        "    let first = unit * {}u;",
+        RUN_WORDS as usize * per_word
+    );
+    s += "    if first >= params.n {\n        return;\n    }\n";
+    s += &multi_index(ndim, flat, "params.first + first");
+    let store = if complex {
+        format!(
+            "let v = {value};\n                out[2u * k] = bitcast<u32>(v.x);\n                out[2u * k + 1u] = bitcast<u32>(v.y);"
+        )
+    } else {
+        format!("word |= {} << (j * {bits}u);", store_bits(out, &value))
+    };
+    let _ = writeln!(
+        s,
+        "    for (var q = 0u; q < {RUN_WORDS}u; q++) {{\n        var word = 0u;\n        for (var j = 0u; j < {per_word}u; j++) {{\n            let k = first + q * {per_word}u + j;\n            if k < params.n {{\n                {store}\n            }}"
+    );
+    if !flat && ndim > 0 {
+        // The next element's multi-index: the last index steps, carrying into the ones before.
+        let mut step = String::new();
+        for d in (0..ndim).rev() {
+            let pad = "    ".repeat(3 + (ndim - 1 - d));
+            let _ = writeln!(step, "{pad}i{d} += 1u;");
+            if d > 0 {
+                let _ = writeln!(
+                    step,
+                    "{pad}if i{d} == params.dims[{d}] {{\n{pad}    i{d} = 0u;"
+                );
+            }
+        }
+        for d in 1..ndim {
+            let _ = writeln!(step, "{}}}", "    ".repeat(3 + (ndim - 1 - d)));
+        }
+        s += &step;
+    }
+    s += "        }\n";
+    if !complex {
+        let _ = writeln!(
+            s,
+            "        if first + q * {per_word}u < params.n {{\n            out[unit * {RUN_WORDS}u + q] = word;\n        }}"
+        );
+    }
+    s += "    }\n}\n";
+    with_prelude(s)
+}
+
+/// Words each invocation of the general elementwise kernel writes: one left a CPU driver paying
+/// the per-invocation cost (the divisions that find a strided input's multi-index above all)
+/// for every word.
+const RUN_WORDS: u32 = 4;
+
+/// `var i0 = ...; var i1 = ...;`: the multi-index of flat element `e` (C order over
+/// `params.dims[..ndim]`), unless the inputs are read `flat`.
+fn multi_index(ndim: usize, flat: bool, e: &str) -> String {
+    if flat {
+        return String::new();
+    }
+    let mut s = format!("    var rem = {e};\n");
     for d in (0..ndim).rev() {
         let _ = writeln!(
             s,
-            "    let i{d} = rem % params.dims[{d}];\n    rem /= params.dims[{d}];"
+            "    var i{d} = rem % params.dims[{d}];\n    rem /= params.dims[{d}];"
         );
     }
-    let args: Vec<String> = (0..ndim).map(|d| format!("i{d}")).collect();
-    let _ = writeln!(s, "    return value_nd({});\n}}\n", args.join(", "));
-    s += "@compute @workgroup_size(256)\nfn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {\n";
-    s += "    let unit = (wg.y * params.groups_x + wg.x) * 256u + lid;\n";
-    if out == Dtype::C64 {
-        s += "    if unit >= params.n {\n        return;\n    }\n";
-        s += "    let v = value(params.first + unit);\n";
-        s += "    out[2u * unit] = bitcast<u32>(v.x);\n    out[2u * unit + 1u] = bitcast<u32>(v.y);\n}\n";
-        return with_prelude(s);
-    }
-    let per_word = 4 / out.itemsize();
-    let bits = out.itemsize() * 8;
-    let _ = writeln!(s, "    let first = unit * {per_word}u;");
-    s += "    if first >= params.n {\n        return;\n    }\n    var word = 0u;\n";
-    let _ = writeln!(s, "    for (var j = 0u; j < {per_word}u; j++) {{");
-    s += "        if first + j < params.n {\n";
-    let _ = writeln!(
-        s,
-        "            word |= {} << (j * {bits}u);",
-        store_bits(out, "value(params.first + first + j)")
-    );
-    s += "        }\n    }\n    out[unit] = word;\n}\n";
-    with_prelude(s)
+    s
 }
 
 /// Computes `expr` into a new C-contiguous buffer.
@@ -1291,11 +1379,14 @@ pub(crate) fn evaluate(gpu: &Gpu, expr: &Expr) -> Result<PooledBuffer> {
         })
         .collect();
     let scalars: Vec<u32> = expr.scalars.concat();
-    // The four-wide fast path writes 4 elements per invocation, the general kernel one word.
+    // The fast path writes FAST_UNITS vectors of 4 elements per invocation, the general
+    // kernel RUN_WORDS words (RUN_WORDS complex values).
     let per = if is_fast(expr) {
-        4
+        4 * FAST_UNITS as u64
+    } else if expr.root.dtype == Dtype::C64 {
+        RUN_WORDS as u64
     } else {
-        kernels::elements_per_invocation(expr.root.dtype)
+        kernels::elements_per_invocation(expr.root.dtype) * RUN_WORDS as u64
     };
     let result = kernels::elementwise(
         gpu,

@@ -203,24 +203,11 @@ fn rows_main_code(acc: Dtype, extra: usize) -> String {
 /// `base` (at most one binding alignment before `params.first`).
 fn main_code(acc: Dtype, extra: usize, block: u64) -> String {
     let per_thread = block / 256;
-    let vw = if acc == Dtype::C64 { 2 } else { 1 };
-    let pw = partial_words(acc);
-    let store_v = if acc == Dtype::C64 {
-        "    out[base] = bitcast<u32>(r.v.x);\n    out[base + 1u] = bitcast<u32>(r.v.y);\n"
-            .to_string()
-    } else {
-        "    out[base] = bitcast<u32>(r.v);\n".to_string()
-    };
     format!(
         "var<workgroup> sp: array<P, 256>;\n\n\
          @compute @workgroup_size(256)\n\
          fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
-         \x20   let block = params.first + wg.y * params.groups_x + wg.x;\n\
-         \x20   let blocks = params.n;\n\
-         \x20   let R = params.dims[{e2}];\n\
-         \x20   let G = params.dims[{e3}];\n\
-         \x20   let m = min(block, blocks - 1u) / G;\n\
-         \x20   let g = min(block, blocks - 1u) % G;\n\
+         {head}\
          \x20   var acc = identity();\n\
          \x20   for (var k = 0u; k < {per_thread}u; k++) {{\n\
          \x20       let r = g * {block}u + k * 256u + lid;\n\
@@ -228,9 +215,42 @@ fn main_code(acc: Dtype, extra: usize, block: u64) -> String {
          \x20           acc = combine(acc, load(m, r));\n\
          \x20       }}\n\
          \x20   }}\n\
-         \x20   sp[lid] = acc;\n\
+         {tail}",
+        head = block_head(extra),
+        tail = block_tail(acc, extra, 256, "acc"),
+    )
+}
+
+/// The start of a block's entry point: which block (of output `m`, `g`-th of its `G`) this
+/// workgroup reduces, and the rows' length `R`.
+fn block_head(extra: usize) -> String {
+    format!(
+        "\x20   let block = params.first + wg.y * params.groups_x + wg.x;\n\
+         \x20   let blocks = params.n;\n\
+         \x20   let R = params.dims[{e2}];\n\
+         \x20   let G = params.dims[{e3}];\n\
+         \x20   let m = min(block, blocks - 1u) / G;\n\
+         \x20   let g = min(block, blocks - 1u) % G;\n",
+        e2 = extra + 2,
+        e3 = extra + 3,
+    )
+}
+
+/// The end of a block's entry point: each invocation's partial result `first` combined in a
+/// tree over the workgroup's `size` invocations in workgroup memory `sp`, and the block's
+/// result stored.
+fn block_tail(acc: Dtype, extra: usize, size: u64, first: &str) -> String {
+    let vw = if acc == Dtype::C64 { 2 } else { 1 };
+    let pw = partial_words(acc);
+    let store_v = if acc == Dtype::C64 {
+        "    out[base] = bitcast<u32>(r.v.x);\n    out[base + 1u] = bitcast<u32>(r.v.y);\n"
+    } else {
+        "    out[base] = bitcast<u32>(r.v);\n"
+    };
+    format!(
+        "\x20   sp[lid] = {first};\n\
          \x20   workgroupBarrier();\n\
-         \x20   for (var s = 128u; s > 0u; s >>= 1u) {{\n\
+         \x20   for (var s = {half}u; s > 0u; s >>= 1u) {{\n\
          \x20       if lid < s {{\n\
          \x20           sp[lid] = combine(sp[lid], sp[lid + s]);\n\
          \x20       }}\n\
@@ -238,15 +258,130 @@ fn main_code(acc: Dtype, extra: usize, block: u64) -> String {
          \x20   }}\n\
          \x20   if lid == 0u && block < blocks {{\n\
          \x20       let r = sp[0];\n\
-         \x20       let base = (block - params.dims[{e0}]) * {pw}u;\n\
+         \x20       let base = (block - params.dims[{extra}]) * {pw}u;\n\
          {store_v}\
          \x20       out[base + {vw}u] = r.i;\n\
          \x20   }}\n\
          }}\n",
-        e0 = extra,
-        e2 = extra + 2,
-        e3 = extra + 3,
+        half = size / 2,
     )
+}
+
+/// Invocations per workgroup of [`main4_code`].
+const WG4: u64 = 64;
+
+/// [`main_code`] reading four elements at a time, in workgroups of [`WG4`] invocations:
+/// invocation `lid` of a block reads the vectors `lid`, `lid + 64`, ... of its block
+/// (`block / 256` of them) and combines each lane into its own accumulator, so each lane's
+/// partial result combines `block / 256` elements in sequence, as in [`main_code`]. The four
+/// lanes are then combined pairwise and the 64 results in a tree: the same error bound as
+/// [`main_code`]'s tree of 256 (two levels plus six), with six barriers rather than eight and a
+/// quarter of the invocations to resume after each, which a CPU driver pays for dearly.
+/// `v` computes `v4` from the words `w0, w1, ...`; `lane(x)` turns a lane's value into the
+/// accumulator's.
+fn main4_code(
+    acc: Dtype,
+    extra: usize,
+    block: u64,
+    v: &elementwise::Vector4,
+    inputs: usize,
+    offsets: &str,
+    lane: impl Fn(&str) -> String,
+) -> String {
+    let vectors = block / (4 * WG4);
+    let mut loads = String::new();
+    for i in 0..inputs {
+        let _ = writeln!(loads, "            let w{i} = in{i}[(o{i} + e) >> 2u];");
+    }
+    let lanes: String = ["x", "y", "z", "w"]
+        .iter()
+        .enumerate()
+        .map(|(j, c)| {
+            format!(
+                "            a{j} = combine(a{j}, P({}, r + {j}u));\n",
+                lane(&format!("v4.{c}"))
+            )
+        })
+        .collect();
+    format!(
+        "var<workgroup> sp: array<P, {WG4}>;\n\n\
+         @compute @workgroup_size({WG4})\n\
+         fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
+         {head}{offsets}{hoisted}\
+         \x20   var a0 = identity();\n\
+         \x20   var a1 = a0;\n\
+         \x20   var a2 = a0;\n\
+         \x20   var a3 = a0;\n\
+         \x20   for (var k = 0u; k < {vectors}u; k++) {{\n\
+         \x20       let r = g * {block}u + (k * {WG4}u + lid) * 4u;\n\
+         \x20       if r < R {{\n\
+         \x20           let e = m * R + r;\n\
+         {loads}{body}{lanes}\
+         \x20       }}\n\
+         \x20   }}\n\
+         {tail}",
+        head = block_head(extra),
+        hoisted = v.hoisted,
+        body = v.body,
+        tail = block_tail(acc, extra, WG4, "combine(combine(a0, a1), combine(a2, a3))"),
+    )
+}
+
+/// `let o{i} = ...;`: each input's element offset in its window (a multiple of 4 where the
+/// first pass reads vectors). It may wrap below zero, so it is added to the flat element before
+/// dividing by 4.
+fn offsets_code(expr: &Expr) -> String {
+    let ndim = expr.shape.len();
+    (0..expr.inputs.len())
+        .map(|i| format!("    let o{i} = params.dims[{}];\n", ndim + i * (ndim + 1)))
+        .collect()
+}
+
+/// `load(m, r)` (output m's element r, through the expression) and the entry point of the
+/// first pass when it reads one element at a time: at the flat index `m·R + r` where `flat`,
+/// else at the multi-index found from m and r (`kept`, `axes`) by division. Rows of `r`
+/// elements, blocks of `block`.
+fn scalar_main(
+    expr: &Expr,
+    acc: Dtype,
+    (kept, axes): (&[usize], &[usize]),
+    flat: bool,
+    (r, block): (u64, u64),
+    lane: impl Fn(&str) -> String,
+) -> String {
+    let ndim = expr.shape.len();
+    let mut src = String::from("fn load(m: u32, r: u32) -> P {\n");
+    let value = if flat {
+        let _ = writeln!(
+            src,
+            "    let e = m * params.dims[{}] + r;",
+            extra_words(expr) + 2
+        );
+        "value_flat(e)".to_string()
+    } else {
+        src += "    var mm = m;\n    var rr = r;\n";
+        for &a in kept.iter().rev() {
+            let _ = writeln!(
+                src,
+                "    let i{a} = mm % params.dims[{a}];\n    mm /= params.dims[{a}];"
+            );
+        }
+        for &a in axes.iter().rev() {
+            let _ = writeln!(
+                src,
+                "    let i{a} = rr % params.dims[{a}];\n    rr /= params.dims[{a}];"
+            );
+        }
+        let args: Vec<String> = (0..ndim).map(|d| format!("i{d}")).collect();
+        format!("value_nd({})", args.join(", "))
+    };
+    let _ = writeln!(src, "    return P({}, r);\n}}\n", lane(&value));
+    src += &if is_short(r) {
+        rows_main_code(acc, extra_words(expr))
+    } else {
+        main_code(acc, extra_words(expr), block)
+    };
+    src
 }
 
 fn p_struct(acc: Dtype, identity: &str) -> String {
@@ -440,47 +575,51 @@ fn reduce_with(
     // which a CPU driver cannot vectorise.
     let trailing = axes.iter().copied().eq(ndim - axes.len()..ndim);
     let flat = trailing && expr.inputs.iter().all(|a| a.layout.is_c_contiguous(1));
-    let mut src = expression_code_with(&expr, flat);
-    src += &p_struct(acc, &identity);
-    src += &combine;
-    // load(m, r): output m's element r.
-    src += "fn load(m: u32, r: u32) -> P {\n";
-    let value = if flat {
-        let _ = writeln!(
-            src,
-            "    let e = m * params.dims[{}] + r;",
-            extra_words(&expr) + 2
-        );
-        "value_flat(e)".to_string()
-    } else {
-        src += "    var mm = m;\n    var rr = r;\n";
-        for &a in kept.iter().rev() {
-            let _ = writeln!(
-                src,
-                "    let i{a} = mm % params.dims[{a}];\n    mm /= params.dims[{a}];"
-            );
-        }
-        for &a in axes.iter().rev() {
-            let _ = writeln!(
-                src,
-                "    let i{a} = rr % params.dims[{a}];\n    rr /= params.dims[{a}];"
-            );
-        }
-        let args: Vec<String> = (0..ndim).map(|d| format!("i{d}")).collect();
-        format!("value_nd({})", args.join(", "))
-    };
+    // Flat rows of 32-bit inputs at offsets that are multiples of 4, in rows of a multiple of 4
+    // elements: every block starts on a 16-byte word, so it is read four elements per load.
+    let vector = flat
+        && !is_short(r)
+        && r % 4 == 0
+        && block % (4 * WG4) == 0
+        && expr.dtype().kind() != Kind::Complex
+        && acc != Dtype::C64
+        && expr
+            .inputs
+            .iter()
+            .all(|a| a.dtype.itemsize() == 4 && a.layout.offset % 4 == 0);
     let from = expr.dtype();
-    let v = match op {
-        Op::All | Op::Any => format!("u32({})", cast_code(from, Dtype::Bool, &value)),
+    // The accumulator's value of the expression's value `value` at element r.
+    let lane = |value: &str| match op {
+        Op::All | Op::Any => format!("u32({})", cast_code(from, Dtype::Bool, value)),
         _ if from == Dtype::Bool && acc == Dtype::U32 => format!("u32({value})"),
-        _ => cast_code(from, acc, &value),
+        _ => cast_code(from, acc, value),
     };
-    let _ = writeln!(src, "    return P({v}, r);\n}}\n");
-    src += &if is_short(r) {
-        rows_main_code(acc, extra_words(&expr))
+    let mut src = if vector {
+        let v = elementwise::vector4_code(&expr);
+        let mut src = elementwise::bindings(&expr, "vec4<u32>", "u32");
+        src += &v.fns;
+        src += &p_struct(acc, &identity);
+        src += &combine;
+        src += &main4_code(
+            acc,
+            extra_words(&expr),
+            block,
+            &v,
+            expr.inputs.len(),
+            &offsets_code(&expr),
+            lane,
+        );
+        src
     } else {
-        main_code(acc, extra_words(&expr), block)
+        expression_code_with(&expr, flat)
     };
+    if !vector {
+        src += &p_struct(acc, &identity);
+        src += &combine;
+    }
+    if !vector {
+        src += &scalar_main(&expr, acc, (&kept, &axes), flat, (r, block), lane);
+    }
     let src = with_prelude(src);
     let mut params: Vec<u32> = vec![0, 0, 0, ndim as u32];
     params.extend(expr.shape.iter().map(|&d| d as u32));
