@@ -23,6 +23,11 @@ pub(crate) fn line_work(gpu: &Gpu, n: usize, outer: usize, inner: usize) -> Vec<
     let bytes = |count: usize| (count as u64).saturating_mul(8);
     let size = bytes(outer.saturating_mul(n).saturating_mul(inner));
     let then = |first: u64, rest: Vec<u64>| [vec![first], rest].concat();
+    if size > gpu.info().max_buffer_size {
+        // The check refuses this array itself: nothing further to model (and no padded length
+        // to work out, which could overflow for such n).
+        return vec![size];
+    }
     if radices(n).is_some() {
         if n <= capacity(gpu) {
             return vec![size];
@@ -175,13 +180,21 @@ pub(crate) fn check_real(
     if inner == 1 && n % 2 == 0 && !long::too_long(gpu, half + 1) {
         // The half-length transform, and the real pass before or after it.
         let split = (outer as u64).saturating_mul(8 * half as u64);
-        let held = if inverse { complexes * 8 } else { reals * 4 };
+        let held = if inverse {
+            complexes.saturating_mul(8)
+        } else {
+            reals.saturating_mul(4)
+        };
         peak.step([vec![held, split], line_work(gpu, half, outer, 1)].concat());
     } else {
         // The complex route: a complex copy of the real data (or the Hermitian extension).
         real_shape[last] = n;
         let full = count(&real_shape).saturating_mul(8);
-        let held = if inverse { complexes * 8 } else { reals * 4 };
+        let held = if inverse {
+            complexes.saturating_mul(8)
+        } else {
+            reals.saturating_mul(4)
+        };
         peak.step([vec![held, full], line_work(gpu, n, outer, inner)].concat());
     }
     let others = &axes[..axes.len() - 1];
