@@ -754,6 +754,32 @@ fn blit_both(
     (full, small)
 }
 
+/// `frame` drawn by a new [`Blitter`] onto a new `w × h` sRGB target.
+fn draw(g: &Gpu, frame: &GpuArray, w: u32, h: u32, options: &BlitOptions) -> Result<wgpu::Texture> {
+    let target = target(g, w, h);
+    let blitter = Blitter::new(g, target.format())?;
+    blitter.draw(frame, &target.create_view(&Default::default()), options)?;
+    Ok(target)
+}
+
+/// A `w × h` sRGB texture to draw into and read back.
+fn target(g: &Gpu, w: u32, h: u32) -> wgpu::Texture {
+    g.device().create_texture(&wgpu::TextureDescriptor {
+        label: None,
+        size: wgpu::Extent3d {
+            width: w,
+            height: h,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8UnormSrgb,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+        view_formats: &[],
+    })
+}
+
 /// Frames larger than one binding are drawn in bands of target rows, each bound to the frame
 /// rows it samples: every fragment computes what it computes in one draw, so the pictures are
 /// bit-identical, whatever the scaling, filter, colormap or layout; one is also checked against
@@ -790,25 +816,6 @@ fn blit_and_to_texture_in_bands() {
     });
     // Drawn onto targets of other sizes: down (a row of the target samples frame rows 1.7
     // apart), up, and a single channel through a colormap into a region with background.
-    let draw = |g: &Gpu, frame: &GpuArray, w: u32, h: u32, options: &BlitOptions| {
-        let target = g.device().create_texture(&wgpu::TextureDescriptor {
-            label: None,
-            size: wgpu::Extent3d {
-                width: w,
-                height: h,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::Rgba8UnormSrgb,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-            view_formats: &[],
-        });
-        let blitter = Blitter::new(g, target.format())?;
-        blitter.draw(frame, &target.create_view(&Default::default()), options)?;
-        Ok(target)
-    };
     for (w, h) in [(700u32, 600u32), (1500, 1300)] {
         for filter in [Filter::Nearest, Filter::Linear] {
             let options = BlitOptions {
@@ -845,9 +852,9 @@ fn blit_and_to_texture_in_bands() {
     );
 }
 
-/// A frame whose rows lie too far apart for bands is drawn from a contiguous copy; one whose
-/// four rows span more than a binding even then, and a texture larger than the adapter's limit,
-/// are errors, not panics.
+/// A frame whose rows lie too far apart for bands is drawn from a contiguous copy (recorded
+/// into an encoder, it is an error), and a texture larger than the adapter's limit is an error,
+/// not a panic.
 #[test]
 fn frames_beyond_bands_and_texture_limits() {
     let p = pair();
@@ -868,12 +875,6 @@ fn frames_beyond_bands_and_texture_limits() {
         .encode(&mut encoder, &frame, &view, &BlitOptions::default())
         .unwrap_err();
     assert!(err.to_string().contains("contiguous copy"), "{err}");
-    // Rows of 32 KiB: four do not fit 64 KiB, contiguous or not.
-    let err = upload(&p.small, &random_f32(15, 8192 * 16), &[16, 8192])
-        .unwrap()
-        .to_texture()
-        .unwrap_err();
-    assert!(err.to_string().contains("four of its rows"), "{err}");
     let max = p.full.device().limits().max_texture_dimension_2d as usize;
     let wide = upload(&p.full, &[0.5f32], &[1, 1])
         .unwrap()
@@ -884,6 +885,84 @@ fn frames_beyond_bands_and_texture_limits() {
         matches!(err, gpuarray::Error::Unsupported(_)) && err.to_string().contains("texture"),
         "{err}"
     );
+}
+
+/// Frames four of whose rows span more than a binding are drawn in column tiles: contiguous
+/// copies of the columns a run of target columns samples (with a column of margin), each drawn
+/// in bands, the shader indexing the frame's own columns. Every fragment computes what it does
+/// in one draw, so the pictures are bit-identical; one 1:1 f32 picture is the frame itself.
+#[test]
+fn wide_frames_in_column_tiles() {
+    let p = pair();
+    // 16 × 8192 f32 (rows of 32 KiB: four are 128 KiB against the 64 KiB binding).
+    let grey: Vec<f32> = random_f32(15, 8192 * 16).iter().map(|v| v.abs()).collect();
+    let (full, small) = blit_both(&p, "to_texture of a wide f32 frame", |g| {
+        upload(g, &grey, &[16, 8192])?.to_texture()
+    });
+    assert!(bytes(&full) == bytes(&small), "tiled picture differs");
+    // 1:1 nearest onto Rgba32Float: the frame itself, bit for bit. Where that format is not
+    // renderable (GL) the texture is Rgba16Float: within one f16 unit, 2^-10 (the driver may
+    // truncate rather than round to nearest).
+    match full.view().to_vec::<f32>() {
+        Ok(shown) => {
+            for (i, (px, want)) in shown.chunks(4).zip(&grey).enumerate() {
+                assert_eq!(px[0].to_bits(), want.to_bits(), "pixel {i}");
+            }
+        }
+        Err(_) => {
+            let shown = full.view().to_vec::<half::f16>().unwrap();
+            for (i, (px, want)) in shown.chunks(4).zip(&grey).enumerate() {
+                let got = px[0].to_f32();
+                assert!(
+                    (got - want).abs() <= want * 2f32.powi(-10) + 1e-7,
+                    "pixel {i}: {got} against {want}"
+                );
+            }
+        }
+    }
+    // 40 × 6000 RGB u8 (rows of 18 000 bytes), shrunk and stretched across the tiles' edges,
+    // nearest and bilinear, and flipped left to right (a negative column stride).
+    let rgb: Vec<u8> = Rng::new(18).bytes(40 * 6000 * 3);
+    for (w, h) in [(1000u32, 300u32), (7000, 50)] {
+        for filter in [Filter::Nearest, Filter::Linear] {
+            let options = BlitOptions {
+                filter,
+                scaling: Scaling::Stretch,
+                ..Default::default()
+            };
+            let what = format!("a wide RGB frame, {filter:?} onto {w}×{h}");
+            let (full, small) = blit_both(&p, &what, |g| {
+                draw(g, &upload(g, &rgb, &[40, 6000, 3])?, w, h, &options)
+            });
+            assert!(
+                bytes(&full) == bytes(&small),
+                "{what}: tiled picture differs"
+            );
+        }
+    }
+    let (full, small) = blit_both(&p, "a flipped wide frame", |g| {
+        let a = upload(g, &rgb, &[40, 6000, 3])?;
+        let flipped = a.slice(&[SliceArg::ALL, SliceArg::step(-1), SliceArg::ALL])?;
+        draw(g, &flipped, 1200, 80, &BlitOptions::default())
+    });
+    assert!(
+        bytes(&full) == bytes(&small),
+        "flipped: tiled picture differs"
+    );
+    // Recorded into the caller's encoder, the tiles' copies would not outlive it: an error.
+    let frame = upload(&p.small, &rgb, &[40, 6000, 3]).unwrap();
+    let texture = target(&p.small, 600, 40);
+    let blitter = Blitter::new(&p.small, texture.format()).unwrap();
+    let mut encoder = p.small.device().create_command_encoder(&Default::default());
+    let err = blitter
+        .encode(
+            &mut encoder,
+            &frame,
+            &texture.create_view(&Default::default()),
+            &BlitOptions::default(),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("Blitter::draw"), "{err}");
 }
 
 /// Views whose 256 consecutive elements span more than one binding (transposes of arrays of a

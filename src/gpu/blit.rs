@@ -8,8 +8,12 @@
 //!
 //! A frame larger than one storage binding is drawn in bands of target rows, each bound to the
 //! frame rows it samples (pixels are the same as in one draw; [`GpuStats::draws`] counts the
-//! bands); four frame rows must fit one binding. [`Blitter::draw`] draws a frame whose rows lie
-//! further apart (a transposed view of a large array) from a contiguous copy.
+//! bands). [`Blitter::draw`] draws a frame whose rows lie further apart (a transposed view of a
+//! large array) from a contiguous copy, and a frame four of whose rows span more than a binding
+//! (rows of millions of pixels) in column tiles: contiguous copies of the frame columns each run
+//! of target columns samples, each drawn in bands, the shader indexing the frame's own columns,
+//! so again every pixel is computed as in one draw. [`Blitter::encode`] refuses such a frame (the
+//! copies would not outlive the caller's encoder).
 //!
 //! [`GpuStats::draws`]: crate::gpu::context::GpuStats::draws
 //!
@@ -65,6 +69,7 @@ use crate::gpu::kernels::{self, Input, window};
 use crate::gpu::pool::PooledBuffer;
 use crate::gpu::transfer::read_mapped;
 use crate::view::dtype::Dtype;
+use crate::view::layout::SliceArg;
 use crate::view::view::HostArray;
 
 const BLIT_WGSL: &str = include_str!("../../shaders/blit.wgsl");
@@ -241,10 +246,20 @@ pub struct Blitter {
 /// A draw checked and bound, ready to record.
 struct Prepared {
     pipeline: wgpu::RenderPipeline,
-    /// Target rows `[t0, t1)` and the bind group that draws them.
-    bands: Vec<((u32, u32), wgpu::BindGroup)>,
+    /// The target rectangle each bind group draws.
+    bands: Vec<(Rect, wgpu::BindGroup)>,
     region: Region,
+    /// The column tiles' copies the bind groups read (none when the frame is drawn in bands
+    /// of rows): they must live until the draw is submitted.
+    tiles: Vec<GpuArray>,
 }
+
+/// Target columns `[u0, u1)` and rows `[t0, t1)`.
+type Rect = ((u32, u32), (u32, u32));
+
+/// The target columns `[u0, u1)` one column tile draws, and its copy of the frame columns
+/// `[c0, ..)` those sample (`None`: the frame itself, all its columns).
+type ColumnTile = ((u32, u32), Option<(usize, GpuArray)>);
 
 impl Blitter {
     /// A blitter for targets of `format` (a surface's configured format, or an offscreen
@@ -349,6 +364,18 @@ impl Blitter {
         options: &BlitOptions,
     ) -> Result<()> {
         let prepared = self.prepare(frame, target, options)?;
+        if !prepared.tiles.is_empty() {
+            // The tiles' copies would be dropped (back to the pool) before `encoder` runs.
+            return Err(Error::unsupported(format!(
+                "recording a frame of shape {:?} and strides {:?}: four of its rows span more \
+                 than one storage binding ({} bytes); record a contiguous copy \
+                 (GpuArray::contiguous) if its rows are narrow enough, or use Blitter::draw, \
+                 which draws it in column tiles of copies and submits at once",
+                frame.shape(),
+                frame.strides(),
+                self.gpu.binding()
+            )));
+        }
         self.record(encoder, target, &prepared);
         Ok(())
     }
@@ -383,9 +410,9 @@ impl Blitter {
             1.0,
         );
         pass.set_pipeline(&prepared.pipeline);
-        // Each band draws the same triangle over the region, clipped to its rows.
-        for &((t0, t1), ref bind) in &prepared.bands {
-            pass.set_scissor_rect(r.x, t0, r.width, t1 - t0);
+        // Each band draws the same triangle over the region, clipped to its columns and rows.
+        for &(((u0, u1), (t0, t1)), ref bind) in &prepared.bands {
+            pass.set_scissor_rect(u0, t0, u1 - u0, t1 - t0);
             pass.set_bind_group(0, bind, &[]);
             pass.draw(0..3, 0..1);
             Counters::bump(&self.gpu.inner.counters.draws);
@@ -454,42 +481,58 @@ impl Blitter {
         }
 
         let (origin, scale) = mapping(options.scaling, (width, height), region);
-        let strides = frame.strides();
-        let sc = if frame.ndim() == 3 { strides[2] } else { 0 };
-        let storage = if frame.is_empty() {
-            None
-        } else {
-            Some(frame.storage()?)
-        };
         let linear_filter = options.filter == Filter::Linear
             // At 1:1 on whole pixels, bilinear sampling hits pixel centres: nearest is the same
             // and four times cheaper.
             && !(scale == [1.0, 1.0] && origin.iter().all(|o| o.fract() == 0.0));
         // The frame's buffer, bound through the window its elements lie in: the whole frame
         // when it fits one binding, else bands of target rows, each bound to the frame rows it
-        // samples.
+        // samples. A frame four of whose rows do not fit is first cut into column tiles
+        // (contiguous copies of the columns some target columns sample), each drawn so.
         let mut bands = vec![];
-        for (rows, (start, end, offset)) in
-            self.bands(frame, region, origin[1], scale[1], linear_filter)?
+        let mut tiles = vec![];
+        for (columns, tile) in
+            self.column_tiles(frame, region, origin[0], scale[0], linear_filter)?
         {
-            let buffer = storage.map_or(&self.empty, |s| s.buffer());
-            let params = Params {
-                height: height as i32,
-                width: width as i32,
-                offset: offset as i32,
-                sy: strides[0] as i32,
-                sx: strides[1] as i32,
-                sc: sc as i32,
-                vmin: lo,
-                vscale: 1.0 / (hi - lo),
-                origin,
-                scale,
-                background: options.background.unwrap_or_default(),
+            let (source, c0) = match &tile {
+                Some((c0, copy)) => (copy, *c0),
+                None => (frame, 0),
             };
-            bands.push((
-                rows,
-                self.bind(buffer, (start, end), &params, options.colormap)?,
-            ));
+            let strides = source.strides();
+            let sc = if source.ndim() == 3 { strides[2] } else { 0 };
+            let storage = if source.is_empty() {
+                None
+            } else {
+                Some(source.storage()?)
+            };
+            for (rows, (start, end, offset)) in
+                self.bands(source, region, origin[1], scale[1], linear_filter)?
+            {
+                let buffer = storage.map_or(&self.empty, |s| s.buffer());
+                // The shader indexes with the frame's own columns (the same arithmetic as
+                // one draw); a tile's offset is taken back to column 0 (i32 arithmetic wraps).
+                let offset = offset.wrapping_sub((c0 as i64 * strides[1] as i64) as u32);
+                let params = Params {
+                    height: height as i32,
+                    width: width as i32,
+                    offset: offset as i32,
+                    sy: strides[0] as i32,
+                    sx: strides[1] as i32,
+                    sc: sc as i32,
+                    vmin: lo,
+                    vscale: 1.0 / (hi - lo),
+                    origin,
+                    scale,
+                    background: options.background.unwrap_or_default(),
+                };
+                bands.push((
+                    (columns, rows),
+                    self.bind(buffer, (start, end), &params, options.colormap)?,
+                ));
+            }
+            if let Some((_, copy)) = tile {
+                tiles.push(copy);
+            }
         }
         let pipeline = self.pipeline(Variant {
             is_u8: frame.dtype == Dtype::U8,
@@ -503,7 +546,87 @@ impl Blitter {
             pipeline,
             bands,
             region,
+            tiles,
         })
+    }
+
+    /// The column tiles a frame is drawn in: one, the frame itself over all of `region`'s
+    /// columns, when four of its rows fit one binding (see [`bandable`]); else runs of target
+    /// columns `[u0, u1)`, each with a contiguous copy of the frame columns `[c0, c1)` it
+    /// samples (with a column of margin each side, as [`bands`](Self::bands) takes rows), so
+    /// narrow that four of the copy's rows fit. Target column `u` samples frame column `⌊s⌋`
+    /// (nearest) or `⌊s − ½⌋` and the next (bilinear) at `s = (u + ½ − origin_x) · scale_x`.
+    fn column_tiles(
+        &self,
+        frame: &GpuArray,
+        region: Region,
+        origin_x: f32,
+        scale_x: f32,
+        linear_filter: bool,
+    ) -> Result<Vec<ColumnTile>> {
+        let all = (region.x, region.x + region.width);
+        if bandable(&self.gpu, frame)? {
+            return Ok(vec![(all, None)]);
+        }
+        let (_, width, channels) = frame_shape(frame)?;
+        let pixel = (channels * frame.dtype.itemsize()) as u64;
+        // Four rows of a tile within one binding, less the window's alignment slack.
+        let align = self.gpu.inner.limits.min_storage_buffer_offset_alignment as u64;
+        let most = (self.gpu.binding().saturating_sub(align) / (4 * pixel)) as usize;
+        let columns = |u0: u32, u1: u32| {
+            let s = |u: f64| (u - origin_x as f64) * scale_x as f64;
+            let shift = if linear_filter { 0.5 } else { 0.0 };
+            let first = (s(u0 as f64 + 0.5) - shift).floor() - 1.0;
+            let last = (s(u1 as f64 - 0.5) - shift).floor() + 2.0;
+            let clamp = |c: f64| c.clamp(0.0, (width - 1) as f64) as usize;
+            (clamp(first), clamp(last) + 1)
+        };
+        let fits = |u0: u32, u1: u32| {
+            let (c0, c1) = columns(u0, u1);
+            c1 - c0 <= most
+        };
+        let mut runs = vec![];
+        let mut u0 = all.0;
+        while u0 < all.1 {
+            if !fits(u0, u0 + 1) {
+                return Err(Error::unsupported(format!(
+                    "drawing a frame of shape {:?}: four rows of even a few of its columns span \
+                     more than one storage binding ({} bytes)",
+                    frame.shape(),
+                    self.gpu.binding()
+                )));
+            }
+            // The widest run from u0 that fits: doubling, then bisection.
+            let (mut good, mut step) = (u0 + 1, 1u32);
+            while good < all.1 {
+                let next = (good + step).min(all.1);
+                match fits(u0, next) {
+                    true => (good, step) = (next, step * 2),
+                    false if step == 1 => break,
+                    false => step /= 2,
+                }
+            }
+            runs.push((u0, good));
+            u0 = good;
+        }
+        let mut tiles = vec![];
+        for (u0, u1) in runs {
+            let (c0, c1) = columns(u0, u1);
+            let mut index = vec![
+                SliceArg::ALL,
+                SliceArg::Range {
+                    start: Some(c0 as isize),
+                    stop: Some(c1 as isize),
+                    step: 1,
+                },
+            ];
+            if frame.ndim() == 3 {
+                index.push(SliceArg::ALL);
+            }
+            let copy = frame.slice(&index)?.contiguous()?;
+            tiles.push(((u0, u1), Some((c0, copy))));
+        }
+        Ok(tiles)
     }
 
     /// The bands a frame is drawn in: target rows `[t0, t1)` of `region`, each with the window
