@@ -573,45 +573,22 @@ impl Blitter {
         // Four rows of a tile within one binding, less the window's alignment slack.
         let align = self.gpu.inner.limits.min_storage_buffer_offset_alignment as u64;
         let most = (self.gpu.binding().saturating_sub(align) / (4 * pixel)) as usize;
-        let columns = |u0: u32, u1: u32| {
-            let s = |u: f64| (u - origin_x as f64) * scale_x as f64;
-            let shift = if linear_filter { 0.5 } else { 0.0 };
-            let first = (s(u0 as f64 + 0.5) - shift).floor() - 1.0;
-            let last = (s(u1 as f64 - 0.5) - shift).floor() + 2.0;
-            let clamp = |c: f64| c.clamp(0.0, (width - 1) as f64) as usize;
-            (clamp(first), clamp(last) + 1)
-        };
+        let columns = |u: (u32, u32)| sampled(u, origin_x, scale_x, width, linear_filter);
         let fits = |u0: u32, u1: u32| {
-            let (c0, c1) = columns(u0, u1);
+            let (c0, c1) = columns((u0, u1));
             c1 - c0 <= most
         };
-        let mut runs = vec![];
-        let mut u0 = all.0;
-        while u0 < all.1 {
-            if !fits(u0, u0 + 1) {
-                return Err(Error::unsupported(format!(
-                    "drawing a frame of shape {:?}: four rows of even a few of its columns span \
-                     more than one storage binding ({} bytes)",
-                    frame.shape(),
-                    self.gpu.binding()
-                )));
-            }
-            // The widest run from u0 that fits: doubling, then bisection.
-            let (mut good, mut step) = (u0 + 1, 1u32);
-            while good < all.1 {
-                let next = (good + step).min(all.1);
-                match fits(u0, next) {
-                    true => (good, step) = (next, step * 2),
-                    false if step == 1 => break,
-                    false => step /= 2,
-                }
-            }
-            runs.push((u0, good));
-            u0 = good;
-        }
+        let Some(runs) = runs(all, fits) else {
+            return Err(Error::unsupported(format!(
+                "drawing a frame of shape {:?}: four rows of even a few of its columns span more \
+                 than one storage binding ({} bytes)",
+                frame.shape(),
+                self.gpu.binding()
+            )));
+        };
         let mut tiles = vec![];
         for (u0, u1) in runs {
-            let (c0, c1) = columns(u0, u1);
+            let (c0, c1) = columns((u0, u1));
             let mut index = vec![
                 SliceArg::ALL,
                 SliceArg::Range {
@@ -661,45 +638,24 @@ impl Blitter {
             return Ok(vec![(all, whole)]);
         }
         // The frame rows target rows [t0, t1) sample, with a row of margin each side.
-        let rows = |t0: u32, t1: u32| {
-            let s = |t: f64| (t - origin_y as f64) * scale_y as f64;
-            let shift = if linear_filter { 0.5 } else { 0.0 };
-            let first = (s(t0 as f64 + 0.5) - shift).floor() - 1.0;
-            let last = (s(t1 as f64 - 0.5) - shift).floor() + 2.0;
-            let clamp = |r: f64| r.clamp(0.0, (height - 1) as f64) as usize;
-            (clamp(first), clamp(last) + 1)
+        let window = |t: (u32, u32)| {
+            let (r0, r1) = sampled(t, origin_y, scale_y, height, linear_filter);
+            rows_window(r0, r1)
         };
         let fits = |t0: u32, t1: u32| {
-            let (r0, r1) = rows(t0, t1);
-            let w = rows_window(r0, r1);
-            (w.1 - w.0 <= limit).then_some(w)
+            let w = window((t0, t1));
+            w.1 - w.0 <= limit
         };
-        let mut bands = vec![];
-        let mut t0 = all.0;
-        while t0 < all.1 {
-            let Some(mut best) = fits(t0, t0 + 1) else {
-                return Err(Error::unsupported(format!(
-                    "drawing a frame of shape {:?} and strides {:?}: four of its rows span \
-                     more than one storage binding ({limit} bytes); draw a contiguous copy \
-                     (GpuArray::contiguous) or a smaller frame",
-                    frame.shape(),
-                    frame.strides()
-                )));
-            };
-            // The tallest band from t0 that fits: doubling, then bisection.
-            let (mut good, mut step) = (t0 + 1, 1u32);
-            while good < all.1 {
-                let next = (good + step).min(all.1);
-                match fits(t0, next) {
-                    Some(w) => (good, best, step) = (next, w, step * 2),
-                    None if step == 1 => break,
-                    None => step /= 2,
-                }
-            }
-            bands.push(((t0, good), best));
-            t0 = good;
-        }
-        Ok(bands)
+        let Some(runs) = runs(all, fits) else {
+            return Err(Error::unsupported(format!(
+                "drawing a frame of shape {:?} and strides {:?}: four of its rows span more than \
+                 one storage binding ({limit} bytes); draw a contiguous copy \
+                 (GpuArray::contiguous) or a smaller frame",
+                frame.shape(),
+                frame.strides()
+            )));
+        };
+        Ok(runs.into_iter().map(|t| (t, window(t))).collect())
     }
 
     /// The bind group of one band: its parameters, its window `[start, end)` of `buffer`, and
@@ -848,6 +804,48 @@ fn rows_window(
     let (start, end, offset) = window(gpu, &input, 0, layout.len() as u64);
     let back = (r0 as i64 * layout.strides[0] as i64) as u32;
     (start, end, offset.wrapping_sub(back))
+}
+
+/// The frame positions `[first, last)` (rows or columns, `len` of them) that target positions
+/// `[t0, t1)` sample at `s = (t + ½ − origin) · scale` (`⌊s⌋` nearest; `⌊s − ½⌋` and the next
+/// bilinear), with one position of margin each side for rounding, clamped to the frame.
+fn sampled(
+    (t0, t1): (u32, u32),
+    origin: f32,
+    scale: f32,
+    len: usize,
+    linear: bool,
+) -> (usize, usize) {
+    let s = |t: f64| (t - origin as f64) * scale as f64;
+    let shift = if linear { 0.5 } else { 0.0 };
+    let first = (s(t0 as f64 + 0.5) - shift).floor() - 1.0;
+    let last = (s(t1 as f64 - 0.5) - shift).floor() + 2.0;
+    let clamp = |p: f64| p.clamp(0.0, (len - 1) as f64) as usize;
+    (clamp(first), clamp(last) + 1)
+}
+
+/// `[from, to)` cut into runs, each the longest from its start for which `fits(start, end)`
+/// holds (doubling, then bisection), or `None` when a single position does not fit.
+fn runs((from, to): (u32, u32), fits: impl Fn(u32, u32) -> bool) -> Option<Vec<(u32, u32)>> {
+    let mut out = vec![];
+    let mut start = from;
+    while start < to {
+        if !fits(start, start + 1) {
+            return None;
+        }
+        let (mut good, mut step) = (start + 1, 1u32);
+        while good < to {
+            let next = (good + step).min(to);
+            match fits(start, next) {
+                true => (good, step) = (next, step * 2),
+                false if step == 1 => break,
+                false => step /= 2,
+            }
+        }
+        out.push((start, good));
+        start = good;
+    }
+    Some(out)
 }
 
 /// Whether `frame` can be drawn in bands (or at once): four of its rows fit one binding.
