@@ -299,6 +299,81 @@ fn host_fft(x: &mut [[f64; 2]]) {
     }
 }
 
+/// The seven parameters of the padded-line passes (`BLUE_*`, `RADER_*`): `[outer, n, 0, inner,
+/// scale, inverse, m]`.
+pub(crate) fn padded_params(
+    (outer, n, inner, m): (usize, usize, usize, usize),
+    inverse: bool,
+    scale: f32,
+) -> [u32; 7] {
+    [
+        outer as u32,
+        n as u32,
+        0,
+        inner as u32,
+        scale.to_bits(),
+        inverse as u32,
+        m as u32,
+    ]
+}
+
+/// The convolution Bluestein's and Rader's plans share, for the lines of `n` along the middle
+/// axis of `[outer, n, inner]` in `src`: the `pre` pass into `outer · inner` padded lines of `m`,
+/// their forward transform (`sub`, length m), the product with a kernel spectrum (`mul`), the
+/// inverse transform, and the `post` pass into a new buffer of the input's shape, times
+/// `scale`. Each pass comes with the table it reads.
+pub(crate) fn convolve(
+    gpu: &Gpu,
+    sub: &Plan,
+    src: &wgpu::Buffer,
+    (outer, n, inner, m): (usize, usize, usize, usize),
+    (inverse, scale): (bool, f32),
+    [pre, mul, post]: [(Aux, &wgpu::Buffer); 3],
+) -> Result<PooledBuffer> {
+    let batch = outer * inner;
+    let words = |count: usize| (count * 8) as u64;
+    let params = |scale: f32| padded_params((outer, n, inner, m), inverse, scale);
+    let a = gpu.buffer(words(batch * m), GpuArray::USAGE)?;
+    aux(
+        gpu,
+        pre.0,
+        2,
+        batch * m,
+        src,
+        a.buffer(),
+        Some(pre.1),
+        &params(1.0),
+    )?;
+    let fa = sub.run(gpu, a.buffer(), batch, 1, false, 1.0)?;
+    drop(a);
+    let prod = gpu.buffer(words(batch * m), GpuArray::USAGE)?;
+    aux(
+        gpu,
+        mul.0,
+        2,
+        batch * m,
+        fa.buffer(),
+        prod.buffer(),
+        Some(mul.1),
+        &params(1.0),
+    )?;
+    drop(fa);
+    let conv = sub.run(gpu, prod.buffer(), batch, 1, true, 1.0)?;
+    drop(prod);
+    let dst = gpu.buffer(words(outer * n * inner), GpuArray::USAGE)?;
+    aux(
+        gpu,
+        post.0,
+        2,
+        outer * n * inner,
+        conv.buffer(),
+        dst.buffer(),
+        Some(post.1),
+        &params(scale),
+    )?;
+    Ok(dst)
+}
+
 impl Plan {
     /// Transforms every line along the middle axis of the C-contiguous complex64 array
     /// `[outer, n, inner]` in `src` into a new buffer of the same shape, times `scale`.
@@ -396,61 +471,18 @@ impl Plan {
                 chirp,
                 spectrum,
                 inner: sub,
-            } => {
-                let (n, m) = (*n, *m);
-                let batch = outer * inner;
-                let words = |count: usize| (count * 8) as u64;
-                let a = gpu.buffer(words(batch * m), GpuArray::USAGE)?;
-                let params = |scale: f32| {
-                    [
-                        outer as u32,
-                        n as u32,
-                        0,
-                        inner as u32,
-                        scale.to_bits(),
-                        inverse as u32,
-                        m as u32,
-                    ]
-                };
-                aux(
-                    gpu,
-                    Aux::BluePre,
-                    2,
-                    batch * m,
-                    src,
-                    a.buffer(),
-                    Some(chirp),
-                    &params(1.0),
-                )?;
-                let fa = sub.run(gpu, a.buffer(), batch, 1, false, 1.0)?;
-                drop(a);
-                let prod = gpu.buffer(words(batch * m), GpuArray::USAGE)?;
-                aux(
-                    gpu,
-                    Aux::BlueMul,
-                    2,
-                    batch * m,
-                    fa.buffer(),
-                    prod.buffer(),
-                    Some(spectrum),
-                    &params(1.0),
-                )?;
-                drop(fa);
-                let conv = sub.run(gpu, prod.buffer(), batch, 1, true, 1.0)?;
-                drop(prod);
-                let dst = gpu.buffer(words(outer * n * inner), GpuArray::USAGE)?;
-                aux(
-                    gpu,
-                    Aux::BluePost,
-                    2,
-                    outer * n * inner,
-                    conv.buffer(),
-                    dst.buffer(),
-                    Some(chirp),
-                    &params(scale),
-                )?;
-                Ok(dst)
-            }
+            } => convolve(
+                gpu,
+                sub,
+                src,
+                (outer, *n, inner, *m),
+                (inverse, scale),
+                [
+                    (Aux::BluePre, chirp),
+                    (Aux::BlueMul, spectrum),
+                    (Aux::BluePost, chirp),
+                ],
+            ),
             Plan::Rader(rader) if inner > 1 && long::too_long(gpu, rader.m * inner) => {
                 // Rader's passes, like Bluestein's, bind whole padded lines `inner` apart.
                 long::along_a_copy(gpu, self, src, (outer, rader.n, inner), inverse, scale)

@@ -30,11 +30,10 @@ use rustfft::FftPlanner;
 use rustfft::num_complex::Complex64;
 
 use crate::error::Result;
-use crate::gpu::array::GpuArray;
 use crate::gpu::context::Gpu;
 use crate::gpu::pool::PooledBuffer;
 
-use super::plan::{Aux, Plan, PlanKind, aux, plan, radices};
+use super::plan::{Aux, Plan, PlanKind, aux, convolve, padded_params, plan, radices};
 
 /// Primes up to this take Rader's route: the permutation table holds indices as exact f32
 /// integers.
@@ -199,69 +198,29 @@ impl Rader {
         inverse: bool,
         scale: f32,
     ) -> Result<PooledBuffer> {
-        let (n, m) = (self.n, self.m);
-        let batch = outer * inner;
-        let bytes = |count: usize| (count * 8) as u64;
-        let params = |scale: f32| {
-            [
-                outer as u32,
-                n as u32,
-                0,
-                inner as u32,
-                scale.to_bits(),
-                inverse as u32,
-                m as u32,
-            ]
-        };
-        // The convolution input [batch, m]: x[g^q] − x[0], then zeros.
-        let a = gpu.buffer(bytes(batch * m), GpuArray::USAGE)?;
-        let (src_items, conv_items) = (outer * n * inner, batch * m);
-        aux(
+        let shape = (outer, self.n, inner, self.m);
+        let dst = convolve(
             gpu,
-            Aux::RaderPre,
-            2,
-            conv_items,
+            &self.conv,
             src,
-            a.buffer(),
-            Some(&self.perm),
-            &params(1.0),
+            shape,
+            (inverse, scale),
+            [
+                (Aux::RaderPre, &self.perm),
+                (Aux::BlueMul, &self.spectrum),
+                (Aux::RaderPost, &self.perm),
+            ],
         )?;
-        let fa = self.conv.run(gpu, a.buffer(), batch, 1, false, 1.0)?;
-        drop(a);
-        let prod = gpu.buffer(bytes(conv_items), GpuArray::USAGE)?;
-        aux(
-            gpu,
-            Aux::BlueMul,
-            2,
-            conv_items,
-            fa.buffer(),
-            prod.buffer(),
-            Some(&self.spectrum),
-            &params(1.0),
-        )?;
-        drop(fa);
-        let c = self.conv.run(gpu, prod.buffer(), batch, 1, true, 1.0)?;
-        drop(prod);
-        let dst = gpu.buffer(bytes(src_items), GpuArray::USAGE)?;
-        aux(
-            gpu,
-            Aux::RaderPost,
-            2,
-            src_items,
-            c.buffer(),
-            dst.buffer(),
-            Some(&self.perm),
-            &params(scale),
-        )?;
+        // X[0]: the sum of each line, over the output.
         aux(
             gpu,
             Aux::RaderDc,
             2,
-            src_items,
+            outer * self.n * inner,
             src,
             dst.buffer(),
             None,
-            &params(scale),
+            &padded_params(shape, inverse, scale),
         )?;
         Ok(dst)
     }
