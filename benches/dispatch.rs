@@ -12,6 +12,9 @@
 //! - **sum**: `a.sum(None, false)`, a one-pass reduction.
 //! - **chain**: `x = (x + 1).eval()` 10⁴ times, each op reading the previous result (and
 //!   dropping it), then one download: the case that batching must keep exact.
+//! - **rfft2 16²**: `fft::rfft2` of a 16 × 16 `f32` array (3 dispatches), and **fft 1009**:
+//!   `fft::fft` of 1009 points (Rader, 6 dispatches): what a repeated transform of one shape
+//!   costs on the host, replayed from its plan (`Gpu::stats().replays`).
 //!
 //! Nothing here asserts anything about timings; the chain's result is checked.
 
@@ -20,6 +23,7 @@ mod common;
 use std::time::Instant;
 
 use common::sync;
+use gpuarray::fft::{self, Norm};
 use gpuarray::{Dtype, Gpu, GpuArray, View};
 
 /// Operations per case.
@@ -32,6 +36,9 @@ fn main() -> gpuarray::Result<()> {
     println!("adapter: {}", gpu.info());
     let data: Vec<f32> = (0..N).map(|i| i as f32).collect();
     let a = gpu.upload(&View::from_slice(&data, &[N])?)?;
+    let square = gpu.upload(&View::from_slice(&data, &[16, 16])?)?;
+    let prime: Vec<f32> = (0..1009).map(|i| (i % 7) as f32).collect();
+    let prime = gpu.upload(&View::from_slice(&prime, &[1009])?)?;
     type Case<'a> = (&'a str, Box<dyn Fn() -> gpuarray::Result<()> + 'a>);
     let cases: Vec<Case<'_>> = vec![
         (
@@ -73,6 +80,24 @@ fn main() -> gpuarray::Result<()> {
                 let got = host.as_slice::<f32>()?;
                 let want: Vec<f32> = data.iter().map(|v| v + OPS as f32).collect();
                 assert_eq!(got, want, "the chain's result");
+                Ok(())
+            }),
+        ),
+        (
+            "rfft2 16²",
+            Box::new(|| {
+                for _ in 0..OPS {
+                    fft::rfft2(&square, None, None, Norm::Backward)?;
+                }
+                Ok(())
+            }),
+        ),
+        (
+            "fft 1009",
+            Box::new(|| {
+                for _ in 0..OPS {
+                    fft::fft(&prime, None, -1, Norm::Backward)?;
+                }
                 Ok(())
             }),
         ),

@@ -6,6 +6,9 @@
 //! already on the GPU, plans and pipelines warmed up; best of a few runs. "GB/s" counts the bytes
 //! every pass through global memory reads and writes (complex64: 8 bytes, float32: 4).
 //!
+//! `FFT_BENCH=main` prints the four main cases only (a quick comparison of kernel changes);
+//! `FFT_BENCH=device` the device script's cases.
+//!
 //! Also writes `target/bench/fft.svg`: ns per N·log2 N over N = 2^10…2^22 and some lengths
 //! that are not powers of two (primes among them), gpuarray against rustfft.
 
@@ -159,13 +162,25 @@ fn main() {
         cpu,
     );
 
+    if std::env::var("FFT_BENCH").as_deref() == Ok("main") {
+        return; // `FFT_BENCH=main`: the four cases above only (quick kernel comparisons).
+    }
+
     // Prime lengths (Rader's algorithm) beside their smooth neighbours.
     println!(
         "\nPrime lengths (Rader) beside 7-smooth neighbours, 1-D C2C:\n\n\
          | case | GPU ms | rustfft ms | GPU / rustfft | GPU / smooth neighbour |\n\
          |---|---:|---:|---:|---:|"
     );
-    for (smooth, prime, rows) in [(1000, 1009, 1024), (4096, 4093, 256), (4096, 4099, 256)] {
+    // 1009 and 4051: the fused kernel on a cyclic convolution of p − 1 points; 2003: fused, padded
+    // (4032 points); 4093 and 4099: six dispatches (padded convolutions of 8192 and 8232).
+    for (smooth, prime, rows) in [
+        (1000, 1009, 1024),
+        (2000, 2003, 512),
+        (4050, 4051, 256),
+        (4096, 4093, 256),
+        (4096, 4099, 256),
+    ] {
         let mut neighbour = Duration::ZERO;
         for n in [smooth, prime] {
             let x = data(rows * n);

@@ -193,10 +193,17 @@ fn every_pass_shape_contiguous_and_strided() {
     // of two split unevenly (2048 = 16·16·8). Contiguous lines in batches of 3 (not a multiple
     // of the lines per workgroup), and the same lengths along a strided axis with 5 lines
     // side by side (interleaved workgroups of up to 16 lines: 5 is not a multiple either).
-    for n in [6, 12, 16, 48, 240, 1715, 2048, 3072] {
+    // On a CPU adapter, the even lengths of more than one pass whose passes have an even
+    // number of butterflies (96 = 8·12, 2048, 3072) take their contiguous points in pairs
+    // (one vec4 per two points), and 6 lines side by side take pairs of lines; 5 do not
+    // (`stockham::Pair`): both kinds are checked.
+    for n in [6, 12, 16, 48, 96, 240, 1715, 2048, 3072] {
         let err = check_c2c(&[3, n], 1, 3e-7, n as u64);
         let strided = check_c2c(&[n, 5], 0, 3e-7, n as u64 + 1);
-        eprintln!("c2c n = {n:5}: contiguous {err:.2e}, strided {strided:.2e}");
+        let pairs = check_c2c(&[n, 6], 0, 3e-7, n as u64 + 2);
+        eprintln!(
+            "c2c n = {n:5}: contiguous {err:.2e}, strided {strided:.2e}, strided pairs {pairs:.2e}"
+        );
     }
 }
 
@@ -231,13 +238,43 @@ fn rader_prime_lengths_match_rustfft() {
         eprintln!("c2c prime n = {n:5} (batch {batch}): max relative L2 error {err:.2e}");
         worst = worst.max(err);
     }
-    // Along a strided axis, 5 lines side by side, and the middle axis of a 3-D array.
-    for (shape, axis) in [(&[13, 5][..], 0), (&[1009, 5], 0), (&[2, 4099, 3], 1)] {
+    // The fused kernel (convolutions up to the workgroup length: 11 … 4051) over several
+    // workgroups, the last one partial: 13 (m = 12) takes 85 lines per workgroup, 97 (m = 96) 10.
+    for shape in [[200, 13], [23, 97]] {
+        let err = check_c2c(&shape, 1, 1e-6, 5);
+        eprintln!("c2c Rader {shape:?}: max relative L2 error {err:.2e}");
+        worst = worst.max(err);
+    }
+    // Along a strided axis, 5 lines side by side, and the middle axis of a 3-D array (fused:
+    // 13, 1009 and 2003, whose padded convolution has 4032 points; six dispatches: 4099).
+    for (shape, axis) in [
+        (&[13, 5][..], 0),
+        (&[1009, 5], 0),
+        (&[2, 2003, 3], 1),
+        (&[2, 4099, 3], 1),
+    ] {
         let err = check_c2c(shape, axis, 1e-6, 11);
         eprintln!("c2c Rader {shape:?} axis {axis}: max relative L2 error {err:.2e}");
         worst = worst.max(err);
     }
     eprintln!("c2c Rader: worst {worst:.2e}");
+}
+
+#[test]
+fn fused_rader_takes_one_dispatch() {
+    // A prime whose convolution fits the workgroup takes as many dispatches as its smooth
+    // neighbour (one Stockham kernel): the fused Rader kernel, not the six-dispatch route.
+    // A context of its own, so that tests running beside it do not add to its counts.
+    let gpu = gpuarray::Gpu::new().expect("GPU tests need an adapter");
+    let count = |n: usize| {
+        let x: Vec<Complex32> = (0..3 * n).map(|j| Complex32::new(j as f32, 1.0)).collect();
+        let a = gpu.upload(&View::from_slice(&x, &[3, n]).unwrap()).unwrap();
+        let before = gpu.stats().dispatches;
+        fft::fft(&a, None, -1, Norm::Backward).unwrap();
+        gpu.stats().dispatches - before
+    };
+    assert_eq!(count(1009), count(1000));
+    assert_eq!(count(4051), count(4050));
 }
 
 #[test]
@@ -309,7 +346,7 @@ fn non_last_axes_and_three_dimensions() {
 
 #[test]
 fn inverse_of_forward_is_identity() {
-    for n in [8, 60, 1009, 4093, 4096, 10000] {
+    for n in [8, 60, 13, 1009, 2003, 4093, 4096, 10000] {
         let x = random(2 * n, n as u64);
         let a = upload(&x, &[2, n]);
         for norm in [Norm::Backward, Norm::Ortho, Norm::Forward] {

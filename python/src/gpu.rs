@@ -80,7 +80,7 @@ impl PyGpu {
     }
 
     /// Counters of the work done so far, as a dict (`uploads`, `downloads`, `dispatches`,
-    /// `submissions`, `draws`, `compiles`, `buffers_created`, `buffers_reused`, `pool_bytes`).
+    /// `submissions`, `draws`, `compiles`, `buffers_created`, `buffers_reused`, `pool_bytes`, `replays`).
     #[getter]
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.gpu.stats();
@@ -94,6 +94,7 @@ impl PyGpu {
         d.set_item("buffers_created", s.buffers_created)?;
         d.set_item("buffers_reused", s.buffers_reused)?;
         d.set_item("pool_bytes", s.pool_bytes)?;
+        d.set_item("replays", s.replays)?;
         Ok(d)
     }
 

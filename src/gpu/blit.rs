@@ -386,6 +386,7 @@ impl Blitter {
         target: &wgpu::TextureView,
         prepared: &Prepared,
     ) {
+        crate::gpu::tape::opaque(&self.gpu, "a draw");
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("gpuarray blit"),
             color_attachments: &[Some(wgpu::RenderPassColorAttachment {

@@ -158,6 +158,9 @@ pub struct GpuStats {
     pub buffers_reused: u64,
     /// Bytes held by the pool for reuse right now.
     pub pool_bytes: u64,
+    /// Operations replayed from a recorded plan instead of planned anew (repeated FFTs of one
+    /// shape: see [`fft`](crate::fft)).
+    pub replays: u64,
 }
 
 impl fmt::Display for GpuStats {
@@ -165,7 +168,7 @@ impl fmt::Display for GpuStats {
         write!(
             f,
             "{} uploads, {} downloads, {} dispatches in {} submissions, {} draws, {} compiles, \
-             {} buffers created, {} reused, {} MiB pooled",
+             {} buffers created, {} reused, {} MiB pooled, {} replays",
             self.uploads,
             self.downloads,
             self.dispatches,
@@ -174,7 +177,8 @@ impl fmt::Display for GpuStats {
             self.compiles,
             self.buffers_created,
             self.buffers_reused,
-            self.pool_bytes >> 20
+            self.pool_bytes >> 20,
+            self.replays
         )
     }
 }
@@ -188,6 +192,7 @@ pub(crate) struct Counters {
     pub downloads: AtomicU64,
     pub buffers_created: AtomicU64,
     pub buffers_reused: AtomicU64,
+    pub replays: AtomicU64,
 }
 
 impl Counters {
@@ -409,6 +414,7 @@ impl Gpu {
             buffers_created: get(&c.buffers_created),
             buffers_reused: get(&c.buffers_reused),
             pool_bytes: self.inner.pool.held_bytes(),
+            replays: get(&c.replays),
         }
     }
 

@@ -220,6 +220,7 @@ impl Gpu {
                 .queue
                 .write_buffer(&buffer, offset, bytemuck::cast_slice(words));
         }
+        crate::gpu::tape::note_params(self, &buffer, offset, words);
         Ok(Params {
             buffer,
             offset,

@@ -67,6 +67,7 @@ impl GpuArray {
                 &resources,
                 groups,
                 |encoder| {
+                    crate::gpu::tape::opaque(gpu, "a buffer cleared on the encoder");
                     if start == 0 {
                         encoder.clear_buffer(counts.buffer(), 0, Some(256 * 4))
                     }

@@ -311,8 +311,8 @@ pub(crate) fn record_bound(
 }
 
 /// Records one dispatch of `pipeline` over `groups` into `encoder`, with `entries` bound as
-/// group 0, and counts it.
-fn dispatch_in(
+/// group 0, and counts it (and notes it on a tape being captured, [`crate::gpu::tape`]).
+pub(crate) fn dispatch_in(
     gpu: &Gpu,
     encoder: &mut wgpu::CommandEncoder,
     what: &str,
@@ -338,6 +338,7 @@ fn dispatch_in(
         pass.dispatch_workgroups(groups.0, groups.1, 1);
     }
     Counters::bump(&gpu.inner.counters.dispatches);
+    crate::gpu::tape::note_dispatch(gpu, what, pipeline, entries, groups);
 }
 
 /// The part of `input`'s buffer that the flat elements `[e0, e1)` read: the start byte (aligned
@@ -428,6 +429,7 @@ pub(crate) fn copy_buffers(
     copies: &[(&wgpu::Buffer, u64, u64, u64)],
     dst: &wgpu::Buffer,
 ) -> Result<()> {
+    crate::gpu::tape::opaque(gpu, "buffer copies on the encoder");
     gpu.record(what, |encoder| {
         for &(src, from, to, bytes) in copies {
             encoder.copy_buffer_to_buffer(src, from, dst, to, bytes);

@@ -18,4 +18,5 @@ pub mod pipeline_cache;
 mod pool;
 pub mod promote;
 mod reduce;
+pub(crate) mod tape;
 mod transfer;

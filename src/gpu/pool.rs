@@ -168,6 +168,7 @@ impl Gpu {
                 b
             }
         };
+        crate::gpu::tape::note_buffer(self, &buffer, class, usage);
         Ok(PooledBuffer {
             buffer: Some(buffer),
             pool: inner.pool.clone(),

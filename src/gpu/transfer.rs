@@ -116,6 +116,7 @@ impl Gpu {
     fn write_bytes(&self, bytes: &[u8]) -> Result<crate::gpu::pool::PooledBuffer> {
         let size = (bytes.len() as u64).next_multiple_of(4);
         let buffer = self.buffer(size, GpuArray::USAGE)?;
+        crate::gpu::tape::note_write(self, buffer.buffer());
         let whole = bytes.len() / 4 * 4;
         self.scoped("uploading", || {
             let queue = &self.inner.queue;
@@ -207,6 +208,7 @@ impl GpuArray {
             wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         )?;
         let source = array.storage()?.buffer();
+        crate::gpu::tape::opaque(gpu, "a download");
         gpu.record("downloading", |encoder| {
             encoder.copy_buffer_to_buffer(source, 0, staging.buffer(), 0, size);
             Ok(())

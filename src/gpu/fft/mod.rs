@@ -12,15 +12,23 @@
 //!
 //! # Algorithms
 //! - Lengths whose prime factors are all ≤ 7: Stockham autosort in passes of radix up to 16,
-//!   each a nested DFT of butterflies 8, 4, 2, 3, 5, 7 in registers. When a line fits the adapter's workgroup memory (`max_compute_workgroup_storage_size / 8`
+//!   each a nested DFT of butterflies 8, 4, 2, 3, 5, 7 in registers, its twiddles from the
+//!   table's power-of-two powers (4 loads per radix-16 butterfly) and, on CPU adapters, two
+//!   neighbouring points or lines per `vec4` access where the layout allows (lavapipe's cost
+//!   is its accesses: `src/gpu/fft/stockham.rs`). When a line fits the adapter's workgroup memory (`max_compute_workgroup_storage_size / 8`
 //!   points: 4096 on lavapipe) it is read once, transformed there and written once; longer
 //!   lines take two such passes (four-step, up to the square of that length; six-step
 //!   beyond it or beyond a binding, below). Lines along a
 //!   non-last axis are read and written with the axis stride, without a transpose pass.
 //! - Prime lengths above 7: Rader's algorithm (`src/gpu/fft/rader.rs`), the DFT as a cyclic convolution of
 //!   length p − 1 (through a 7-smooth transform of length p − 1 when that is 7-smooth, else of
-//!   the smallest 7-smooth length ≥ 2p − 3): two transforms of about the length's size and four
-//!   light passes (permute, multiply, permute back, the zero-frequency sum).
+//!   the smallest 7-smooth length ≥ 2p − 3). When that convolution line fits the workgroup
+//!   memory (4096 points on lavapipe: primes up to 4051 with p − 1 7-smooth, about 2048
+//!   otherwise) and the array fits a binding, one generated kernel (`rader_kernel.rs`) does it
+//!   all in one dispatch: the permuted load, the forward passes, the spectrum product, the
+//!   inverse passes, the permuted store and `X[0]` (from the forward spectrum's `A[0]`).
+//!   Otherwise six dispatches: two transforms of about the length's size and four light passes
+//!   (permute, multiply, permute back, the zero-frequency sum).
 //! - Other lengths with a prime factor above 7: Bluestein's chirp-z, a convolution through a
 //!   power-of-two transform of length ≥ 2n − 1 (about 4× the memory and 3 transforms' time).
 //! - Real transforms along the last axis of even length `n`: a complex transform of length
@@ -34,6 +42,9 @@
 //! - Twiddles, chirps and Rader's kernel spectra are computed in f64 on the host, phases
 //!   reduced in integers, and uploaded as f32 tables; plans (these tables) are cached per context by length, pipelines
 //!   by their generated source.
+//! - N-D plans: the first transform of a shape (input dtype, layout, axes, lengths, norm)
+//!   records every dispatch it makes on a tape (`src/gpu/tape.rs`); a repeated one replays them on new buffers,
+//!   with no planning, kernel lookup or parameter building (`Gpu::stats().replays`).
 //!
 //! Arrays larger than one storage binding ([`GpuInfo::binding`](crate::GpuInfo::binding)) are
 //! transformed in chunks of whole lines, each pass binding the windows of its buffers that hold
@@ -80,6 +91,7 @@ mod long;
 mod memory;
 pub(crate) mod plan;
 mod rader;
+mod rader_kernel;
 mod stockham;
 mod windows;
 
@@ -87,6 +99,7 @@ use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
 use crate::gpu::context::Gpu;
 use crate::gpu::pool::PooledBuffer;
+use crate::gpu::tape::{self, Tape};
 use crate::view::dtype::Dtype;
 use crate::view::layout::{Layout, Order};
 use crate::view::view::View;
@@ -489,14 +502,106 @@ fn c2c_nd(
 ) -> Result<GpuArray> {
     let (axes, lens) = cook(a, s, axes, false)?;
     memory::check_complex(a, &axes, &lens)?;
-    let mut x = complex(a)?;
-    for (&ax, &len) in axes.iter().zip(&lens) {
-        x = resize(&x, ax, len)?;
+    planned(a, Kind::Complex { inverse }, &axes, &lens, norm, || {
+        let mut x = complex(a)?;
+        for (&ax, &len) in axes.iter().zip(&lens) {
+            x = resize(&x, ax, len)?;
+        }
+        for &ax in axes.iter().rev() {
+            x = c2c_axis(&x, ax, inverse, norm)?;
+        }
+        Ok(x)
+    })
+}
+
+/// Which transform an N-D plan is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Kind {
+    Complex { inverse: bool },
+    Real,
+    RealInverse,
+}
+
+/// What decides an N-D transform's dispatches, and so keys its plan: the transform, the
+/// input's dtype, layout and buffer size (windows are clamped to it), the axes, their lengths
+/// and the norm. The context's limits decide the rest, and plans are held per context.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct NdKey {
+    kind: Kind,
+    dtype: Dtype,
+    layout: Layout,
+    buffer: u64,
+    axes: Vec<usize>,
+    lens: Vec<usize>,
+    norm: Norm,
+}
+
+/// An N-D transform's plan: every dispatch of its first run, on a [`Tape`], and the result's
+/// dtype and layout. No tape when the run cannot be replayed; the transform then plans anew
+/// each time.
+struct NdPlan {
+    tape: Option<Tape>,
+    dtype: Dtype,
+    layout: Layout,
+}
+
+/// Runs the N-D transform `run` of `a`, planned once per (transform, input dtype and
+/// layout, axes, lengths, norm) and context.
+///
+/// The first call runs `run` with its dispatches recorded ([`tape::capture`]): which route
+/// each axis takes, the 1-D plans and their kernels, every pass' parameters and work-buffer
+/// sizes. A repeated call replays them on new buffers: its host work is taking the buffers and
+/// binding them.
+fn planned(
+    a: &GpuArray,
+    kind: Kind,
+    axes: &[usize],
+    lens: &[usize],
+    norm: Norm,
+    run: impl Fn() -> Result<GpuArray>,
+) -> Result<GpuArray> {
+    let gpu = &a.gpu;
+    // A lazy input is evaluated first, outside the plan.
+    let input = a.storage()?.buffer();
+    let key = NdKey {
+        kind,
+        dtype: a.dtype,
+        layout: a.layout.clone(),
+        buffer: input.size(),
+        axes: axes.to_vec(),
+        lens: lens.to_vec(),
+        norm,
+    };
+    let mut first = None;
+    let plan = gpu.inner.cache.get_or_make(key, || {
+        let (y, tape) = tape::capture(gpu, &[input], || {
+            let y = run()?;
+            let out = y.storage()?.buffer().clone();
+            Ok((y, Some(out)))
+        })?;
+        let plan = NdPlan {
+            tape,
+            dtype: y.dtype,
+            layout: y.layout.clone(),
+        };
+        first = Some(y);
+        Ok(plan)
+    })?;
+    if let Some(y) = first {
+        return Ok(y);
     }
-    for &ax in axes.iter().rev() {
-        x = c2c_axis(&x, ax, inverse, norm)?;
+    match &plan.tape {
+        Some(tape) => {
+            let buffer = tape.replay(gpu, "running a planned FFT", &[input])?;
+            Ok(GpuArray::from_parts(
+                gpu.clone(),
+                buffer,
+                plan.dtype,
+                plan.layout.clone(),
+            ))
+        }
+        None => run(),
     }
-    Ok(x)
 }
 
 fn one(n: &Option<usize>) -> Option<&[usize]> {
@@ -601,15 +706,17 @@ pub fn rfftn(
     let (&last, others) = axes
         .split_last()
         .ok_or_else(|| Error::shape("a real FFT needs at least one axis"))?;
-    let x = resize(&real(a)?, last, lens[axes.len() - 1])?;
-    let mut x = r2c_axis(&x, last, norm)?;
-    for (&ax, &len) in others.iter().zip(&lens) {
-        x = resize(&x, ax, len)?;
-    }
-    for &ax in others.iter().rev() {
-        x = c2c_axis(&x, ax, false, norm)?;
-    }
-    Ok(x)
+    planned(a, Kind::Real, &axes, &lens, norm, || {
+        let x = resize(&real(a)?, last, lens[axes.len() - 1])?;
+        let mut x = r2c_axis(&x, last, norm)?;
+        for (&ax, &len) in others.iter().zip(&lens) {
+            x = resize(&x, ax, len)?;
+        }
+        for &ax in others.iter().rev() {
+            x = c2c_axis(&x, ax, false, norm)?;
+        }
+        Ok(x)
+    })
 }
 
 /// The inverse of [`rfftn`] (NumPy `fft.irfftn`): [`ifft`] along all but the last of `axes`,
@@ -625,14 +732,16 @@ pub fn irfftn(
     let (&last, others) = axes
         .split_last()
         .ok_or_else(|| Error::shape("a real FFT needs at least one axis"))?;
-    let mut x = complex(a)?;
-    for (&ax, &len) in others.iter().zip(&lens) {
-        x = resize(&x, ax, len)?;
-    }
-    for &ax in others.iter().rev() {
-        x = c2c_axis(&x, ax, true, norm)?;
-    }
-    c2r_axis(&x, last, lens[axes.len() - 1], norm)
+    planned(a, Kind::RealInverse, &axes, &lens, norm, || {
+        let mut x = complex(a)?;
+        for (&ax, &len) in others.iter().zip(&lens) {
+            x = resize(&x, ax, len)?;
+        }
+        for &ax in others.iter().rev() {
+            x = c2c_axis(&x, ax, true, norm)?;
+        }
+        c2r_axis(&x, last, lens[axes.len() - 1], norm)
+    })
 }
 
 /// `np.roll` of `a` by `shift[k]` along every axis k at once (any GPU dtype; 8- and 16-bit

@@ -136,7 +136,7 @@ pub(crate) fn radices(n: usize) -> Option<Vec<usize>> {
 
 /// `w_n^(k · step)` for `k < count`, `w_n = exp(-2πi / n)`, computed in f64 with the phase
 /// reduced modulo n in integers, rounded to f32.
-fn twiddles(n: usize, count: usize, step: usize) -> Vec<[f32; 2]> {
+pub(crate) fn twiddles(n: usize, count: usize, step: usize) -> Vec<[f32; 2]> {
     (0..count)
         .map(|k| {
             let e = ((k as u128 * step as u128) % n as u128) as f64;

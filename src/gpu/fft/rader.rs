@@ -30,10 +30,12 @@ use rustfft::FftPlanner;
 use rustfft::num_complex::Complex64;
 
 use crate::error::Result;
+use crate::gpu::array::GpuArray;
 use crate::gpu::context::Gpu;
 use crate::gpu::pool::PooledBuffer;
 
 use super::plan::{Aux, Plan, PlanKind, aux, convolve, padded_params, plan, radices};
+use super::rader_kernel::RaderKernel;
 
 /// Primes up to this take Rader's route: the permutation table holds indices as exact f32
 /// integers.
@@ -52,6 +54,8 @@ pub(crate) struct Rader {
     spectrum: wgpu::Buffer,
     /// The m-point transform.
     conv: Arc<Plan>,
+    /// The fused kernel and its table, where the convolution line fits the workgroup memory.
+    fused: Option<(RaderKernel, wgpu::Buffer)>,
 }
 
 /// Whether `n` is prime (trial division: `n` below [`MAX_PRIME`]).
@@ -78,7 +82,8 @@ fn prime_factors(mut n: usize) -> Vec<usize> {
     out
 }
 
-fn pow_mod(mut base: u64, mut e: u64, p: u64) -> u64 {
+/// `base^e mod p`.
+pub(super) fn pow_mod(mut base: u64, mut e: u64, p: u64) -> u64 {
     let mut acc = 1 % p;
     base %= p;
     while e > 0 {
@@ -118,9 +123,8 @@ fn conv_length(p: usize) -> usize {
 
 /// The host tables of the prime `p` with convolution length `m`: the permutation pairs and the
 /// spectrum of `b` divided by m, in f64.
-fn tables(p: usize, m: usize) -> (Vec<[f32; 2]>, Vec<Complex64>) {
+fn tables(p: usize, g: usize, m: usize) -> (Vec<[f32; 2]>, Vec<Complex64>) {
     let l = p - 1;
-    let g = primitive_root(p);
     // pow[q] = g^q mod p; slot[k] = r with g^(−r) = k, i.e. r = (L − log_g k) mod L.
     let mut pow = vec![0usize; l];
     let mut slot = vec![0usize; p];
@@ -173,12 +177,21 @@ impl Rader {
             return Ok(None);
         }
         let conv = plan(gpu, PlanKind::Complex, m)?;
-        let (perm, spectrum) = tables(n, m);
+        let g = primitive_root(n);
+        let (perm, spectrum) = tables(n, g, m);
         let spectrum: Vec<[f32; 2]> = spectrum
             .iter()
             .map(|v| [v.re as f32, v.im as f32])
             .collect();
+        let fused = match RaderKernel::new(gpu, n, g, m) {
+            Some(kernel) => {
+                let table = super::plan::table(gpu, "fft rader table", &kernel.table(&spectrum))?;
+                Some((kernel, table))
+            }
+            None => None,
+        };
         Ok(Some(Rader {
+            fused,
             n,
             m,
             perm: super::plan::table(gpu, "fft rader permutation", &perm)?,
@@ -198,6 +211,14 @@ impl Rader {
         inverse: bool,
         scale: f32,
     ) -> Result<PooledBuffer> {
+        if let Some((kernel, table)) = &self.fused {
+            // One dispatch (per chunk of lines within a binding).
+            let dst = gpu.buffer((outer * self.n * inner * 8) as u64, GpuArray::USAGE)?;
+            let lines = (outer, inner);
+            if kernel.dispatch(gpu, table, src, dst.buffer(), lines, inverse, scale)? {
+                return Ok(dst);
+            }
+        }
         let shape = (outer, self.n, inner, self.m);
         let dst = convolve(
             gpu,
@@ -251,7 +272,7 @@ mod tests {
     fn rader_on_host(x: &[Complex64]) -> Vec<Complex64> {
         let p = x.len();
         let m = conv_length(p);
-        let (perm, spectrum) = tables(p, m);
+        let (perm, spectrum) = tables(p, primitive_root(p), m);
         let mut planner = FftPlanner::<f64>::new();
         let mut a = vec![Complex64::default(); m];
         for q in 0..p - 1 {

@@ -13,6 +13,19 @@
 //! with several lines per workgroup, once per `R` points), not per element; the in-line arithmetic divides only by constants of the generated source.
 //! Lines along a strided axis (`interleaved`) are taken several per workgroup with consecutive
 //! invocations on neighbouring lines, so each load and store of a warp is one contiguous run.
+//!
+//! # Costs
+//! On lavapipe a non-uniform load or store costs about the same whatever its width, and the
+//! arithmetic next to nothing, so a kernel costs its accesses per point:
+//! - **Twiddles**: a butterfly of radix R reads only `w^(2^b·k)` from the table (R = 16: 4
+//!   loads, not 15) and multiplies the others together ([`twiddle_powers`]).
+//! - **Pairs** ([`Pair`], CPU adapters only): where the layout allows, an invocation takes two
+//!   butterflies whose points are neighbours in memory on both sides — `j` and `j + 1` of a
+//!   contiguous line, or one `j` of two neighbouring interleaved lines (which then share their
+//!   twiddles) — and moves both with one `vec4<f32>` access, in global and workgroup memory.
+//!
+//! A line of 4096 points (3 passes of 16) went from 7.9 accesses per point to 6.5 (twiddles),
+//! then 3.5 (contiguous pairs) or 3.25 (interleaved pairs, shared twiddles).
 
 use std::fmt::Write as _;
 
@@ -76,6 +89,23 @@ pub(crate) fn passes(n: usize, max: usize) -> Option<Vec<Vec<usize>>> {
     Some(out)
 }
 
+/// How an invocation takes its points, so that (paired) every load and store moves two
+/// neighbouring complex values as one `vec4<f32>`: on lavapipe an access costs about the same
+/// whatever its width, so pairing halves the kernel's accesses (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Pair {
+    /// One butterfly per item, one `vec2<f32>` access per point.
+    None,
+    /// Butterflies `j` and `j + 1` of one line (lines contiguous on both sides); the first
+    /// pass' stores take two outputs of one butterfly.
+    Points,
+    /// Butterfly `j` of lines `l` and `l + 1`, neighbours in memory on both sides (interleaved
+    /// lines); they share their twiddles. Workgroup memory holds the lines point after point.
+    /// `rows`: the pair's lines are neighbours along d1, so the second's four-step twiddle
+    /// row is the next one (else along d2, the same row).
+    Lines { rows: bool },
+}
+
 /// One generated Stockham kernel: lines of length n, `lines` of them per workgroup;
 /// optionally the four-step twiddle on the store.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -87,6 +117,8 @@ pub(crate) struct Stockham {
     big: Option<Big>,
     /// Consecutive invocations take consecutive lines (for lines along a strided axis).
     interleaved: bool,
+    /// Chosen per dispatch ([`Stockham::paired`]): `Pair::None` until then.
+    pair: Pair,
 }
 
 /// An f32 WGSL literal.
@@ -141,6 +173,89 @@ impl Stockham {
             workgroup,
             big,
             interleaved,
+            pair: Pair::None,
+        }
+    }
+
+    /// This kernel taking its points in pairs for the lines of `lines` where the adapter is a
+    /// CPU one (lavapipe, llvmpipe: an access costs about the same whatever its width). Real
+    /// GPUs keep one point per access: pairing doubles each invocation's registers and is
+    /// unmeasured there. Results are bit-identical either way (the same operations on every
+    /// point).
+    fn paired(&self, gpu: &Gpu, lines: &Lines) -> Stockham {
+        if gpu.info().device_type == wgpu::DeviceType::Cpu {
+            self.pairing(lines)
+        } else {
+            self.clone()
+        }
+    }
+
+    /// This kernel taking its points in pairs for the lines of `lines` where their layout
+    /// allows (every pair of neighbouring points, or of neighbouring lines, one aligned `vec4`
+    /// on both sides), else unpaired.
+    fn pairing(&self, lines: &Lines) -> Stockham {
+        let unpaired = self.clone();
+        if lines.batch < 2 {
+            return unpaired;
+        }
+        let n = self.n;
+        // The strides of every batch axis longer than one, on both sides.
+        let extents = [lines.batch / (lines.d1 * lines.d2), lines.d1, lines.d2];
+        let even_except = |strides: &[usize; 4], odd: usize| {
+            (0..3).all(|a| a == odd || extents[a] < 2 || strides[a] % 2 == 0)
+        };
+        let pair = if !self.interleaved {
+            // Points j, j + 1: unit steps along the line, even line starts, and every pass
+            // with an even number of butterflies per line (the first of them of even radix,
+            // so later passes have an even number of points done).
+            let ok = n % 2 == 0
+                && self.passes.len() > 1
+                && self
+                    .passes
+                    .iter()
+                    .all(|f| (n / f.iter().product::<usize>()) % 2 == 0)
+                && lines.src[3] == 1
+                && lines.dst[3] == 1
+                && even_except(&lines.src, 3)
+                && even_except(&lines.dst, 3);
+            if !ok {
+                return unpaired;
+            }
+            Pair::Points
+        } else {
+            // Lines l, l + 1: neighbours along the innermost batch axis longer than one (d2, else
+            // d1), unit steps along it, an even number of lines along it (pairs never straddle
+            // rows), even steps elsewhere (aligned vec4s: not the odd widths of real
+            // transforms' columns, 1025 for 2048), and an even number of lines per workgroup.
+            let axis = if lines.d2 > 1 { 2 } else { 1 };
+            let row = if axis == 2 { lines.d2 } else { lines.d1 };
+            let ok = self.lines % 2 == 0
+                && row % 2 == 0
+                && lines.src[axis] == 1
+                && lines.dst[axis] == 1
+                && even_except(&lines.src, axis)
+                && even_except(&lines.dst, axis)
+                && lines.src[3] % 2 == 0
+                && lines.dst[3] % 2 == 0;
+            if !ok {
+                return unpaired;
+            }
+            Pair::Lines { rows: axis == 1 }
+        };
+        let widest = self
+            .passes
+            .iter()
+            .map(|f| f.iter().product::<usize>())
+            .max()
+            .unwrap_or(1);
+        let workgroup = (self.lines * n / widest / 2)
+            .next_power_of_two()
+            .clamp(32, 256)
+            .min(self.workgroup);
+        Stockham {
+            pair,
+            workgroup,
+            ..unpaired
         }
     }
 
@@ -152,19 +267,27 @@ impl Stockham {
     pub(crate) fn wgsl(&self) -> String {
         let (n, lines, wg) = (self.n, self.lines, self.workgroup);
         let total = n * lines;
+        let pair = self.pair;
+        let paired = pair != Pair::None;
+        // One access moves one point (vec2) or, paired, two neighbouring points (vec4).
+        let (el, per) = if paired {
+            ("vec4<f32>", 2)
+        } else {
+            ("vec2<f32>", 1)
+        };
         // Always forward: an inverse conjugates on load and on store (`p[13]` = -1).
         let sign = -1.0;
         let mut s = String::new();
         let w = &mut s;
         writeln!(
             w,
-            "// Stockham FFT, n = {n}, passes {:?}, {lines} line(s) per workgroup{}, conjugated on load and store for an inverse.\n\
+            "// Stockham FFT, n = {n}, passes {:?}, {lines} line(s) per workgroup{}, pairs: {pair:?}, conjugated on load and store for an inverse.\n\
              // p: 0 lines, 1 workgroups along x, 2 d1, 3 d2, 4..8 source strides (i0, i1, i2, k),\n\
              // 8..12 destination strides, 12 scale (f32 bits), 13 -1.0 for an inverse, 14 the first line of\n\
              // this dispatch (p[0]: one past its last), 15 and 16 the elements of src and dst at the start of\n\
              // their bindings (windows of the buffers holding this dispatch's lines).\n\
-             @group(0) @binding(0) var<storage, read> src: array<vec2<f32>>;\n\
-             @group(0) @binding(1) var<storage, read_write> dst: array<vec2<f32>>;\n\
+             @group(0) @binding(0) var<storage, read> src: array<{el}>;\n\
+             @group(0) @binding(1) var<storage, read_write> dst: array<{el}>;\n\
              @group(0) @binding(2) var<storage, read> tw: array<vec2<f32>>;\n\
              @group(0) @binding(3) var<storage, read> p: array<u32>;\n\
              fn cmul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {{\n\
@@ -187,7 +310,7 @@ impl Stockham {
         )
         .unwrap();
         if self.passes.len() > 1 {
-            writeln!(w, "var<workgroup> s: array<vec2<f32>, {total}>;").unwrap();
+            writeln!(w, "var<workgroup> s: array<{el}, {}>;", total / per).unwrap();
         }
         if let Some(big) = self.big {
             writeln!(
@@ -212,35 +335,50 @@ impl Stockham {
         if lines == 1 {
             writeln!(w, "    let li0 = line_info(first);").unwrap();
         }
+        // (radix, items per invocation) of each pass; an item is one butterfly, or two paired.
         let counts: Vec<(usize, usize)> = self
             .passes
             .iter()
             .map(|f| {
                 let radix: usize = f.iter().product();
-                let blocks = (lines * (n / radix)).div_ceil(wg);
+                let blocks = (lines * (n / radix) / per).div_ceil(wg);
                 (radix, blocks)
             })
             .collect();
-        let regs = counts.iter().map(|&(r, b)| r * b).max().unwrap_or(1);
+        let regs = counts.iter().map(|&(r, b)| r * b * per).max().unwrap_or(1);
         writeln!(w, "    var r: array<vec2<f32>, {regs}>;").unwrap();
+        // Workgroup memory index of point `e` of line `l`: line after line, or (lines paired)
+        // point after point, so that the two points of a pair are neighbours.
+        let at = |e: &str| match pair {
+            Pair::Lines { .. } => format!("(({e}) * {lines}u + l) / 2u"),
+            Pair::Points => format!("(l * {n}u + {e}) / 2u"),
+            Pair::None => format!("l * {n}u + {e}"),
+        };
         let last = self.passes.len() - 1;
         let mut ns = 1;
         for (pi, factors) in self.passes.iter().enumerate() {
             let (radix, blocks) = counts[pi];
             let q = n / radix;
-            let count = lines * q;
+            let items = lines * q / per;
             let stride = n / (ns * radix);
             writeln!(
                 w,
                 "    // pass {pi}: radix {radix} = {factors:?}, {ns} point(s) done"
             )
             .unwrap();
-            // The item header: line l, index j in it, and whether the line exists.
+            // The item header: line l, index j in it (the first of a pair), and whether the
+            // line exists.
             let head = |w: &mut String, jj: usize| {
-                let (l, j) = if self.interleaved {
-                    (format!("i % {lines}u"), format!("i / {lines}u"))
-                } else {
-                    (format!("i / {q}u"), format!("i % {q}u"))
+                let (l, j) = match (pair, self.interleaved) {
+                    (Pair::Points, _) => {
+                        (format!("i / {}u", q / 2), format!("(i % {}u) * 2u", q / 2))
+                    }
+                    (Pair::Lines { .. }, _) => (
+                        format!("(i % {}u) * 2u", lines / 2),
+                        format!("i / {}u", lines / 2),
+                    ),
+                    (Pair::None, true) => (format!("i % {lines}u"), format!("i / {lines}u")),
+                    (Pair::None, false) => (format!("i / {q}u"), format!("i % {q}u")),
                 };
                 // Several lines: where each starts is worked out per item (R points), not kept
                 // in workgroup memory (which the line itself fills on some adapters).
@@ -256,100 +394,190 @@ impl Stockham {
                      \x20       let l = {l};\n\
                      \x20       let j = {j};\n\
                      \x20       let li = {li};\n\
-                     \x20       let ok = i < {count}u && first + l < p[0];",
+                     \x20       let ok = i < {items}u && first + l < p[0];",
                     jj * wg
                 )
                 .unwrap();
             };
-            // Read, twiddle and transform every block of this pass.
+            // The registers of item jj: the butterfly (of j, or of line l) and its pair's.
+            let regs_of = |jj: usize, second: bool| jj * radix * per + usize::from(second) * radix;
+            // Read, twiddle and transform every item of this pass.
             let mut perm = Vec::new();
             for jj in 0..blocks {
-                let r0 = jj * radix;
+                let (ra, rb) = (regs_of(jj, false), regs_of(jj, true));
                 head(w, jj);
                 if pi == 0 {
-                    for t in 0..radix {
-                        writeln!(w, "        r[{}] = vec2<f32>(0.0);", r0 + t).unwrap();
+                    for t in 0..radix * per {
+                        writeln!(w, "        r[{}] = vec2<f32>(0.0);", ra + t).unwrap();
                     }
                     writeln!(w, "        if ok {{").unwrap();
                     for t in 0..radix {
-                        writeln!(
-                            w,
-                            "            r[{i}] = src[li.x + (j + {}u) * p[7]];\n\
-                             \x20           r[{i}].y = r[{i}].y * dir;",
-                            t * q,
-                            i = r0 + t
-                        )
-                        .unwrap();
+                        let e = match pair {
+                            Pair::Points => format!("(li.x + j + {}u) / 2u", t * q),
+                            Pair::Lines { .. } => format!("(li.x + (j + {}u) * p[7]) / 2u", t * q),
+                            Pair::None => format!("li.x + (j + {}u) * p[7]", t * q),
+                        };
+                        if paired {
+                            writeln!(
+                                w,
+                                "            let v{t} = src[{e}];\n\
+                                 \x20           r[{}] = vec2<f32>(v{t}.x, v{t}.y * dir);\n\
+                                 \x20           r[{}] = vec2<f32>(v{t}.z, v{t}.w * dir);",
+                                ra + t,
+                                rb + t
+                            )
+                            .unwrap();
+                        } else {
+                            writeln!(
+                                w,
+                                "            r[{i}] = src[{e}];\n\
+                                 \x20           r[{i}].y = r[{i}].y * dir;",
+                                i = ra + t
+                            )
+                            .unwrap();
+                        }
                     }
                     writeln!(w, "        }}").unwrap();
                 } else {
-                    writeln!(
-                        w,
-                        "        if i < {count}u {{\n            let at = l * {n}u + j;"
-                    )
-                    .unwrap();
+                    writeln!(w, "        if i < {items}u {{").unwrap();
                     for t in 0..radix {
-                        writeln!(w, "            r[{}] = s[at + {}u];", r0 + t, t * q).unwrap();
+                        let e = at(&format!("j + {}u", t * q));
+                        if paired {
+                            writeln!(
+                                w,
+                                "            let v{t} = s[{e}];\n\
+                                 \x20           r[{}] = v{t}.xy;\n\
+                                 \x20           r[{}] = v{t}.zw;",
+                                ra + t,
+                                rb + t
+                            )
+                            .unwrap();
+                        } else {
+                            writeln!(w, "            r[{}] = s[{e}];", ra + t).unwrap();
+                        }
                     }
                     writeln!(w, "        }}").unwrap();
                 }
                 if ns > 1 {
-                    writeln!(w, "        let k = j % {ns}u;").unwrap();
-                    for t in 1..radix {
-                        writeln!(
-                            w,
-                            "        r[{i}] = cmul(r[{i}], twiddle(k * {}u));",
-                            t * stride,
-                            i = r0 + t
-                        )
-                        .unwrap();
+                    // Paired lines share j, hence their twiddles; paired points each have theirs.
+                    match pair {
+                        Pair::Lines { .. } => {
+                            twiddle_powers(w, &format!("j % {ns}u"), stride, radix, &[ra, rb])
+                        }
+                        Pair::Points => {
+                            twiddle_powers(w, &format!("j % {ns}u"), stride, radix, &[ra]);
+                            twiddle_powers(w, &format!("(j + 1u) % {ns}u"), stride, radix, &[rb]);
+                        }
+                        Pair::None => {
+                            twiddle_powers(w, &format!("j % {ns}u"), stride, radix, &[ra])
+                        }
                     }
                 }
-                let slots: Vec<String> = (0..radix).map(|t| format!("r[{}]", r0 + t)).collect();
-                perm = dft_nested(w, &slots, factors, sign);
+                for base in if paired { vec![ra, rb] } else { vec![ra] } {
+                    let slots: Vec<String> =
+                        (0..radix).map(|t| format!("r[{}]", base + t)).collect();
+                    perm = dft_nested(w, &slots, factors, sign);
+                }
                 writeln!(w, "    }}").unwrap();
             }
             // Workgroup memory is overwritten only after every read of it in this pass.
             if pi > 0 && pi < last {
                 writeln!(w, "    workgroupBarrier();").unwrap();
             }
-            // Write every block: to workgroup memory, or (last pass) to the destination.
+            // Write every item: to workgroup memory, or (last pass) to the destination.
             for jj in 0..blocks {
-                let r0 = jj * radix;
+                let (ra, rb) = (regs_of(jj, false), regs_of(jj, true));
                 head(w, jj);
                 if pi == last {
-                    let big = if self.big.is_some() {
-                        "                v = cmul(v, big_twiddle(li.z * o));\n"
-                    } else {
-                        ""
-                    };
                     writeln!(w, "        if ok {{").unwrap();
-                    for (t, at) in perm.iter().enumerate() {
+                    for (t, &from) in perm.iter().enumerate() {
+                        // Output o of the line (the pair's first), scaled, four-step twiddled
+                        // and conjugated back for an inverse.
+                        // (`e`: the exponent of the four-step twiddle, row times column.)
+                        let value = |w: &mut String, v: &str, reg: usize, e: &str| {
+                            writeln!(w, "                var {v} = r[{reg}] * scale;").unwrap();
+                            if self.big.is_some() {
+                                writeln!(w, "                {v} = cmul({v}, big_twiddle({e}));")
+                                    .unwrap();
+                            }
+                            writeln!(w, "                {v}.y = {v}.y * dir;").unwrap();
+                        };
                         writeln!(
                             w,
-                            "            {{\n\
-                             \x20               let o = j + {}u;\n\
-                             \x20               var v = r[{}] * scale;\n\
-                             {big}\
-                             \x20               v.y = v.y * dir;\n\
-                             \x20               dst[li.y + o * p[11]] = v;\n\
-                             \x20           }}",
-                            t * ns,
-                            r0 + at
+                            "            {{\n                let o = j + {}u;",
+                            t * ns
                         )
                         .unwrap();
+                        value(w, "v", ra + from, "li.z * o");
+                        match pair {
+                            Pair::None => {
+                                writeln!(w, "                dst[li.y + o * p[11]] = v;").unwrap()
+                            }
+                            Pair::Points => {
+                                value(w, "u", rb + from, "li.z * (o + 1u)");
+                                writeln!(
+                                    w,
+                                    "                dst[(li.y + o) / 2u] = vec4<f32>(v, u);"
+                                )
+                                .unwrap();
+                            }
+                            Pair::Lines { rows } => {
+                                // The second line's four-step twiddle row.
+                                let row = if rows { "(li.z + 1u)" } else { "li.z" };
+                                value(w, "u", rb + from, &format!("{row} * o"));
+                                writeln!(
+                                    w,
+                                    "                dst[(li.y + o * p[11]) / 2u] = vec4<f32>(v, u);"
+                                )
+                                .unwrap();
+                            }
+                        }
+                        writeln!(w, "            }}").unwrap();
                     }
                     writeln!(w, "        }}").unwrap();
                 } else {
                     writeln!(
                         w,
-                        "        if i < {count}u {{\n\
+                        "        if i < {items}u {{\n\
                          \x20           let k = j % {ns}u;\n\
-                         \x20           let at = l * {n}u + (j - k) * {radix}u + k;"
+                         \x20           let e = (j - k) * {radix}u + k;"
                     )
                     .unwrap();
-                    for (t, from) in perm.iter().enumerate() {
-                        writeln!(w, "            s[at + {}u] = r[{}];", t * ns, r0 + from).unwrap();
+                    match pair {
+                        Pair::None => {
+                            for (t, from) in perm.iter().enumerate() {
+                                let e = at(&format!("e + {}u", t * ns));
+                                writeln!(w, "            s[{e}] = r[{}];", ra + from).unwrap();
+                            }
+                        }
+                        // Paired points with one point done: a butterfly's outputs are
+                        // neighbours (e = j·R), so each access takes two outputs of one.
+                        Pair::Points if ns == 1 => {
+                            for (base, off) in [(ra, ""), (rb, &*format!(" + {radix}u"))] {
+                                for t in (0..radix).step_by(2) {
+                                    let e = at(&format!("e{off} + {t}u"));
+                                    writeln!(
+                                        w,
+                                        "            s[{e}] = vec4<f32>(r[{}], r[{}]);",
+                                        base + perm[t],
+                                        base + perm[t + 1]
+                                    )
+                                    .unwrap();
+                                }
+                            }
+                        }
+                        Pair::Points | Pair::Lines { .. } => {
+                            for (t, from) in perm.iter().enumerate() {
+                                let e = at(&format!("e + {}u", t * ns));
+                                writeln!(
+                                    w,
+                                    "            s[{e}] = vec4<f32>(r[{}], r[{}]);",
+                                    ra + from,
+                                    rb + from
+                                )
+                                .unwrap();
+                            }
+                        }
                     }
                     writeln!(w, "        }}").unwrap();
                 }
@@ -391,6 +619,12 @@ impl Stockham {
     ) -> Result<()> {
         if lines.batch == 0 {
             return Ok(());
+        }
+        if self.pair == Pair::None && b0 == 0 {
+            let spec = self.paired(gpu, lines);
+            if spec.pair != Pair::None {
+                return spec.dispatch_from(gpu, twiddles, src, dst, lines, b0);
+            }
         }
         // The key names the kernel; its WGSL is generated (and validated) only on a miss.
         let pipeline = gpu.generated_pipeline_keyed(&self.key(), || self.wgsl())?;
@@ -462,6 +696,34 @@ impl Stockham {
     }
 }
 
+/// Emits the twiddles of one butterfly of a pass: `r[base + t] *= w^(t·k·stride)` for
+/// `0 < t < radix` and each `base`, `w = w_n` of the kernel's table (its WGSL `twiddle(e)`).
+/// Only the powers `w^(2^b·k·stride)` are read (⌊log2(radix − 1)⌋ + 1 loads instead of
+/// `radix − 1`); the others are products of them, `w^t = w^(t − h) · w^h` with `h` the highest
+/// power of two in `t`: at most three products of correctly rounded table values (a few f32 roundings, like
+/// the butterflies' own), not a chain of `t` multiplications.
+pub(crate) fn twiddle_powers(
+    w: &mut String,
+    k: &str,
+    stride: usize,
+    radix: usize,
+    bases: &[usize],
+) {
+    writeln!(w, "        {{\n            let e = ({k}) * {stride}u;").unwrap();
+    for t in 1..radix {
+        let h = 1 << t.ilog2();
+        if t == h {
+            writeln!(w, "            let w{t} = twiddle(e * {t}u);").unwrap();
+        } else {
+            writeln!(w, "            let w{t} = cmul(w{}, w{h});", t - h).unwrap();
+        }
+        for base in bases {
+            writeln!(w, "            r[{i}] = cmul(r[{i}], w{t});", i = base + t).unwrap();
+        }
+    }
+    w.push_str("        }\n");
+}
+
 /// Emits the DFT of the points in `slots` (WGSL lvalues), in place, as nested Cooley–Tukey
 /// over `factors` (whose product is `slots.len()`), exponent sign `sign`. Returns where each
 /// output went: output k is in `slots[perm[k]]` (the digit reversal is left to the caller's
@@ -470,7 +732,12 @@ impl Stockham {
 /// With `R = a·b` (`a` the first factor): `b` DFTs of `a` points `x[b·n1 + n2]`, the constant
 /// twiddles `W_R^(n2·k1)`, then `a` DFTs of `b` points; `X[k1 + a·k2]` ends in the slot of
 /// `(k1, k2)`.
-fn dft_nested(w: &mut String, slots: &[String], factors: &[usize], sign: f64) -> Vec<usize> {
+pub(crate) fn dft_nested(
+    w: &mut String,
+    slots: &[String],
+    factors: &[usize],
+    sign: f64,
+) -> Vec<usize> {
     let r = slots.len();
     if factors.len() <= 1 {
         if r > 1 {
@@ -662,6 +929,87 @@ mod tests {
                     assert!(radices.iter().all(|&r| r <= max.max(7)), "{n}: {p:?}");
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod pairing_tests {
+    use super::*;
+    use crate::gpu::context::validate_wgsl;
+
+    fn lines(batch: usize, (d1, d2): (usize, usize), src: [usize; 4], dst: [usize; 4]) -> Lines {
+        Lines {
+            batch,
+            d1,
+            d2,
+            src,
+            dst,
+            scale: 1.0,
+            inverse: false,
+        }
+    }
+
+    /// `batch` contiguous rows of `n` points.
+    fn rows(n: usize, batch: usize) -> Lines {
+        lines(batch, (1, 1), [n, 0, 1, 1], [n, 0, 1, 1])
+    }
+
+    /// The first `batch` columns of `[n, width]` (its rows `n` points).
+    fn columns(n: usize, batch: usize, width: usize) -> Lines {
+        let s = [n * width, 0, 1, width];
+        lines(batch, (1, width), s, s)
+    }
+
+    #[test]
+    fn pairs_where_the_layout_allows_and_every_variant_validates() {
+        let big = Big {
+            n: 1 << 20,
+            split: 1024,
+            lo: 1024,
+            hi: 2048,
+        };
+        // Four-step's steps for 2^20: columns of [1024, 1024] (lines along d1, with the
+        // twiddle), then rows stored with stride 1024.
+        let step1 = lines(
+            1024,
+            (1024, 1),
+            [1 << 20, 1, 1, 1024],
+            [1 << 20, 1, 1, 1024],
+        );
+        let step2 = lines(
+            1024,
+            (1024, 1),
+            [1 << 20, 1024, 1, 1],
+            [1 << 20, 1, 1, 1024],
+        );
+        let (points, none) = (Pair::Points, Pair::None);
+        let (along_d2, along_d1) = (Pair::Lines { rows: false }, Pair::Lines { rows: true });
+        // (n, four-step twiddle, interleaved, lines, expected pairing).
+        let cases = [
+            // Contiguous rows of 4096, 2048, 96 (= 8 · 12): points paired. One pass (16), an
+            // odd count of first-pass butterflies (48 = 16 · 3), an odd length, a strided
+            // store: unpaired.
+            (4096, None, false, rows(4096, 3), points),
+            (2048, None, false, rows(2048, 5), points),
+            (96, None, false, rows(96, 3), points),
+            (16, None, false, rows(16, 3), none),
+            (48, None, false, rows(48, 3), none),
+            (105, None, false, rows(105, 3), none),
+            (1024, None, false, step2, none),
+            // Columns: pairs of lines along d2 or (four-step) d1; not an odd width (odd steps
+            // along the lines: 1025, 5).
+            (2048, None, true, columns(2048, 2048, 2048), along_d2),
+            (1024, Some(big), true, step1, along_d1),
+            (48, None, true, columns(48, 6, 6), along_d2),
+            (2048, None, true, columns(2048, 1025, 1025), none),
+            (48, None, true, columns(48, 5, 5), none),
+        ];
+        for (n, big, interleaved, lines, want) in cases {
+            let spec = Stockham::with_limits(n, big, interleaved, 4096, 256).pairing(&lines);
+            assert_eq!(spec.pair, want, "n = {n}, interleaved {interleaved}");
+            let source = spec.wgsl();
+            validate_wgsl(&source).unwrap_or_else(|e| panic!("{e}\n{source}"));
         }
     }
 }

@@ -1,0 +1,508 @@
+//! Rader's algorithm fused into one generated kernel: for a prime `p` whose convolution line of
+//! `m` points fits the workgroup memory, every line of a batch in one dispatch — the permuted
+//! load, the forward m-point Stockham passes, the product with the kernel's spectrum, the
+//! inverse passes and the permuted store, with `X[0]` on the side. The six-dispatch route of
+//! [`rader`](super::rader) remains for what does not fit.
+//!
+//! Walk-through of one line (`L = p − 1`, `g` the primitive root, `w = exp(−2πi/p)`; the
+//! notation of [`rader`](super::rader)):
+//! 1. **Load** (the first forward pass): slot `q` of the convolution gets `x[g^q] − x[0]`
+//!    (zero for `L ≤ q < m`). A pass reads the `R` points `j + t·Q` (`Q = m / R`), so
+//!    `g^(j + t·Q) = g^j · (g^Q)^t mod p`: one table read (`g^j`) per `R` points, then
+//!    multiplications by a constant of the source modulo the constant `p`.
+//! 2. **Forward**: the Stockham passes of `m` ([`passes`], butterflies by [`dft_nested`]), in
+//!    registers and workgroup memory. The last one holds the spectrum `A` in natural order.
+//! 3. **Spectrum product** on that pass' store: `A[o] · B[o] / m` (the host's f64 spectrum),
+//!    conjugated, so that the inverse is again a forward transform: `IFFT(Y) = conj(FFT(conj Y))`
+//!    and every pass uses one twiddle table.
+//! 4. **Inverse**: the same passes. Their last store writes convolution slot `o < L`, which is
+//!    `X[g^(−o)]` (the shift by `x[0]` above folds `x[0]` into every output), at
+//!    `g^(−o) = g^(−j) · (g^(−S))^t mod p` for the pass' points `o = j + t·S`.
+//! 5. **`X[0]`**: `Σ_j x[j] = A[0] + p·x[0]`, because `A[0] = Σ_q (x[g^q] − x[0])` padded with
+//!    zeros. `A[0]` is the forward transform's own sum (pairwise by construction: its error
+//!    grows like `log m`, not `m`), so the invocation holding it stores `X[0]` during step 3;
+//!    no reduction pass.
+//!
+//! An inverse transform conjugates on load and on store (`p[5]` = −1), as the Stockham kernel
+//! does. Cost per point (lavapipe counts memory accesses): a gather, a spectrum read, a store
+//! and two workgroup-memory accesses per pass boundary — one dispatch, where the six-dispatch
+//! route takes every point through global memory about twelve times.
+
+use std::fmt::Write as _;
+
+use crate::error::Result;
+use crate::gpu::context::Gpu;
+use crate::gpu::kernels::{
+    Input, binding as binding_of, groups_2d, storage_with, submit_once, window,
+};
+use crate::view::layout::Layout;
+
+use super::plan::capacity;
+use super::rader::pow_mod;
+use super::stockham::{MAX_RADIX, dft_nested, passes, twiddle_powers};
+
+/// The fused kernel of one prime `p` with convolution length `m` (7-smooth, `m ≤ capacity`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct RaderKernel {
+    p: usize,
+    m: usize,
+    /// The primitive root modulo p.
+    g: usize,
+    passes: Vec<Vec<usize>>,
+    /// Lines per workgroup.
+    lines: usize,
+    workgroup: usize,
+}
+
+/// `g^e mod p`.
+fn power(g: usize, e: usize, p: usize) -> usize {
+    pow_mod(g as u64, e as u64, p as u64) as usize
+}
+
+impl RaderKernel {
+    /// The fused kernel for the prime `p` (primitive root `g`, convolution length `m`) on
+    /// `gpu`, or `None` when the convolution line does not fit the workgroup memory.
+    pub(crate) fn new(gpu: &Gpu, p: usize, g: usize, m: usize) -> Option<Self> {
+        let limits = &gpu.inner.limits;
+        let invocations = limits
+            .max_compute_invocations_per_workgroup
+            .min(limits.max_compute_workgroup_size_x) as usize;
+        RaderKernel::with_limits(p, g, m, capacity(gpu), invocations)
+    }
+
+    pub(crate) fn with_limits(
+        p: usize,
+        g: usize,
+        m: usize,
+        cap: usize,
+        max_invocations: usize,
+    ) -> Option<Self> {
+        // The index products `g^j · c` stay below p² < 2^32.
+        if m > cap || p >= 1 << 16 {
+            return None;
+        }
+        let passes = passes(m, MAX_RADIX)?;
+        // The Stockham kernel's rule: about 1024 points per workgroup when short lines allow.
+        let lines = (1024 / m).clamp(1, cap / m);
+        let widest = passes
+            .iter()
+            .map(|f| f.iter().product::<usize>())
+            .max()
+            .unwrap_or(1);
+        let workgroup = (lines * m / widest)
+            .next_power_of_two()
+            .clamp(32, 256)
+            .min(max_invocations);
+        Some(RaderKernel {
+            p,
+            m,
+            g,
+            passes,
+            lines,
+            workgroup,
+        })
+    }
+
+    fn key(&self) -> String {
+        format!("fft rader fused {self:?}")
+    }
+
+    /// The kernel's one table: `w_m^e` for `e < m` (the passes' twiddles), the kernel spectrum
+    /// divided by m (`spectrum`, m entries), then `(g^q mod p, g^(−q) mod p)` as exact f32
+    /// integers for `q < m` (`q` taken modulo `p − 1`).
+    pub(crate) fn table(&self, spectrum: &[[f32; 2]]) -> Vec<[f32; 2]> {
+        let (p, m, l) = (self.p, self.m, self.p - 1);
+        let mut out = super::plan::twiddles(m, m, 1);
+        out.extend_from_slice(spectrum);
+        let mut pow = vec![0usize; l];
+        let mut v = 1;
+        for e in pow.iter_mut() {
+            *e = v;
+            v = v * self.g % p;
+        }
+        out.extend((0..m).map(|q| [pow[q % l] as f32, pow[(l - q % l) % l] as f32]));
+        out
+    }
+
+    /// The kernel's WGSL source.
+    pub(crate) fn wgsl(&self) -> String {
+        let (p, m, lines, wg) = (self.p, self.m, self.lines, self.workgroup);
+        let l = p - 1;
+        let mut s = String::new();
+        let w = &mut s;
+        writeln!(
+            w,
+            "// Rader's algorithm fused: p = {p}, g = {g}, convolution of m = {m} points, passes {:?},\n\
+             // {lines} line(s) per workgroup (src/gpu/fft/rader_kernel.rs).\n\
+             // p: 0 one past the last line of this dispatch, 1 workgroups along x, 2 inner (the lines'\n\
+             // stride), 3 the first line, 4 scale (f32 bits), 5 -1.0 for an inverse (f32 bits), 6 and 7\n\
+             // the elements of src and dst at the start of their bindings (windows of the buffers).\n\
+             // tab: [0, m) w_m^e, [m, 2m) the kernel spectrum / m, [2m, 3m) (g^q, g^-q) mod p.\n\
+             @group(0) @binding(0) var<storage, read> src: array<vec2<f32>>;\n\
+             @group(0) @binding(1) var<storage, read_write> dst: array<vec2<f32>>;\n\
+             @group(0) @binding(2) var<storage, read> tab: array<vec2<f32>>;\n\
+             @group(0) @binding(3) var<storage, read> p: array<u32>;\n\
+             var<workgroup> s: array<vec2<f32>, {}>;\n\
+             fn cmul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {{\n\
+             \x20   return vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x);\n\
+             }}\n\
+             fn twiddle(e: u32) -> vec2<f32> {{\n\
+             \x20   return tab[e];\n\
+             }}\n\
+             // Where line b starts in the arrays ([outer, p, inner], C order); the bindings start p[6]\n\
+             // (src) and p[7] (dst) elements in.\n\
+             fn line_base(b: u32) -> u32 {{\n\
+             \x20   return (b / p[2]) * {p}u * p[2] + b % p[2];\n\
+             }}\n\
+             @compute @workgroup_size({wg})\n\
+             fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
+             \x20   let first = p[3] + (wid.y * p[1] + wid.x) * {lines}u;\n\
+             \x20   let inner = p[2];\n\
+             \x20   let scale = bitcast<f32>(p[4]);\n\
+             \x20   let dir = bitcast<f32>(p[5]);",
+            self.passes,
+            lines * m,
+            g = self.g,
+        )
+        .unwrap();
+        let counts: Vec<(usize, usize)> = self
+            .passes
+            .iter()
+            .map(|f| {
+                let radix: usize = f.iter().product();
+                (radix, (lines * (m / radix)).div_ceil(wg))
+            })
+            .collect();
+        let regs = counts.iter().map(|&(r, b)| r * b).max().unwrap_or(1);
+        writeln!(w, "    var r: array<vec2<f32>, {regs}>;").unwrap();
+        let last = self.passes.len() - 1;
+        for inverse in [false, true] {
+            let mut ns = 1;
+            for (pi, factors) in self.passes.iter().enumerate() {
+                let (radix, blocks) = counts[pi];
+                let q = m / radix;
+                let count = lines * q;
+                let stride = m / (ns * radix);
+                let (load, store) = (!inverse && pi == 0, inverse && pi == last);
+                writeln!(
+                    w,
+                    "    // {} pass {pi}: radix {radix} = {factors:?}, {ns} point(s) done",
+                    if inverse { "inverse" } else { "forward" }
+                )
+                .unwrap();
+                // The item header: line l of the workgroup, index j in it, whether it exists.
+                let head = |w: &mut String, jj: usize| {
+                    writeln!(
+                        w,
+                        "    {{\n\
+                         \x20       let i = lid + {}u;\n\
+                         \x20       let l = i / {q}u;\n\
+                         \x20       let j = i % {q}u;\n\
+                         \x20       let ok = i < {count}u && first + l < p[0];",
+                        jj * wg
+                    )
+                    .unwrap();
+                };
+                let mut perm = Vec::new();
+                for jj in 0..blocks {
+                    let r0 = jj * radix;
+                    head(w, jj);
+                    if load {
+                        // Slot j + t·Q reads x[g^(j + t·Q)] − x[0]; g^Q mod p is a constant.
+                        let step = power(self.g, q, p);
+                        for t in 0..radix {
+                            writeln!(w, "        r[{}] = vec2<f32>(0.0);", r0 + t).unwrap();
+                        }
+                        writeln!(
+                            w,
+                            "        if ok {{\n\
+                             \x20           let b = line_base(first + l) - p[6];\n\
+                             \x20           var x0 = src[b];\n\
+                             \x20           x0.y = x0.y * dir;\n\
+                             \x20           var e = u32(tab[{}u + j].x);",
+                            2 * m
+                        )
+                        .unwrap();
+                        for t in 0..radix {
+                            let i = r0 + t;
+                            // Padding slots (q ≥ L) stay zero.
+                            let guard = if m > l {
+                                format!("if j + {}u < {l}u ", t * q)
+                            } else {
+                                String::new()
+                            };
+                            writeln!(
+                                w,
+                                "            {guard}{{\n\
+                                 \x20               var v = src[b + e * inner];\n\
+                                 \x20               v.y = v.y * dir;\n\
+                                 \x20               r[{i}] = v - x0;\n\
+                                 \x20           }}"
+                            )
+                            .unwrap();
+                            if t + 1 < radix {
+                                writeln!(w, "            e = e * {step}u % {p}u;").unwrap();
+                            }
+                        }
+                        writeln!(w, "        }}").unwrap();
+                    } else {
+                        writeln!(
+                            w,
+                            "        if i < {count}u {{\n            let at = l * {m}u + j;"
+                        )
+                        .unwrap();
+                        for t in 0..radix {
+                            writeln!(w, "            r[{}] = s[at + {}u];", r0 + t, t * q).unwrap();
+                        }
+                        writeln!(w, "        }}").unwrap();
+                    }
+                    if ns > 1 {
+                        twiddle_powers(w, &format!("j % {ns}u"), stride, radix, &[r0]);
+                    }
+                    let slots: Vec<String> = (0..radix).map(|t| format!("r[{}]", r0 + t)).collect();
+                    perm = dft_nested(w, &slots, factors, -1.0);
+                    writeln!(w, "    }}").unwrap();
+                }
+                // Workgroup memory is overwritten only after every read of it in this pass.
+                if !load && !store {
+                    writeln!(w, "    workgroupBarrier();").unwrap();
+                }
+                for jj in 0..blocks {
+                    let r0 = jj * radix;
+                    head(w, jj);
+                    if store {
+                        // Slot o = j + t·S is X[g^(−o)]: conjugated back (the inverse's
+                        // conjugation), then once more for an inverse transform.
+                        let step = power(self.g, l - ns % l, p);
+                        writeln!(
+                            w,
+                            "        if ok {{\n\
+                             \x20           let b = line_base(first + l) - p[7];\n\
+                             \x20           var e = u32(tab[{}u + j].y);",
+                            2 * m
+                        )
+                        .unwrap();
+                        for (t, at) in perm.iter().enumerate() {
+                            let guard = if m > l {
+                                format!("if j + {}u < {l}u ", t * ns)
+                            } else {
+                                String::new()
+                            };
+                            writeln!(
+                                w,
+                                "            {guard}{{\n\
+                                 \x20               var v = r[{}] * scale;\n\
+                                 \x20               v.y = -v.y * dir;\n\
+                                 \x20               dst[b + e * inner] = v;\n\
+                                 \x20           }}",
+                                r0 + at
+                            )
+                            .unwrap();
+                            if t + 1 < perm.len() {
+                                writeln!(w, "            e = e * {step}u % {p}u;").unwrap();
+                            }
+                        }
+                        writeln!(w, "        }}").unwrap();
+                    } else if !inverse && pi == last {
+                        // The spectrum A in natural order: times the kernel's, conjugated. A[0]
+                        // gives X[0] = A[0] + p·x[0].
+                        writeln!(
+                            w,
+                            "        if i < {count}u {{\n\
+                             \x20           let at = l * {m}u + j;\n\
+                             \x20           if j == 0u && ok {{\n\
+                             \x20               let b = line_base(first + l);\n\
+                             \x20               var x0 = src[b - p[6]];\n\
+                             \x20               x0.y = x0.y * dir;\n\
+                             \x20               var v = (r[{}] + {p}.0f * x0) * scale;\n\
+                             \x20               v.y = v.y * dir;\n\
+                             \x20               dst[b - p[7]] = v;\n\
+                             \x20           }}",
+                            r0 + perm[0]
+                        )
+                        .unwrap();
+                        for (t, from) in perm.iter().enumerate() {
+                            writeln!(
+                                w,
+                                "            {{\n\
+                                 \x20               let v = cmul(r[{}], tab[{}u + j]);\n\
+                                 \x20               s[at + {}u] = vec2<f32>(v.x, -v.y);\n\
+                                 \x20           }}",
+                                r0 + from,
+                                m + t * ns,
+                                t * ns
+                            )
+                            .unwrap();
+                        }
+                        writeln!(w, "        }}").unwrap();
+                    } else {
+                        writeln!(
+                            w,
+                            "        if i < {count}u {{\n\
+                             \x20           let k = j % {ns}u;\n\
+                             \x20           let at = l * {m}u + (j - k) * {radix}u + k;"
+                        )
+                        .unwrap();
+                        for (t, from) in perm.iter().enumerate() {
+                            writeln!(w, "            s[at + {}u] = r[{}];", t * ns, r0 + from)
+                                .unwrap();
+                        }
+                        writeln!(w, "        }}").unwrap();
+                    }
+                    writeln!(w, "    }}").unwrap();
+                }
+                if !store {
+                    writeln!(w, "    workgroupBarrier();").unwrap();
+                }
+                ns *= radix;
+            }
+        }
+        w.push_str("}\n");
+        s
+    }
+
+    /// Records the transform of the `outer · inner` lines of `[outer, p, inner]` in `src` into
+    /// `dst`, times `scale`, in chunks of whole workgroups of lines whose windows fit one
+    /// binding (each line's arithmetic is the same, so chunked results are bit-identical).
+    /// Returns `false`, having recorded nothing, when one workgroup's lines span more than a
+    /// binding (lines far apart): the caller takes the six-dispatch route.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn dispatch(
+        &self,
+        gpu: &Gpu,
+        table: &wgpu::Buffer,
+        src: &wgpu::Buffer,
+        dst: &wgpu::Buffer,
+        (outer, inner): (usize, usize),
+        inverse: bool,
+        scale: f32,
+    ) -> Result<bool> {
+        let (p, per) = (self.p, self.lines);
+        let batch = outer * inner;
+        // Line b = (o, i) as row b of a [outer, inner, p] layout: lines [b0, b1) are its flat
+        // elements [b0·p, b1·p), whose window `kernels::window` finds.
+        let layout = Layout::new(
+            vec![outer, inner, p],
+            vec![(p * inner) as isize, 1, inner as isize],
+            0,
+        );
+        let on = |buffer, e0, e1| {
+            let input = Input {
+                buffer,
+                layout: &layout,
+                itemsize: 8,
+            };
+            window(gpu, &input, e0, e1)
+        };
+        // Every chunk is planned before any is recorded: halved until both windows fit.
+        let binding = gpu.binding();
+        let mut chunk = ((binding / (p as u64 * 8)) as usize / per * per).max(per);
+        let mut chunks = Vec::new();
+        let mut b0 = 0;
+        while b0 < batch {
+            let b1 = (b0 + chunk).min(batch);
+            let (e0, e1) = ((b0 * p) as u64, (b1 * p) as u64);
+            let (s, d) = (on(src, e0, e1), on(dst, e0, e1));
+            if s.1 - s.0 > binding || d.1 - d.0 > binding {
+                if chunk == per {
+                    return Ok(false);
+                }
+                chunk = (chunk / 2).div_ceil(per) * per;
+                continue;
+            }
+            chunks.push((b0, b1, s, d));
+            b0 = b1;
+        }
+        let pipeline = gpu.generated_pipeline_keyed(&self.key(), || self.wgsl())?;
+        let dir = if inverse { -1.0f32 } else { 1.0 };
+        for (b0, b1, s, d) in chunks {
+            let (groups_x, groups_y) = groups_2d((b1 - b0).div_ceil(per) as u64);
+            // The window's first element: the kernel subtracts it (wrapping) from each index.
+            let params = [
+                b1 as u32,
+                groups_x,
+                inner as u32,
+                b0 as u32,
+                scale.to_bits(),
+                dir.to_bits(),
+                s.2.wrapping_neg(),
+                d.2.wrapping_neg(),
+            ];
+            let params = storage_with(gpu, "fft params", bytemuck::cast_slice(&params));
+            let resources = [
+                binding_of(src, s.0, s.1 - s.0),
+                binding_of(dst, d.0, d.1 - d.0),
+                table.as_entire_binding(),
+                params.as_entire_binding(),
+            ];
+            submit_once(
+                gpu,
+                &format!("FFT of prime length {p} (Rader, fused)"),
+                &pipeline,
+                &resources,
+                (groups_x, groups_y),
+                |_| {},
+            )?;
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kernel's index arithmetic on the host: the first pass' `g^(j + t·Q)` and the last
+    /// pass' `g^(−(j + t·S))`, stepped by the constants from the table's `g^j`, `g^(−j)`.
+    #[test]
+    fn stepped_powers_match_the_definition() {
+        for (p, g, m) in [(13, 2, 12), (1009, 11, 1008), (23, 5, 45), (2003, 5, 4032)] {
+            let kernel = RaderKernel::with_limits(p, g, m, 4096, 256).expect("fits");
+            let table = kernel.table(&vec![[0.0; 2]; m]);
+            let radix = |f: &Vec<usize>| f.iter().product::<usize>();
+            let q = m / radix(&kernel.passes[0]);
+            let last = kernel.passes.last().expect("a pass");
+            let ns = m / radix(last);
+            for j in 0..q {
+                let mut e = table[2 * m + j][0] as usize;
+                for t in 0..radix(&kernel.passes[0]) {
+                    assert_eq!(e, power(g, (j + t * q) % (p - 1), p), "{p}: load {j} {t}");
+                    e = e * power(g, q, p) % p;
+                }
+            }
+            for j in 0..ns {
+                let mut e = table[2 * m + j][1] as usize;
+                for t in 0..radix(last) {
+                    let o = (j + t * ns) % (p - 1);
+                    assert_eq!(e * power(g, o, p) % p, 1, "{p}: store {j} {t}");
+                    e = e * power(g, p - 1 - ns % (p - 1), p) % p;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn generated_kernels_validate() {
+        // One pass (11: m = 10), several, several lines per workgroup, and padded lines
+        // (23: m = 45 ≥ 2·22 − 1; 2003: m = 4032).
+        for (p, g, m) in [
+            (11, 2, 10),
+            (97, 5, 96),
+            (1009, 11, 1008),
+            (23, 5, 45),
+            (2003, 5, 4032),
+        ] {
+            let kernel = RaderKernel::with_limits(p, g, m, 4096, 256).expect("fits");
+            let source = kernel.wgsl();
+            let module = naga::front::wgsl::parse_str(&source)
+                .unwrap_or_else(|e| panic!("{}\n{source}", e.emit_to_string(&source)));
+            naga::valid::Validator::new(
+                naga::valid::ValidationFlags::all(),
+                naga::valid::Capabilities::empty(),
+            )
+            .validate(&module)
+            .unwrap_or_else(|e| panic!("{}\n{source}", e.emit_to_string(&source)));
+        }
+        assert!(RaderKernel::with_limits(4093, 2, 8192, 4096, 256).is_none());
+    }
+}
