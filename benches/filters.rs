@@ -7,7 +7,7 @@
 //!
 //! 1. **Gaussian blur**, σ = 3, of `testdata/coffee.png` resized to 2048 × 2048 RGB u8 (4.2 MP):
 //!    - GPU resident: `gaussian_blur(&img, 3.0, Border::Clamp)` on an uploaded image, u8 result
-//!      left on the GPU (to_unit_float, two 19-tap passes, from_unit_float);
+//!      left on the GPU (two 19-tap passes, u8 read and written by the kernel itself);
 //!    - GPU with transfers: upload + blur + download, host image to host image;
 //!    - CPU: `imageproc::filter::gaussian_blur_f32(&rgb, 3.0)`, one thread (no rayon). Note that
 //!      imageproc truncates its kernel at radius ceil(2σ) = 6 (13 taps) where gpuarray uses

@@ -7,25 +7,34 @@
 //
 // Integer images are read as unit floats (v / 255 or v / 65535, exactly as `to_unit_float`) and
 // written rounded and clamped (as `from_unit_float`), inside this kernel: no conversion passes.
-// Both sides are arrays of 32-bit words, 8- and 16-bit values packed in them (DESIGN.md).
+// Both sides are bound as arrays of 16-byte `vec4<u32>` words, 8- and 16-bit values packed in
+// them (DESIGN.md); the windows are 16-byte aligned and whole 16-byte words (`window()` in
+// src/gpu/kernels.rs, and every buffer is a whole number of them).
 //
-// Each invocation computes one *group* of 16 consecutive output elements (in C order), whole
-// output words for every type: no two invocations write one word. In C order, element e's tap
-// (i, j) reads input element e + (i − ay)·W + (j − ax)·c (W = w·c): the group's 16 outputs read,
-// for tap (i, j), the 16 consecutive inputs from e + (i − ay)·W + (j − ax)·c, and for tap
-// (i, j + 1) the same run moved c elements on. That holds where the group lies in one row and
-// every tap of its pixels inside the image: the interior. There the kernel keeps those 16 inputs
-// in registers as a sliding *window*: for each kernel row it loads the first run (as whole words,
-// shifted into place when it starts inside a word), and for each further tap shifts the window
-// by c and loads only the c new elements: 16 + (kw − 1)·c loads per kernel row for 16 outputs,
-// rather than 16·kw. (On a CPU driver every storage load is a per-lane loop: the loads, not the
-// arithmetic, are the cost.) Groups elsewhere (the edge strips, groups across two rows) take the
-// per-element path with the border rule. Two pipelines (INTERIOR) rather than a branch: a CPU
-// driver runs both sides of a branch under a mask.
+// Cost model (a CPU driver, lavapipe): a storage access is a loop over the SIMD lanes (a mask
+// and a bounds test per lane), its components loaded inside one such loop, so a `vec4<u32>`
+// access (16 u8, 8 u16 or 4 f32 values) costs far less than four `u32` ones. Every access here
+// is a whole `vec4<u32>`; values that start inside a word are shifted into place with register
+// arithmetic (cheap).
+//
+// Each invocation computes one *group* of 16 consecutive output elements (in C order): one, two
+// or four output words of 16 bytes (u8, u16, f32), written whole: no two invocations write one
+// word. In C order, element e's tap (i, j) reads input element e + (i − ay)·W + (j − ax)·c
+// (W = w·c): the group's 16 outputs read, for tap (i, j), the 16 consecutive inputs from
+// e + (i − ay)·W + (j − ax)·c, and for tap (i, j + 1) the same run moved c elements on. That
+// holds where the group lies in one row and every tap of its pixels inside the image: the
+// interior. There the kernel keeps those 16 inputs in registers as a sliding *window*: for each
+// kernel row it loads the first run, and for each further tap shifts the window by c; the
+// elements that enter over four taps (4·c ≤ 16) are loaded as one run: 2 (u8), 3 (u16) or 5 (f32)
+// loads a kernel row and 4 taps, rather than c a tap; four groups share one window (WIDE). Groups elsewhere (the edge strips, groups
+// across two rows) take the per-element path with the border rule. Two pipelines (INTERIOR)
+// rather than a branch: a CPU driver runs both sides of a branch under a mask.
 //
 // A one-column kernel (a separable filter's vertical pass) over rows of a whole number of groups
 // runs its interior four rows per invocation (BLOCK): the four rows' windows are kernel rows
-// i .. i + 3 of one column, so moving down a row loads one run, not four.
+// i .. i + 3 of one column, so moving down a row loads one run, not four; where every run starts
+// on a 16-byte word (ALIGNED) a run of u8 is one load. Its edge groups (rows above and below the
+// interior) read a run a tap too, from the row the border rule gives.
 //
 // Compile time: every loop over taps has a run-time trip count (the kernel's size and the border
 // mode are parameters, not constants), and the values of a group are named vectors, not arrays,
@@ -66,7 +75,8 @@ struct Params {
     cval: f32,
     // Input element of pixel (0, 0, 0), from the start of the bound window.
     in_off: i32,
-    // Added (wrapping) to an output word's index: the output is bound through a window.
+    // Added (wrapping) to an output word's index (16-byte words): the output is bound through a
+    // window.
     out_off: u32,
     // The kernel's rows and columns, and the border mode: 0 clamp, 1 reflect-101, 2 wrap,
     // 3 constant.
@@ -86,14 +96,17 @@ override INTERIOR: bool = false;
 // rows of a whole number of groups (W a multiple of 16), where 4 rows share the kernel's
 // runs: kh + 3 runs loaded for 4 groups, rather than 4·kh.
 override BLOCK: u32 = 1u;
-// Interior invocations of a kernel more than one column wide compute two consecutive groups
-// (the last of a row's interior alone): one window of 32 inputs, so a tap's move loads CH
-// values for 32 outputs rather than 16.
-override PAIR: bool = false;
+// Interior invocations of a kernel more than one column wide compute four consecutive groups
+// (the last of a row's interior the four that end it): one window of 64 inputs, so the
+// elements entering over four taps are one run of loads for 64 outputs rather than 16.
+override WIDE: bool = false;
+// Every run the kernel loads starts on a 16-byte word (the host's promise: the image's start
+// and its rows are whole words, BLOCK only): a run is 1 (u8), 2 (u16) or 4 (f32) loads.
+override ALIGNED: bool = false;
 
-@group(0) @binding(0) var<storage, read> src: array<u32>;
+@group(0) @binding(0) var<storage, read> src: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read> weights: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> p: Params;
 
 // Largest value of an integer type, as unit float 1.
@@ -116,10 +129,11 @@ fn unpack(w: u32, k: u32) -> f32 {
     }
 }
 
-// Input element i (i ≥ 0, from the window's start) as a float.
+// Input element i (i ≥ 0, from the window's start) as a float: one load.
 fn load1(i: u32) -> f32 {
     let per_word = 4u / IN;
-    return unpack(src[i / per_word], i % per_word);
+    let w = i / per_word;
+    return unpack(src[w / 4u][w % 4u], i % per_word);
 }
 
 // Output element e (global, C order) by the border rule.
@@ -170,9 +184,18 @@ struct Run {
     d: vec4<f32>,
 }
 
-// Bits [s, s + 32) of the 64-bit pair (hi:lo), s < 32.
-fn join(lo: u32, hi: u32, s: u32) -> u32 {
-    return select((lo >> s) | (hi << (32u - s)), lo, s == 0u);
+// Bits [s, s + 32) of the 64-bit pairs (hi:lo), s < 32, four at a time.
+fn join(lo: vec4<u32>, hi: vec4<u32>, s: u32) -> vec4<u32> {
+    return select((lo >> vec4(s)) | (hi << vec4(32u - s)), lo, s == 0u);
+}
+
+// Words k .. k + 3 (k < 4) of the eight words lo, hi.
+fn words(lo: vec4<u32>, hi: vec4<u32>, k: u32) -> vec4<u32> {
+    var w = lo;
+    w = select(w, vec4(lo.yzw, hi.x), k == 1u);
+    w = select(w, vec4(lo.zw, hi.xy), k == 2u);
+    w = select(w, vec4(lo.w, hi.xyz), k == 3u);
+    return w;
 }
 
 // A word of four u8 (two u16) values as floats, v / 255 (v / 65535) exactly as `load1`.
@@ -180,58 +203,91 @@ fn bytes4(w: u32) -> vec4<f32> {
     return vec4<f32>(vec4(w & 0xffu, (w >> 8u) & 0xffu, (w >> 16u) & 0xffu, w >> 24u)) / 255.0;
 }
 
-fn halves2(w: u32) -> vec2<f32> {
-    return vec2<f32>(vec2(w & 0xffffu, w >> 16u)) / 65535.0;
+fn halves4(w: vec2<u32>) -> vec4<f32> {
+    return vec4<f32>(vec4(w.x & 0xffffu, w.x >> 16u, w.y & 0xffffu, w.y >> 16u)) / 65535.0;
 }
 
-// The 16 input elements from element b (≥ 0) on, as floats: whole words, the integer types'
-// shifted into place when b starts inside a word.
+fn floats(w: vec4<u32>) -> vec4<f32> {
+    return bitcast<vec4<f32>>(w);
+}
+
+// The 16 input elements from element b (≥ 0) on, as floats: the 16-byte words that hold them
+// (u8: 2, u16: 3, f32: 5; ALIGNED: 1, 2, 4), shifted into place.
 fn run16(b: u32) -> Run {
     switch IN {
         case 1u: {
-            // Five words hold 16 bytes from any start.
+            if ALIGNED {
+                let w = src[b / 16u];
+                return Run(bytes4(w.x), bytes4(w.y), bytes4(w.z), bytes4(w.w));
+            }
+            // Words f .. f + 4 hold the 16 bytes; the byte shift s moves them into place.
             let f = b / 4u;
-            let s = (b % 4u) * 8u;
-            let w0 = src[f];
-            let w1 = src[f + 1u];
-            let w2 = src[f + 2u];
-            let w3 = src[f + 3u];
-            let w4 = src[f + 4u];
-            return Run(
-                bytes4(join(w0, w1, s)),
-                bytes4(join(w1, w2, s)),
-                bytes4(join(w2, w3, s)),
-                bytes4(join(w3, w4, s)),
-            );
+            let l0 = src[f / 4u];
+            let l1 = src[f / 4u + 1u];
+            let k = f % 4u;
+            let w0 = words(l0, l1, k);
+            let w = join(w0, vec4(w0.yzw, l1[k]), (b % 4u) * 8u);
+            return Run(bytes4(w.x), bytes4(w.y), bytes4(w.z), bytes4(w.w));
         }
         case 2u: {
+            if ALIGNED {
+                let l0 = src[b / 8u];
+                let l1 = src[b / 8u + 1u];
+                return Run(halves4(l0.xy), halves4(l0.zw), halves4(l1.xy), halves4(l1.zw));
+            }
             let f = b / 2u;
+            let q = f / 4u;
+            let l0 = src[q];
+            let l1 = src[q + 1u];
+            let l2 = src[q + 2u];
+            let k = f % 4u;
             let s = (b % 2u) * 16u;
-            var w: array<u32, 9>;
-            w[0] = src[f];
-            w[1] = src[f + 1u];
-            w[2] = src[f + 2u];
-            w[3] = src[f + 3u];
-            w[4] = src[f + 4u];
-            w[5] = src[f + 5u];
-            w[6] = src[f + 6u];
-            w[7] = src[f + 7u];
-            w[8] = src[f + 8u];
-            return Run(
-                vec4(halves2(join(w[0], w[1], s)), halves2(join(w[1], w[2], s))),
-                vec4(halves2(join(w[2], w[3], s)), halves2(join(w[3], w[4], s))),
-                vec4(halves2(join(w[4], w[5], s)), halves2(join(w[5], w[6], s))),
-                vec4(halves2(join(w[6], w[7], s)), halves2(join(w[7], w[8], s))),
-            );
+            let w0 = words(l0, l1, k);
+            let w1 = words(l1, l2, k);
+            let lo = join(w0, vec4(w0.yzw, w1.x), s);
+            let hi = join(w1, vec4(w1.yzw, l2[k]), s);
+            return Run(halves4(lo.xy), halves4(lo.zw), halves4(hi.xy), halves4(hi.zw));
         }
         default: {
-            return Run(f32x4(b), f32x4(b + 4u), f32x4(b + 8u), f32x4(b + 12u));
+            let q = b / 4u;
+            if ALIGNED {
+                return Run(floats(src[q]), floats(src[q + 1u]), floats(src[q + 2u]), floats(src[q + 3u]));
+            }
+            let k = b % 4u;
+            let l0 = src[q];
+            let l1 = src[q + 1u];
+            let l2 = src[q + 2u];
+            let l3 = src[q + 3u];
+            let l4 = src[q + 4u];
+            return Run(
+                floats(words(l0, l1, k)),
+                floats(words(l1, l2, k)),
+                floats(words(l2, l3, k)),
+                floats(words(l3, l4, k)),
+            );
         }
     }
 }
 
-fn f32x4(b: u32) -> vec4<f32> {
-    return bitcast<vec4<f32>>(vec4(src[b], src[b + 1u], src[b + 2u], src[b + 3u]));
+// The 4 input elements from b (≥ 0), as floats: two loads.
+fn head4(b: u32) -> vec4<f32> {
+    let per_word = 4u / IN;
+    let f = b / per_word;
+    let l0 = src[f / 4u];
+    let l1 = src[f / 4u + 1u];
+    let w = words(l0, l1, f % 4u);
+    let s = (b % per_word) * IN * 8u;
+    switch IN {
+        case 1u: {
+            return bytes4(join(w, w.yzwx, s).x);
+        }
+        case 2u: {
+            return halves4(join(w, w.yzwx, s).xy);
+        }
+        default: {
+            return floats(w);
+        }
+    }
 }
 
 // The run `v` moved CH elements on (CH ≤ 4), the first CH values of `n` entering at its end.
@@ -267,60 +323,113 @@ fn shift_in(v: Run, n: vec4<f32>) -> Run {
     }
 }
 
-// The CH (≤ 4) input elements from b, in the first CH components.
-fn incoming(b: u32) -> vec4<f32> {
+// Elements t·CH .. (t + 1)·CH of the run q (t < 4, CH ≤ 4), in the first CH components: what
+// enters the window at the t-th of four moves.
+fn part(q: Run, t: u32) -> vec4<f32> {
     switch CH {
         case 1u: {
-            return vec4(load1(b), 0.0, 0.0, 0.0);
+            return vec4(q.a[t]);
         }
         case 2u: {
-            return vec4(load1(b), load1(b + 1u), 0.0, 0.0);
+            let h = select(q.b, q.a, t < 2u);
+            return select(h.zwxy, h, t % 2u == 0u);
         }
         case 3u: {
-            return vec4(load1(b), load1(b + 1u), load1(b + 2u), 0.0);
+            switch t {
+                case 0u: {
+                    return q.a;
+                }
+                case 1u: {
+                    return vec4(q.a.w, q.b.xyz);
+                }
+                case 2u: {
+                    return vec4(q.b.zw, q.c.xy);
+                }
+                default: {
+                    return vec4(q.c.yzw, q.d.x);
+                }
+            }
         }
         default: {
-            return vec4(load1(b), load1(b + 1u), load1(b + 2u), load1(b + 3u));
+            switch t {
+                case 0u: {
+                    return q.a;
+                }
+                case 1u: {
+                    return q.b;
+                }
+                case 2u: {
+                    return q.c;
+                }
+                default: {
+                    return q.d;
+                }
+            }
         }
     }
 }
 
-// The run `v` of the elements from b moved CH elements on: the CH new ones loaded (from
-// b + 16); past 4 channels, the run loaded anew.
-fn slide(v: Run, b: u32) -> Run {
-    if CH > 4u {
-        return run16(b + CH);
-    }
-    return shift_in(v, incoming(b + 16u));
+fn madd(acc: Run, w: f32, v: Run) -> Run {
+    return Run(acc.a + w * v.a, acc.b + w * v.b, acc.c + w * v.c, acc.d + w * v.d);
 }
 
-// Two consecutive interior groups from output element e (PAIR): one window of 32 inputs slid
-// along each kernel row, CH loads a tap for 32 outputs.
-fn interior_pair(e: u32) -> array<Run, 2> {
-    var lo = Run(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
-    var hi = lo;
+// Four consecutive interior groups from output element e (WIDE): one window of 64 inputs slid
+// along each kernel row; the 4·CH elements entering over four taps loaded as one run.
+fn interior_wide(e: u32) -> array<Run, 4> {
+    var a0 = Run(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+    var a1 = a0;
+    var a2 = a0;
+    var a3 = a0;
     let base = p.in_off + i32(e) - p.ay * i32(p.row) - p.ax * i32(CH);
     for (var i = 0; i < p.kh; i++) {
         var b = u32(base + i * i32(p.row));
-        var v = run16(b);
-        var u = run16(b + 16u);
-        for (var j = 0; j < p.kw; j++) {
-            let wt = weights[i * p.kw + j];
-            lo = madd(lo, wt, v);
-            hi = madd(hi, wt, u);
+        var v0 = run16(b);
+        var v1 = run16(b + 16u);
+        var v2 = run16(b + 32u);
+        var v3 = run16(b + 48u);
+        let k = i * p.kw;
+        var j = 0;
+        if CH <= 4u {
+            // Four taps and four moves at a time while a tap follows them.
+            for (; j + 4 < p.kw; j += 4) {
+                let q = run16(b + 64u);
+                for (var t = 0u; t < 4u; t++) {
+                    let wt = weights[k + j + i32(t)];
+                    a0 = madd(a0, wt, v0);
+                    a1 = madd(a1, wt, v1);
+                    a2 = madd(a2, wt, v2);
+                    a3 = madd(a3, wt, v3);
+                    v0 = shift_in(v0, v1.a);
+                    v1 = shift_in(v1, v2.a);
+                    v2 = shift_in(v2, v3.a);
+                    v3 = shift_in(v3, part(q, t));
+                }
+                b += 4u * CH;
+            }
+        }
+        for (; j < p.kw; j++) {
+            let wt = weights[k + j];
+            a0 = madd(a0, wt, v0);
+            a1 = madd(a1, wt, v1);
+            a2 = madd(a2, wt, v2);
+            a3 = madd(a3, wt, v3);
             if j + 1 < p.kw {
                 if CH > 4u {
-                    v = run16(b + CH);
-                    u = run16(b + CH + 16u);
+                    v0 = run16(b + CH);
+                    v1 = run16(b + CH + 16u);
+                    v2 = run16(b + CH + 32u);
+                    v3 = run16(b + CH + 48u);
                 } else {
-                    v = shift_in(v, u.a);
-                    u = shift_in(u, incoming(b + 32u));
+                    v0 = shift_in(v0, v1.a);
+                    v1 = shift_in(v1, v2.a);
+                    v2 = shift_in(v2, v3.a);
+                    v3 = shift_in(v3, head4(b + 64u));
                 }
                 b += CH;
             }
         }
     }
-    return array(lo, hi);
+    return array(a0, a1, a2, a3);
 }
 
 // The interior group from output element e: for each kernel row, a window of 16 inputs slid
@@ -332,13 +441,13 @@ fn interior(e: u32) -> Run {
         var b = u32(base + i * i32(p.row));
         var v = run16(b);
         for (var j = 0; j < p.kw; j++) {
-            let wt = weights[i * p.kw + j];
-            acc.a += wt * v.a;
-            acc.b += wt * v.b;
-            acc.c += wt * v.c;
-            acc.d += wt * v.d;
+            acc = madd(acc, weights[i * p.kw + j], v);
             if j + 1 < p.kw {
-                v = slide(v, b);
+                if CH > 4u {
+                    v = run16(b + CH);
+                } else {
+                    v = shift_in(v, head4(b + 16u));
+                }
                 b += CH;
             }
         }
@@ -346,16 +455,21 @@ fn interior(e: u32) -> Run {
     return acc;
 }
 
-fn madd(acc: Run, w: f32, v: Run) -> Run {
-    return Run(acc.a + w * v.a, acc.b + w * v.b, acc.c + w * v.c, acc.d + w * v.d);
-}
-
-// Writes the group g's 16 results.
-fn store16(g: u32, v: Run) {
-    store4(g, 0u, v.a);
-    store4(g, 1u, v.b);
-    store4(g, 2u, v.c);
-    store4(g, 3u, v.d);
+// The edge group from output element e of a one-column kernel over rows of whole groups
+// (BLOCK): a run a tap, from the row the border rule gives.
+fn edge_rows(e: u32) -> Run {
+    let y = i32(e / p.row) - p.ay;
+    let column = e % p.row;
+    var acc = Run(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+    for (var i = 0; i < p.kh; i++) {
+        let yy = border(y + i, p.in_h, p.mode);
+        var v = Run(vec4(p.cval), vec4(p.cval), vec4(p.cval), vec4(p.cval));
+        if yy >= 0 {
+            v = run16(u32(p.in_off + yy * i32(p.row)) + column);
+        }
+        acc = madd(acc, weights[i], v);
+    }
+    return acc;
 }
 
 // The interior groups g, g + G, g + 2G, g + 3G (G groups a row: W = 16·G) of a one-column
@@ -393,32 +507,31 @@ fn interior_block(e: u32, g: u32) {
     store16(g + 3u * groups, a3);
 }
 
-// Four results as the bytes of a word (OUT = 1) or two as the halves (OUT = 2, .xy).
+// Four results as the bytes of a word (OUT = 1), or as the halves of two (OUT = 2).
 fn pack4(v: vec4<f32>) -> u32 {
     return to_int(v.x) | (to_int(v.y) << 8u) | (to_int(v.z) << 16u) | (to_int(v.w) << 24u);
 }
 
-fn pack2(v: vec2<f32>) -> u32 {
-    return to_int(v.x) | (to_int(v.y) << 16u);
+fn pack2x2(v: vec4<f32>) -> vec2<u32> {
+    return vec2(to_int(v.x) | (to_int(v.y) << 16u), to_int(v.z) | (to_int(v.w) << 16u));
 }
 
-// Writes the 4 results `v` of output elements 4k.. (k counted in whole groups from g's).
-fn store4(g: u32, k: u32, v: vec4<f32>) {
+// Writes the group g's 16 results: 1 (u8), 2 (u16) or 4 (f32) whole 16-byte words.
+fn store16(g: u32, v: Run) {
     switch OUT {
         case 1u: {
-            dst[4u * g + k + p.out_off] = pack4(v);
+            dst[g + p.out_off] = vec4(pack4(v.a), pack4(v.b), pack4(v.c), pack4(v.d));
         }
         case 2u: {
-            dst[8u * g + 2u * k + p.out_off] = pack2(v.xy);
-            dst[8u * g + 2u * k + 1u + p.out_off] = pack2(v.zw);
+            dst[2u * g + p.out_off] = vec4(pack2x2(v.a), pack2x2(v.b));
+            dst[2u * g + 1u + p.out_off] = vec4(pack2x2(v.c), pack2x2(v.d));
         }
         default: {
-            let at = 16u * g + 4u * k + p.out_off;
-            let u = bitcast<vec4<u32>>(v);
-            dst[at] = u.x;
-            dst[at + 1u] = u.y;
-            dst[at + 2u] = u.z;
-            dst[at + 3u] = u.w;
+            let at = 4u * g + p.out_off;
+            dst[at] = bitcast<vec4<u32>>(v.a);
+            dst[at + 1u] = bitcast<vec4<u32>>(v.b);
+            dst[at + 2u] = bitcast<vec4<u32>>(v.c);
+            dst[at + 3u] = bitcast<vec4<u32>>(v.d);
         }
     }
 }
@@ -436,46 +549,69 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     } else if p.kind == 2u {
         range = vec2(interior_groups(p.row0 + seg).y, interior_groups(p.row0 + seg + 1u).x);
     }
-    let g = range.x + select(1u, 2u, PAIR) * (t % p.seg_width);
+    let g = range.x + select(1u, 4u, WIDE) * (t % p.seg_width);
     if g >= range.y {
         return;
     }
     let e = 16u * g;
-    let words = arrayLength(&dst);
     if INTERIOR {
         // Every tap of the group's elements lies inside the image, and the group inside the
         // output (p.n): all 16 are written.
         if BLOCK == 4u {
             interior_block(e, g);
-        } else if PAIR && g + 1u < range.y {
-            let two = interior_pair(e);
-            store16(g, two[0]);
-            store16(g + 1u, two[1]);
+        } else if WIDE {
+            // Four groups from g; for the last (up to three) of a row's interior, the four that
+            // end there, of which the groups before g are another invocation's (the host
+            // leaves interiors of fewer than four groups to the edge path).
+            let g0 = min(g, range.y - 4u);
+            let four = interior_wide(16u * g0);
+            if g0 >= g {
+                store16(g0, four[0]);
+            }
+            if g0 + 1u >= g {
+                store16(g0 + 1u, four[1]);
+            }
+            if g0 + 2u >= g {
+                store16(g0 + 2u, four[2]);
+            }
+            store16(g0 + 3u, four[3]);
         } else {
             store16(g, interior(e));
         }
         return;
     }
-    // The edge path, one output word at a time (a run-time loop: small code); elements past
-    // p.n are written as zeros.
-    let per_word = 4u / OUT;
-    for (var k = 0u; k < 16u / per_word; k++) {
-        var word = 0u;
-        for (var b = 0u; b < per_word; b++) {
-            let at = e + k * per_word + b;
-            var v = 0.0;
+    if BLOCK == 4u {
+        // A one-column kernel over rows of whole groups: the group lies in one row, and every
+        // tap's column inside the image, so each tap reads one run, from the row the border
+        // rule gives (or the constant).
+        store16(g, edge_rows(e));
+        return;
+    }
+    // The edge path, four elements at a time (a run-time loop: small code); elements past p.n
+    // are written as zeros.
+    var v = Run(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+    for (var q = 0u; q < 4u; q++) {
+        var four = vec4(0.0);
+        for (var k = 0u; k < 4u; k++) {
+            let at = e + 4u * q + k;
             if at < p.n {
-                v = edge_value(at);
-            }
-            if OUT == 4u {
-                word = bitcast<u32>(v);
-            } else {
-                word |= to_int(v) << (b * OUT * 8u);
+                four[k] = edge_value(at);
             }
         }
-        let index = 16u / per_word * g + k + p.out_off;
-        if index < words {
-            dst[index] = word;
+        switch q {
+            case 0u: {
+                v.a = four;
+            }
+            case 1u: {
+                v.b = four;
+            }
+            case 2u: {
+                v.c = four;
+            }
+            default: {
+                v.d = four;
+            }
         }
     }
+    store16(g, v);
 }

@@ -389,6 +389,113 @@ fn taper_edges_blends_the_border_and_keeps_the_interior() {
     );
 }
 
+/// `taper_edges` in f64 by its definition: the blurred copy is the inverse DFT of the spectrum
+/// times `exp(−2π²σ²(fy² + fx²))`, σ = width / 4, a product of one factor per axis, so it is
+/// the periodic convolution along each axis with that factor's inverse DFT (summed here term
+/// by term, no FFT and no cut); then the raised-cosine blend. `x` is `[h, w, c]`.
+fn taper_reference(x: &[f64], [h, w, c]: [usize; 3], width: usize) -> Vec<f64> {
+    use std::f64::consts::{PI, TAU};
+    let sigma = width as f64 / 4.0;
+    let kernel = |n: usize| -> Vec<f64> {
+        (0..n)
+            .map(|t| {
+                (0..n)
+                    .map(|k| {
+                        let f = if 2 * k < n {
+                            k as f64
+                        } else {
+                            k as f64 - n as f64
+                        } / n as f64;
+                        (-2.0 * (PI * sigma * f).powi(2)).exp()
+                            * (TAU * ((k * t) % n) as f64 / n as f64).cos()
+                    })
+                    .sum::<f64>()
+                    / n as f64
+            })
+            .collect()
+    };
+    let (gy, gx) = (kernel(h), kernel(w));
+    let ramp = |i: usize, n: usize| {
+        let d = i.min(n - 1 - i);
+        if d >= width {
+            1.0
+        } else {
+            0.5 - 0.5 * (PI * (d as f64 + 0.5) / width as f64).cos()
+        }
+    };
+    let mut rows = vec![0.0; x.len()];
+    for i in 0..h {
+        for j in 0..w {
+            for k in 0..c {
+                rows[(i * w + j) * c + k] = (0..w)
+                    .map(|t| gx[t] * x[(i * w + (j + w - t) % w) * c + k])
+                    .sum();
+            }
+        }
+    }
+    let mut out = vec![0.0; x.len()];
+    for i in 0..h {
+        for j in 0..w {
+            for k in 0..c {
+                let at = (i * w + j) * c + k;
+                let b: f64 = (0..h)
+                    .map(|t| gy[t] * rows[((i + h - t) % h * w + j) * c + k])
+                    .sum();
+                out[at] = b + ramp(i, h) * ramp(j, w) * (x[at] - b);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn taper_edges_matches_the_f64_definition() {
+    // The GPU blurs the bands by direct passes of the same periodic 1-D kernels, cut where at
+    // most 2^-26 of their weight is left out (both cuts: 2^-25) and summed in f32: each output
+    // is within (2^-25 + (h + w + 4)·2^-24)·max|x| of the definition (at most h + w products
+    // and sums, each rounded by at most 2^-24 of a partial sum no larger than max|x|, and the
+    // blend's few roundings). Sizes: odd and even, a one-pixel taper (σ = 1/4: the transfer
+    // function is far from 0 at the Nyquist frequency, so the kernel is not a sampled
+    // Gaussian), bands that cover every row (2·width = h), kernels longer than an axis.
+    let mut rng = Rng::new(77);
+    for (h, w, c, width) in [
+        (40, 50, 3, 8),
+        (33, 17, 1, 1),
+        (24, 61, 2, 12),
+        (9, 64, 1, 4),
+    ] {
+        let x: Vec<f32> = (0..h * w * c).map(|_| rng.f64(-1.0, 1.0) as f32).collect();
+        let x64: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+        let want = taper_reference(&x64, [h, w, c], width);
+        let shape = if c == 1 { vec![h, w] } else { vec![h, w, c] };
+        let image = up(&x, &shape);
+        let got = values(&taper_edges(&image, width).unwrap());
+        let bound = 2f64.powi(-25) + (h + w + 4) as f64 * 2f64.powi(-24);
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst <= bound,
+            "{h} × {w} × {c}, width {width}: {worst:e} > {bound:e}"
+        );
+        // The image itself is left as it was (a contiguous f32 image is tapered in a copy).
+        assert_eq!(values(&image), x64, "{h} × {w} × {c}: input changed");
+    }
+    // u8 in: the unit floats tapered, rounded back to 8 bits (a level off only at a near-tie).
+    let x: Vec<u8> = (0..30 * 26 * 3)
+        .map(|_| rng.f64(0.0, 256.0) as u8)
+        .collect();
+    let x64: Vec<f64> = x.iter().map(|&v| v as f64 / 255.0).collect();
+    let want = taper_reference(&x64, [30, 26, 3], 6);
+    let got = values(&taper_edges(&up(&x, &[30, 26, 3]), 6).unwrap());
+    for (g, r) in got.iter().zip(&want) {
+        let r = (r * 255.0).round().clamp(0.0, 255.0);
+        assert!((g - r).abs() <= 1.0, "u8: {g} vs {r}");
+    }
+}
+
 #[test]
 fn tapering_reduces_ringing_from_a_non_periodic_blur() {
     // camera.png blurred with reflected borders (the blur of a padded copy, cropped): the

@@ -717,15 +717,23 @@ fn direct_every_dtype(seed: u64, (kh, kw): (usize, usize), shapes: &[(usize, usi
             v: words.iter().map(|&v| (v as f32 / 65535.0) as f64).collect(),
             ..xf
         };
-        for border in BORDERS {
-            let what = format!("{kh}x{kw} [{h}, {w}, {c}] {border:?}");
+        let xf32: Vec<f32> = xf.v.iter().map(|&v| v as f32).collect();
+        // Every border mode on images at offset 0; and, with one border mode (the rule only
+        // touches the edge path), the same images as views starting `skip` elements into their
+        // buffer: runs that start inside a 16-byte word, for every element type.
+        let cases = BORDERS
+            .iter()
+            .map(|&b| (b, 0))
+            .chain([(Border::Reflect, 5)]);
+        for (border, skip) in cases {
+            let what = format!("{kh}x{kw} [{h}, {w}, {c}] {border:?} at element {skip}");
             let conv = |g: &GpuArray| convolve2d_with(g, &kv, border, Method::Direct).unwrap();
-            let got = conv(&upload_f32(&xf));
+            let got = conv(&at_offset(&xf32, [h, w, c], skip));
             let want = ref_convolve(&xf, &kd, kh, kw, border);
             assert_close(&what, &got, &want, 1e-5, xf.max_abs().max(0.25));
-            let got = conv(&up(&bytes, &[h, w, c]));
+            let got = conv(&at_offset(&bytes, [h, w, c], skip));
             assert_u8(&what, &got, &ref_convolve(&x8, &kd, kh, kw, border));
-            let got = conv(&up(&words, &[h, w, c]));
+            let got = conv(&at_offset(&words, [h, w, c], skip));
             assert_eq!(got.dtype(), Dtype::U16, "{what}");
             let want = ref_convolve(&x16, &kd, kh, kw, border);
             for (g, w) in values(&got).iter().zip(&want.v) {
@@ -736,4 +744,29 @@ fn direct_every_dtype(seed: u64, (kh, kw): (usize, usize), shapes: &[(usize, usi
             }
         }
     }
+}
+
+/// `data` as a C-contiguous `[h, w, c]` view that starts `skip` elements into its buffer (the
+/// elements before it hold the largest value, which no result may read).
+fn at_offset<T: gpuarray::Element + PartialOrd>(
+    data: &[T],
+    [h, w, c]: [usize; 3],
+    skip: usize,
+) -> GpuArray {
+    let mut all = vec![
+        *data
+            .iter()
+            .max_by(|a, b| a.partial_cmp(b).unwrap())
+            .unwrap();
+        skip
+    ];
+    all.extend_from_slice(data);
+    let flat = up(&all, &[all.len()]);
+    let view = flat
+        .slice(&[SliceArg::range(Some(skip as isize), None, 1)])
+        .unwrap()
+        .reshape(&[h as isize, w as isize, c as isize])
+        .unwrap();
+    assert_eq!(view.offset(), skip, "a view, not a copy");
+    view
 }

@@ -11,11 +11,13 @@
 //!
 //! PSFs are host arrays (`f32`, `[k, k]`, summing to 1): they are small, and the transfer
 //! function `H` is computed from them once per call (zero-padded on the host, transformed on
-//! the GPU).
+//! the GPU; on a CPU adapter, a PSF of at most 32 × 32 by a direct DFT on the host in f64).
+
+mod taper;
 
 use std::f64::consts::PI;
 
-use super::{from_float, interleave, number, to_float};
+use super::{from_float, interleave, number, to_float, to_float_dtype};
 use crate::error::{Error, Result};
 use crate::gpu::array::GpuArray;
 use crate::gpu::context::Gpu;
@@ -263,7 +265,22 @@ fn psf_values(psf: &View<'_>, h: usize, w: usize) -> Result<(Vec<f64>, usize, us
 /// The transfer function `H = rfft2(psf padded to h × w, centre rolled to (0, 0))`,
 /// `[h, w/2 + 1]` complex64.
 fn transfer(gpu: &crate::Gpu, psf: &View<'_>, h: usize, w: usize) -> Result<GpuArray> {
+    transfer_with(gpu, psf, h, w, on_host(gpu, psf))
+}
+
+/// [`transfer`], made on the host ([`host_transfer`]) or by the GPU's FFT.
+fn transfer_with(
+    gpu: &crate::Gpu,
+    psf: &View<'_>,
+    h: usize,
+    w: usize,
+    host: bool,
+) -> Result<GpuArray> {
     let (values, kh, kw) = psf_values(psf, h, w)?;
+    if host {
+        let hf = host_transfer(&values, (kh, kw), (h, w))?;
+        return upload_spectrum(gpu, hf.iter().copied(), h, w);
+    }
     let mut padded = vec![0.0f32; h * w];
     let (ci, cj) = (kh / 2, kw / 2);
     for i in 0..kh {
@@ -274,6 +291,83 @@ fn transfer(gpu: &crate::Gpu, psf: &View<'_>, h: usize, w: usize) -> Result<GpuA
     }
     let p = gpu.upload(&View::from_slice(&padded, &[h, w])?)?;
     fft::rfft2(&p, None, None, Norm::Backward)
+}
+
+/// The largest PSF side whose transfer function is computed on the host (see
+/// [`host_transfer`]).
+const HOST_PSF_SIDE: usize = 32;
+
+/// Whether the transfer function of `psf` is made on the host: where the adapter is the CPU
+/// (lavapipe, llvmpipe) and the PSF has at most [`HOST_PSF_SIDE`] rows and columns (see
+/// [`host_transfer`]). Elsewhere the GPU's FFT makes it.
+fn on_host(gpu: &Gpu, psf: &View<'_>) -> bool {
+    let side = psf.shape().iter().copied().max().unwrap_or(0);
+    gpu.info().device_type == wgpu::DeviceType::Cpu && side <= HOST_PSF_SIDE
+}
+
+/// The transfer function of a PSF of `kh × kw` `values` for an `h × w` image, `[h, w/2 + 1]`
+/// row-major, computed on the host in f64.
+///
+/// The direct DFT of the PSF's few values, one axis at a time: `kh · kw · (w/2 + 1)` then
+/// `h · kh · (w/2 + 1)` complex multiply-adds, about 40 M for a 19 × 19 PSF and a 2048 × 2048
+/// image (tens of milliseconds), where a CPU adapter's real 2-D FFT of the padded PSF and the
+/// elementwise passes of the Wiener filter take about a second. On a real GPU the FFT is far
+/// faster than the host, so it keeps the GPU path.
+fn host_transfer(
+    values: &[f64],
+    (kh, kw): (usize, usize),
+    (h, w): (usize, usize),
+) -> Result<Vec<num_complex::Complex64>> {
+    use num_complex::Complex64;
+    let wc = w / 2 + 1;
+    // e^{−2πi·k·d/n} for the PSF offset d of tap `t` from its centre `c`, the product k·d
+    // reduced mod n in integers so that the angle stays exact for large k.
+    let twiddle = |k: usize, t: usize, c: usize, n: usize| {
+        let d = (t + n - c) % n;
+        let m = ((k as u64 * d as u64) % n as u64) as f64;
+        Complex64::from_polar(1.0, -2.0 * PI * m / n as f64)
+    };
+    // Along the rows: a[i][kx] = Σ_j psf[i][j] · e^{−2πi·kx·(j − cj)/w}.
+    let mut a = vec![Complex64::new(0.0, 0.0); kh * wc];
+    for j in 0..kw {
+        let col: Vec<Complex64> = (0..wc).map(|kx| twiddle(kx, j, kw / 2, w)).collect();
+        for i in 0..kh {
+            let v = values[i * kw + j];
+            for (out, e) in a[i * wc..(i + 1) * wc].iter_mut().zip(&col) {
+                *out += v * e;
+            }
+        }
+    }
+    // Along the columns: H[ky][kx] = Σ_i a[i][kx] · e^{−2πi·ky·(i − ci)/h}.
+    let mut hf = Vec::new();
+    hf.try_reserve_exact(h * wc).map_err(|e| {
+        Error::OutOfMemory(format!(
+            "a transfer function of {h} × {wc} values on the host: {e}"
+        ))
+    })?;
+    hf.resize(h * wc, Complex64::new(0.0, 0.0));
+    for (ky, row) in hf.chunks_exact_mut(wc).enumerate() {
+        for i in 0..kh {
+            let e = twiddle(ky, i, kh / 2, h);
+            for (out, v) in row.iter_mut().zip(&a[i * wc..(i + 1) * wc]) {
+                *out += e * v;
+            }
+        }
+    }
+    Ok(hf)
+}
+
+/// A spectrum `[h, w/2 + 1]` of f64 values, uploaded as complex64.
+fn upload_spectrum(
+    gpu: &Gpu,
+    values: impl Iterator<Item = num_complex::Complex64>,
+    h: usize,
+    w: usize,
+) -> Result<GpuArray> {
+    let v: Vec<num_complex::Complex32> = values
+        .map(|z| num_complex::Complex32::new(z.re as f32, z.im as f32))
+        .collect();
+    gpu.upload(&View::from_slice(&v, &[h, w / 2 + 1])?)
 }
 
 /// A float image as `[c, h, w]` (no copy): channels first, so the 2-D FFTs run over the last
@@ -376,7 +470,31 @@ fn check_nsr(nsr: f32) -> Result<()> {
 
 /// `conj(H) / (|H|² + nsr)` over `[h, w/2 + 1]`, `H` the transfer function of `psf`.
 fn wiener_filter(gpu: &Gpu, psf: &View<'_>, nsr: f32, h: usize, w: usize) -> Result<GpuArray> {
-    let hf = transfer(gpu, psf, h, w)?;
+    wiener_filter_with(gpu, psf, nsr, h, w, on_host(gpu, psf))
+}
+
+/// [`wiener_filter`], made on the host ([`host_transfer`], then the filter in f64) or by the
+/// GPU.
+fn wiener_filter_with(
+    gpu: &Gpu,
+    psf: &View<'_>,
+    nsr: f32,
+    h: usize,
+    w: usize,
+    host: bool,
+) -> Result<GpuArray> {
+    if host {
+        let (values, kh, kw) = psf_values(psf, h, w)?;
+        let hf = host_transfer(&values, (kh, kw), (h, w))?;
+        let nsr = nsr as f64;
+        return upload_spectrum(
+            gpu,
+            hf.iter().map(|z| z.conj() / (z.norm_sqr() + nsr)),
+            h,
+            w,
+        );
+    }
+    let hf = transfer_with(gpu, psf, h, w, false)?;
     let (re, im) = (hf.real()?, hf.imag()?);
     let power = re.mul(&re)?.add(&im.mul(&im)?)?;
     hf.conj()?.div(&power.add(nsr as f64)?)
@@ -398,11 +516,17 @@ fn ramp(n: usize, width: usize) -> Vec<f32> {
 
 /// Tapers the borders of `image` so that it is nearly periodic, as MATLAB's `edgetaper`: the
 /// image is blended into a periodically blurred copy of itself (a Gaussian of `σ = width / 4`,
-/// applied through the FFT, which wraps around the edges) with the weight
-/// `w(i, j) = r(i) · r(j)`, where `r` rises from 0 at an edge to 1 at `width` pixels from it as
-/// a raised cosine (`0.5 − 0.5 cos(π (d + 0.5) / width)` at distance `d`). At the edges the
-/// result is the blurred copy, whose opposite edges meet smoothly, so an FFT-based filter does
-/// not ring there; the interior is unchanged.
+/// defined through the DFT: the spectrum times `exp(−2π²σ²(fy² + fx²))`, which wraps around
+/// the edges) with the weight `w(i, j) = r(i) · r(j)`, where `r` rises from 0 at an edge to 1 at
+/// `width` pixels from it as a raised cosine (`0.5 − 0.5 cos(π (d + 0.5) / width)` at distance
+/// `d`). At the edges the result is the blurred copy, whose opposite edges meet smoothly, so an
+/// FFT-based filter does not ring there; the interior is unchanged.
+///
+/// The blurred copy is computed only within `width` pixels of the edges, where it is used, by
+/// two direct passes of the periodic 1-D kernels of that definition (cut where at most 2⁻²⁶ of
+/// their weight is left out): within about `(2⁻²⁵ + (lx + ly)·2⁻²⁴)·max|x|` of the f64 DFT
+/// definition, `lx`, `ly` the taps (55 each for a width of 19). Images one of whose float planes
+/// does not fit a storage binding are blurred through the FFT instead (an f32 round trip).
 ///
 /// Use a `width` of at least the PSF's size before [`wiener_deconvolve`]. `width = 0` returns
 /// the image unchanged; `2·width` must not exceed the height or the width.
@@ -418,16 +542,32 @@ fn ramp(n: usize, width: usize) -> Vec<f32> {
 /// # Ok::<(), gpuarray::Error>(())
 /// ```
 pub fn taper_edges(image: &GpuArray, width: usize) -> Result<GpuArray> {
-    let (x, dtype) = to_float(image)?;
+    let dtype = to_float_dtype(image)?;
     if width == 0 {
         return Ok(image.clone());
     }
-    let tapered = taper_channels(&channels_first(&x)?, width)?;
-    from_float(&channels_last(&tapered, &x)?, dtype)
+    let (planes, fresh) = float_planes(image, dtype)?;
+    let tapered = taper_channels(&planes, fresh, width)?;
+    from_float(&channels_last(&tapered, image)?, dtype)
 }
 
-/// [`taper_edges`] of float channels `[c, h, w]` (any strides), giving contiguous `[c, h, w]`.
-fn taper_channels(x: &GpuArray, width: usize) -> Result<GpuArray> {
+/// The channels of `image` (of `dtype`, as [`to_float_dtype`] gives it) as C-contiguous float
+/// planes `[c, h, w]`, in one pass (integer images converted to unit floats as they are
+/// gathered), and whether they were made for this call (`false`: they are the image itself).
+fn float_planes(image: &GpuArray, dtype: Dtype) -> Result<(GpuArray, bool)> {
+    let planes = channels_first(image)?;
+    Ok(match dtype {
+        Dtype::F32 => {
+            let shared = planes.is_c_contiguous() && planes.offset() == 0;
+            (planes.contiguous()?, !shared)
+        }
+        _ => (planes.to_unit_float()?, true),
+    })
+}
+
+/// [`taper_edges`] of C-contiguous float planes `[c, h, w]` (`fresh`: made for this call, so
+/// the taper may write into them), giving contiguous `[c, h, w]`.
+fn taper_channels(x: &GpuArray, fresh: bool, width: usize) -> Result<GpuArray> {
     let (h, w) = (x.shape()[1], x.shape()[2]);
     if width > h.min(w) / 2 {
         let side = width.saturating_mul(2);
@@ -436,6 +576,10 @@ fn taper_channels(x: &GpuArray, width: usize) -> Result<GpuArray> {
              {h} × {w}"
         )));
     }
+    if let Some(out) = taper::band_taper(x, width, fresh)? {
+        return Ok(out);
+    }
+    // Planes larger than a binding: the blurred copy of the whole image through the FFT.
     let gpu = x.gpu();
     let sigma = width as f64 / 4.0;
     let fy = fft::fftfreq(gpu, h, 1.0)?.reshape(&[h as isize, 1])?;
@@ -456,9 +600,12 @@ fn taper_channels(x: &GpuArray, width: usize) -> Result<GpuArray> {
 }
 
 /// [`taper_edges`] over `taper` pixels, then [`wiener_deconvolve`], as one computation in
-/// float: the tapered image stays on the GPU in float, channels first, between the two (no
-/// rounding to the image's dtype, no interleaving and re-reading the channels), so it takes
-/// two real 2-D FFTs of the channels fewer passes over memory than the two calls. The CLI's
+/// float: the channels are gathered once into float planes (integer images converted as they
+/// are read), tapered there (the blur only in the border bands, see [`taper_edges`]), and
+/// transformed by one batched real 2-D FFT of all the channels and its inverse; no rounding to
+/// the image's dtype and no interleaving between the two steps. On a CPU adapter the Wiener
+/// filter `conj(H) / (|H|² + nsr)` of a PSF of at most 32 × 32 is computed on the host in f64
+/// (a direct DFT of its few values) rather than by a GPU FFT of the padded PSF. The CLI's
 /// `deblur` op. Errors as the two functions'.
 ///
 /// ```
@@ -475,16 +622,65 @@ fn taper_channels(x: &GpuArray, width: usize) -> Result<GpuArray> {
 /// ```
 pub fn wiener_deblur(image: &GpuArray, psf: &View<'_>, nsr: f32, taper: usize) -> Result<GpuArray> {
     check_nsr(nsr)?;
-    let (x, dtype) = to_float(image)?;
-    let (h, w) = (x.shape()[0], x.shape()[1]);
-    let g = wiener_filter(x.gpu(), psf, nsr, h, w)?;
-    let channels = channels_first(&x)?;
+    let dtype = to_float_dtype(image)?;
+    let (h, w) = (image.shape()[0], image.shape()[1]);
+    let g = wiener_filter(image.gpu(), psf, nsr, h, w)?;
+    let (planes, fresh) = float_planes(image, dtype)?;
     let tapered = if taper == 0 {
-        channels
+        planes
     } else {
-        taper_channels(&channels, taper)?
+        taper_channels(&planes, fresh, taper)?
     };
     let spectrum = fft::rfft2(&tapered, None, None, Norm::Backward)?;
     let y = fft::irfft2(&spectrum.mul(&g)?, Some(&[h, w]), None, Norm::Backward)?;
-    from_float(&channels_last(&y, &x)?, dtype)
+    from_float(&channels_last(&y, image)?, dtype)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn complex_values(a: &GpuArray) -> Vec<num_complex::Complex32> {
+        a.to_host().unwrap().as_slice().unwrap().to_vec()
+    }
+
+    /// The host's direct DFT of a PSF (taken on CPU adapters, so by every other test here)
+    /// against the GPU FFT route (taken on real GPUs): the transfer function within 1e-6 of
+    /// its largest value 1 (f32 FFT rounding of a few hundred values), the Wiener filter
+    /// `conj H / (|H|² + nsr)` within 1e-5 (its gain is at most 1 / (2 √nsr) = 5 here).
+    #[test]
+    fn host_and_gpu_transfer_functions_agree() {
+        let gpu = Gpu::new().expect("GPU tests need an adapter");
+        for (psf, (h, w)) in [
+            (psf_gaussian(19, 3.0).unwrap(), (40, 50)),
+            (psf_motion(9.0, 30.0).unwrap(), (33, 17)),
+            (psf_disk(4.0).unwrap(), (64, 64)),
+        ] {
+            let psf = psf.view();
+            let worst = |a: &GpuArray, b: &GpuArray| {
+                let (a, b) = (complex_values(a), complex_values(b));
+                assert_eq!(a.len(), b.len());
+                a.iter()
+                    .zip(&b)
+                    .map(|(x, y)| (x - y).norm())
+                    .fold(0f32, f32::max)
+            };
+            let host = transfer_with(&gpu, &psf, h, w, true).unwrap();
+            let device = transfer_with(&gpu, &psf, h, w, false).unwrap();
+            let err = worst(&host, &device);
+            assert!(
+                err <= 1e-6,
+                "transfer {:?} on {h} × {w}: {err:.2e}",
+                psf.shape()
+            );
+            let host = wiener_filter_with(&gpu, &psf, 0.01, h, w, true).unwrap();
+            let device = wiener_filter_with(&gpu, &psf, 0.01, h, w, false).unwrap();
+            let err = worst(&host, &device);
+            assert!(
+                err <= 1e-5,
+                "Wiener {:?} on {h} × {w}: {err:.2e}",
+                psf.shape()
+            );
+        }
+    }
 }

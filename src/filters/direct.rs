@@ -10,12 +10,22 @@
 //! groups (see the shader's header):
 //!
 //! - the **interior** of each row: groups whose elements' windows lie inside the image, a window
-//!   of inputs in registers slid along each kernel row and no border arithmetic: two groups an
-//!   invocation for a kernel wider than one column (`32 + (kw − 1)·c` loads per kernel row), four
-//!   rows an invocation for a one-column kernel over rows of whole groups (`kh + 3` runs of 16);
+//!   of inputs in registers slid along each kernel row and no border arithmetic: four groups an
+//!   invocation for a kernel wider than one column, four rows an invocation for a one-column
+//!   kernel over rows of whole groups (`kh + 3` runs of 16);
 //! - the **edges**: the groups above the first interior row, between the interiors of two rows
 //!   (the left and right strips, and a group across two rows) and below the last, computed
-//!   element by element through the border rule.
+//!   element by element through the border rule; for a one-column kernel over rows of whole
+//!   groups, a run a tap from the row the border rule gives.
+//!
+//! Every load and store is a whole 16-byte word (`vec4<u32>`: 16 u8, 8 u16 or 4 f32 values), the
+//! values shifted into place in registers. On a CPU driver (lavapipe, Mesa 22.3) each storage
+//! access is a loop over the SIMD lanes with a mask test and a bounds test per lane, the
+//! access's components loaded inside one such loop (`emit_load_mem` in Mesa's
+//! `lp_bld_nir_soa.c`), so fewer, wider accesses cost less. The vertical pass of a u8 Gaussian
+//! blur loads `(kh + 3) / 64` words per output and stores 1/4 (f32); the horizontal pass loads
+//! about 0.7 per output and kernel row (four 16-value runs, then one per four taps, for 64
+//! outputs) and stores 1/16 (u8).
 //!
 //! Images larger than one storage binding run in bands of whole rows with their halos, as the
 //! general pass of [`spatial`](super::spatial) does (and through the same `band_source`): a
@@ -40,6 +50,8 @@ const WORKGROUP: u64 = 64;
 const GROUP: usize = 16;
 /// Output rows per invocation of the blocked interior pipeline (`BLOCK` in the shader).
 const BLOCK: usize = 4;
+/// Groups per interior invocation of a kernel wider than one column (`WIDE` in the shader).
+const WIDE: usize = 4;
 
 /// A correlation kernel: `kh × kw` weights in C order, and the anchor `(ay, ax)`: output
 /// `(y, x)` reads input `(y − ay + i, x − ax + j)` with weight `(i, j)`.
@@ -117,12 +129,12 @@ pub(crate) fn correlate(
     let in_size = x.dtype().itemsize();
     // One pipeline per element types and channels (and path): the kernel's size and the
     // border mode are parameters (see the shader's header on compile time).
-    let pipeline = |interior: bool, block: usize, pair: bool| {
+    let pipeline = |interior: bool, block: usize, wide: bool, aligned: bool| {
         let ch = if interior { c } else { 0 };
         gpu.pipeline(
             &format!(
                 "correlate in {in_size} out {out_size} channels {ch} interior {interior} \
-                 rows {block} pair {pair}"
+                 rows {block} wide {wide} aligned {aligned}"
             ),
             &module,
             &[
@@ -131,20 +143,34 @@ pub(crate) fn correlate(
                 ("CH", ch.max(1) as f64),
                 ("INTERIOR", interior as u8 as f64),
                 ("BLOCK", block as f64),
-                ("PAIR", pair as u8 as f64),
+                ("WIDE", wide as u8 as f64),
+                ("ALIGNED", aligned as u8 as f64),
             ],
         )
     };
-    // A kernel wider than one column: interior groups two at a time.
-    let pair = taps.kw > 1;
-    let (interior, edges) = (pipeline(true, 1, pair)?, pipeline(false, 1, false)?);
-    // A one-column kernel over rows of whole groups: interior rows BLOCK at a time.
-    let blocked = (taps.kw == 1 && row % GROUP == 0)
-        .then(|| pipeline(true, BLOCK, false))
+    // A kernel wider than one column: interior groups four at a time.
+    let wide = taps.kw > 1;
+    let interior = pipeline(true, 1, wide, false)?;
+    // A one-column kernel over rows of whole groups (rows of whole 16-byte words): interior
+    // rows BLOCK at a time, and edge groups a run a tap, from the row the border rule gives.
+    // Each in two variants: for an image that starts on a 16-byte word (ALIGNED: then every
+    // run does) and for one that does not.
+    let rows_of_groups = taps.kw == 1 && row % GROUP == 0;
+    // (Built when a band needs one: a cold shader cache compiles only the variants used.)
+    let by_rows = |aligned: bool| -> Result<_> {
+        Ok((
+            pipeline(true, BLOCK, false, aligned)?,
+            pipeline(false, BLOCK, false, aligned)?,
+        ))
+    };
+    // Otherwise the edges element by element.
+    let plain_edges = (!rows_of_groups)
+        .then(|| pipeline(false, 1, false, false))
         .transpose()?;
 
     // The interior: rows and columns whose windows lie inside the image. Too narrow a strip of
-    // columns (under two groups) is left to the edge path.
+    // columns (under six groups' elements: four whole groups, for the shader's WIDE path) is
+    // left to the edge path.
     let inside = |anchor: usize, k: usize, len: usize| {
         let lo = anchor.min(len);
         let hi = (len + anchor + 1).saturating_sub(k).clamp(lo, len);
@@ -152,7 +178,7 @@ pub(crate) fn correlate(
     };
     let (iy0, iy1) = inside(taps.ay, taps.kh, h);
     let (mut ix0, mut ix1) = inside(taps.ax, taps.kw, w);
-    if (ix1 - ix0) * c < 2 * GROUP {
+    if (ix1 - ix0) * c < (WIDE + 2) * GROUP {
         (ix0, ix1) = (0, 0);
     }
     // The groups [lo, hi) of row y whose elements lie in the interior columns (the shader's
@@ -190,7 +216,7 @@ pub(crate) fn correlate(
             taps.ax as u32,
             cval.to_bits(),
             to_i32(source.offset, "image offset")? as u32,
-            (start / 4).wrapping_neg() as u32,
+            (start / 16).wrapping_neg() as u32,
             to_i32(taps.kh, "kernel height")? as u32,
             to_i32(taps.kw, "kernel width")? as u32,
             mode,
@@ -198,22 +224,34 @@ pub(crate) fn correlate(
         // (kind, first, last, first row, segments, segment width) of each dispatch.
         let (a, b) = (iy0.max(y0), iy1.min(y1));
         let mut runs = vec![];
+        // The pipelines for this band's image start.
+        // (The offset is negative for a band whose window starts past the image's start.)
+        let aligned = (source.offset * in_size as i64).rem_euclid(16) == 0;
+        let variant = rows_of_groups.then(|| by_rows(aligned)).transpose()?;
+        let (blocked, edges) = match (&variant, &plain_edges) {
+            (Some((interior, edges)), _) => (Some(interior), edges),
+            (None, Some(edges)) => (None, edges),
+            (None, None) => unreachable!("one of the two is built"),
+        };
         if a < b && ix0 < ix1 {
             let gap = ((w - ix1 + ix0) * c).div_ceil(GROUP) + 2;
-            // Invocations a row's interior needs (groups, or pairs of them), one spare.
-            let width = ((ix1 - ix0) * c).div_ceil(if pair { 2 * GROUP } else { GROUP }) + 1;
+            // Invocations a row's interior needs (groups, or fours of them), one spare.
+            let width = ((ix1 - ix0) * c).div_ceil(if wide { WIDE * GROUP } else { GROUP }) + 1;
             // Whole blocks of rows, then the rows left one at a time.
             let mut a1 = a;
-            if let Some(blocked) = &blocked {
+            if let Some(blocked) = blocked {
                 let blocks = (b - a) / BLOCK;
                 runs.push((blocked, 1, 0, 0, a, blocks, width));
                 a1 = a + blocks * BLOCK;
             }
             runs.push((&interior, 1, 0, 0, a1, b - a1, width));
-            runs.push((&edges, 0, g0, groups_of(a).0, 0, 1, groups_of(a).0 - g0));
-            runs.push((&edges, 2, 0, 0, a, b - a - 1, gap));
+            runs.push((edges, 0, g0, groups_of(a).0, 0, 1, groups_of(a).0 - g0));
+            if !rows_of_groups {
+                // (Rows of whole groups, all columns inside: no groups between two rows.)
+                runs.push((edges, 2, 0, 0, a, b - a - 1, gap));
+            }
             runs.push((
-                &edges,
+                edges,
                 0,
                 groups_of(b - 1).1,
                 g1,
@@ -222,7 +260,7 @@ pub(crate) fn correlate(
                 g1 - groups_of(b - 1).1,
             ));
         } else {
-            runs.push((&edges, 0, g0, g1, 0, 1, g1 - g0));
+            runs.push((edges, 0, g0, g1, 0, 1, g1 - g0));
         }
         for (pipeline, kind, first, last, row0, segments, width) in runs {
             let invocations = (segments * width) as u64;

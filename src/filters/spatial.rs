@@ -34,7 +34,12 @@ const CONVOLVE_WGSL: &str = concat!(
 ///
 /// Measured with `cargo bench --bench filters` on lavapipe (2 cores), 512 × 512 RGB: see
 /// [`convolve2d`].
-pub const FFT_MIN_TAPS: usize = 81;
+pub const FFT_MIN_TAPS: usize = 144;
+
+/// Taps from which one pass of a separable filter (a 1-D kernel along the rows or the columns)
+/// goes through 1-D FFTs. Not re-measured since the direct kernel's 16-byte accesses (it was
+/// [`FFT_MIN_TAPS`]'s old value, 81).
+const PASS_FFT_MIN_TAPS: usize = 81;
 
 /// How [`convolve2d_with`] computes a convolution.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -392,7 +397,7 @@ pub(super) fn band_source(
         window: (
             0,
             (rows.len() * d.w * d.c * itemsize)
-                .next_multiple_of(4)
+                .next_multiple_of(16)
                 .min(size as usize) as u64,
         ),
         offset: 0,
@@ -481,12 +486,12 @@ fn same(
 
 /// One pass of a separable filter: the symmetric 1-D kernel `taps` (odd length, centred) along
 /// the rows (`along_x`) or the columns of the float image `x`, as `[h, w, c]`. Short kernels run
-/// directly (`taps.len()` multiply-adds per value); from [`FFT_MIN_TAPS`] taps on, through 1-D
+/// directly (`taps.len()` multiply-adds per value); from `PASS_FFT_MIN_TAPS` (81) taps on, through 1-D
 /// FFTs along the rows (columns: of the transposed view, which copies nothing), whose cost
 /// does not grow with the kernel.
 fn pass_1d(x: &GpuArray, taps: &[f32], along_x: bool, border: Border) -> Result<GpuArray> {
     let (r, n) = (taps.len() / 2, taps.len());
-    let fft = n >= FFT_MIN_TAPS && Dims::of(x).len() > 0;
+    let fft = n >= PASS_FFT_MIN_TAPS && Dims::of(x).len() > 0;
     match (fft, along_x) {
         (false, true) => same(x, taps, (1, n), (0, r), border, Dtype::F32),
         (false, false) => same(x, taps, (n, 1), (r, 0), border, Dtype::F32),
@@ -545,7 +550,7 @@ fn rows_fft(x: &GpuArray, taps: &[f32], border: Border) -> Result<GpuArray> {
 /// than the border rule tells apart on that axis.
 ///
 /// Two direct passes, the vertical one first: it reads the image in its own type, the
-/// horizontal one writes `out`; the intermediate is `f32`. A pass of [`FFT_MIN_TAPS`] taps or more goes through the FFT,
+/// horizontal one writes `out`; the intermediate is `f32`. A pass of `PASS_FFT_MIN_TAPS` (81) taps or more goes through the FFT,
 /// in floats.
 fn separable(
     image: &GpuArray,
@@ -555,7 +560,7 @@ fn separable(
 ) -> Result<GpuArray> {
     let d = Dims::of(image);
     let (tx, ty) = (taps(d.w), taps(d.h));
-    if tx.len().max(ty.len()) < FFT_MIN_TAPS || d.len() == 0 {
+    if tx.len().max(ty.len()) < PASS_FFT_MIN_TAPS || d.len() == 0 {
         // Columns first: that pass reads the image's own (narrower) type, one span per tap; the
         // row pass then reads each f32 span once for all its taps (see `direct`).
         let (rx, ry) = (tx.len() / 2, ty.len() / 2);
@@ -728,16 +733,16 @@ fn kernel_values(kernel: &View<'_>) -> Result<(Vec<f32>, usize, usize)> {
 /// so the kernel's origin is `(kh/2, kw/2)`, its centre for odd sizes. (For correlation, pass
 /// the kernel flipped in both axes: `kernel.slice(&[SliceArg::step(-1), SliceArg::step(-1)])`.)
 ///
-/// Kernels of fewer than [`FFT_MIN_TAPS`] (81, i.e. 9 × 9) taps run directly (`kh · kw`
+/// Kernels of fewer than [`FFT_MIN_TAPS`] (144, i.e. 12 × 12) taps run directly (`kh · kw`
 /// multiply-adds per output value); larger ones through the FFT: the image is padded by the
 /// border rule to fast lengths ≥ `h + kh − 1` by `w + kw − 1`, multiplied by the kernel's
 /// spectrum (`rfft2`/`irfft2`) and cropped, which costs about the same for any kernel size and
 /// handles kernels larger than the image. The switch-over was measured on lavapipe (2 CPU
-/// cores) on a 512 × 512 RGB f32 image with `cargo bench --bench filters`: direct 7 × 7 took
-/// 181 ms against 236 ms by FFT, direct 9 × 9 278 ms against 238 ms (the FFT path costs
-/// 230–300 ms for every kernel up to 31 × 31). The FFT path is less exact (f32 transforms:
-/// errors of about 1e-6 of `Σ|k| · max|image|` rather than 1e-7); [`convolve2d_with`] picks a
-/// path.
+/// cores, loaded) on a 512 × 512 RGB f32 image with `FILTERS_BENCH=convolve cargo bench --bench
+/// filters`: direct 11 × 11 took 1411 ms against 1891 ms by FFT, direct 13 × 13 3352 ms against
+/// 2816 ms (the FFT path costs about the same for every kernel up to 21 × 21). The FFT path is
+/// less exact (f32 transforms: errors of about 1e-6 of `Σ|k| · max|image|` rather than 1e-7);
+/// [`convolve2d_with`] picks a path.
 pub fn convolve2d(image: &GpuArray, kernel: &View<'_>, border: Border) -> Result<GpuArray> {
     convolve2d_with(image, kernel, border, Method::Auto)
 }
@@ -812,7 +817,7 @@ fn gaussian_taps(sigma: f32, border: Border) -> Result<impl Fn(usize) -> Vec<f32
 /// every output position under the border rule (all those past the edge for
 /// [`Border::Clamp`] and [`Border::Constant`], those a period apart for [`Border::Wrap`] and
 /// [`Border::Reflect`]) are merged into one, which leaves at most `4n` taps along an axis of
-/// `n` pixels and the same result. Passes of [`FFT_MIN_TAPS`] taps or more run through the FFT
+/// `n` pixels and the same result. Passes of 81 taps or more run through the FFT
 /// (see [`convolve2d`]), so any `sigma` costs time proportional to the image (times its log).
 ///
 /// ```
