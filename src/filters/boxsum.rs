@@ -21,7 +21,7 @@
 use super::{Border, from_float};
 use crate::error::Result;
 use crate::gpu::array::GpuArray;
-use crate::gpu::kernels::{groups_2d, storage_with, submit_once};
+use crate::gpu::kernels::{groups_2d, submit_once};
 use crate::view::dtype::Dtype;
 use crate::view::layout::{Layout, Order};
 
@@ -123,7 +123,7 @@ fn pass(
         (1.0 / (2 * radius + 1) as f32).to_bits(),
         x.offset() as u32,
     ];
-    let params = storage_with(gpu, "boxsum params", bytemuck::cast_slice(&params));
+    let params = gpu.params(&params)?;
     submit_once(
         gpu,
         "running a box blur pass",
@@ -131,7 +131,7 @@ fn pass(
         &[
             x.storage()?.buffer().as_entire_binding(),
             result.storage()?.buffer().as_entire_binding(),
-            params.as_entire_binding(),
+            params.binding(),
         ],
         groups,
         |_| {},

@@ -13,7 +13,7 @@
 
 use crate::error::{Error, Result};
 use crate::gpu::context::Gpu;
-use crate::gpu::kernels::{self, Input, binding, groups_2d, submit_once, window};
+use crate::gpu::kernels::{Input, binding, groups_2d, submit_once, window};
 use crate::gpu::pool::PooledBuffer;
 use crate::view::layout::{Layout, Order};
 
@@ -127,7 +127,7 @@ fn compact(gpu: &Gpu, input: &Input<'_>) -> Result<(PooledBuffer, Layout)> {
             params.extend(units.shape.iter().map(|&d| d as u32));
             params.push(offset);
             params.extend(units.strides.iter().map(|&s| s as i32 as u32));
-            let params = kernels::storage_with(gpu, "gather params", bytemuck::cast_slice(&params));
+            let params = gpu.params(&params)?;
             let out_bytes = (count * unit).next_multiple_of(4);
             submit_once(
                 gpu,
@@ -136,7 +136,7 @@ fn compact(gpu: &Gpu, input: &Input<'_>) -> Result<(PooledBuffer, Layout)> {
                 &[
                     binding(input.buffer, ws, we - ws),
                     binding(out.buffer(), e0 * unit, out_bytes),
-                    params.as_entire_binding(),
+                    params.binding(),
                 ],
                 (groups_x, groups_y),
                 |_| {},

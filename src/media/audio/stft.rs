@@ -353,7 +353,7 @@ fn run_frames(
         "stft window",
         bytemuck::cast_slice(&stft.window_values()),
     );
-    let params = storage_with(gpu, "frames params", bytemuck::cast_slice(&params));
+    let params = gpu.params(&params)?;
     let module = gpu.module("frames.wgsl", FRAMES_WGSL)?;
     let pipeline = gpu.pipeline(
         if ola { "overlap-add" } else { "frames" },
@@ -376,7 +376,7 @@ fn run_frames(
                 offset: 0,
                 size: wgpu::BufferSize::new(out_bytes),
             }),
-            params.as_entire_binding(),
+            params.binding(),
         ],
         groups,
         |_| {},
