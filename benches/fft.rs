@@ -168,12 +168,12 @@ fn main() {
 
     // Prime lengths (Rader's algorithm) beside their smooth neighbours.
     println!(
-        "\nPrime lengths (Rader) beside 7-smooth neighbours, 1-D C2C:\n\n\
+        "\nPrime lengths (Rader) beside smooth neighbours, 1-D C2C:\n\n\
          | case | GPU ms | rustfft ms | GPU / rustfft | GPU / smooth neighbour |\n\
          |---|---:|---:|---:|---:|"
     );
-    // 1009 and 4051: the fused kernel on a cyclic convolution of p − 1 points; 2003: fused, padded
-    // (4032 points); 4093 and 4099: six dispatches (padded convolutions of 8192 and 8232).
+    // 1009, 2003 (2002 = 2·7·11·13), 4051 and 4093 (4092 = 4·3·11·31): the fused kernel on a
+    // cyclic convolution of p − 1 points; 4099: six dispatches (a padded convolution of 8208).
     for (smooth, prime, rows) in [
         (1000, 1009, 1024),
         (2000, 2003, 512),

@@ -1,10 +1,12 @@
 //! `gpuarray::fft` against rustfft in f64 on random data.
 //!
 //! Tolerances (relative L2 error, ‖gpu − reference‖ / ‖reference‖):
-//! - 3e-7 for lengths whose prime factors are ≤ 7. The GPU computes in f32 (unit roundoff
+//! - 3e-7 for lengths whose prime factors are ≤ 31 (Stockham passes, radix 2 … 31). The GPU
+//!   computes in f32 (unit roundoff
 //!   u = 2^-24 ≈ 6e-8); a well-implemented FFT's relative L2 error grows like O(√log n)·u, and
 //!   the twiddles come from f64 tables with integer-reduced phases, so even 2^20 points stay
-//!   around 1e-7. The input's own rounding to f32 is not counted: the reference transforms the
+//!   around 1e-7. An odd-prime butterfly adds its sums as balanced trees, so a radix-31 pass
+//!   costs a few roundings, like a radix-16 one. The input's own rounding to f32 is not counted: the reference transforms the
 //!   same f32 values.
 //! - 1e-6 for Rader (prime) lengths: two transforms of the convolution length and a
 //!   multiplication by a spectrum rounded to f32, each adding a few u.
@@ -171,19 +173,22 @@ fn check_c2c(shape: &[usize], axis: usize, tol: f64, seed: u64) -> f64 {
 }
 
 #[test]
-fn seven_smooth_lengths_match_rustfft() {
+fn smooth_lengths_match_rustfft() {
     let mut worst: f64 = 0.0;
-    // Workgroup-memory kernels (≤ 4096 points on lavapipe), then four-step lengths.
+    // Workgroup-memory kernels (≤ 4096 points on lavapipe), then four-step lengths. Every
+    // prime radix (2 … 31), the large ones twice in one line (121 = 11·11, 143 = 11·13), four
+    // passes of 4, 7, 11, 13 (4004), and four-step over 6006 = 77 · 78 (passes 7, 11 and
+    // 6, 13).
     for n in [
-        1, 2, 3, 4, 5, 7, 8, 16, 30, 32, 49, 64, 105, 128, 243, 343, 360, 625, 1000, 1024, 2048,
-        4096, 8192, 6000, 65536,
+        1, 2, 3, 4, 5, 7, 8, 11, 13, 16, 17, 19, 23, 29, 30, 31, 32, 49, 64, 105, 121, 128, 143,
+        243, 343, 360, 625, 1000, 1024, 2048, 4004, 4096, 8192, 6006, 65536,
     ] {
         let batch = (16384 / n).clamp(1, 3);
         let err = check_c2c(&[batch, n], 1, 3e-7, n as u64);
         eprintln!("c2c n = {n:6} (batch {batch}): max relative L2 error {err:.2e}");
         worst = worst.max(err);
     }
-    eprintln!("c2c 7-smooth lengths: worst {worst:.2e}");
+    eprintln!("c2c smooth lengths: worst {worst:.2e}");
 }
 
 #[test]
@@ -196,8 +201,9 @@ fn every_pass_shape_contiguous_and_strided() {
     // On a CPU adapter, the even lengths of more than one pass whose passes have an even
     // number of butterflies (96 = 8·12, 2048, 3072) take their contiguous points in pairs
     // (one vec4 per two points), and 6 lines side by side take pairs of lines; 5 do not
-    // (`stockham::Pair`): both kinds are checked.
-    for n in [6, 12, 16, 48, 96, 240, 1715, 2048, 3072] {
+    // (`stockham::Pair`): both kinds are checked. Passes of the large primes: 62 = 2·31,
+    // 352 = 8·4·11 (points paired), 4092 = 12·11·31 (Rader's convolution for 4093).
+    for n in [6, 12, 16, 48, 62, 96, 240, 352, 1715, 2048, 3072, 4092] {
         let err = check_c2c(&[3, n], 1, 3e-7, n as u64);
         let strided = check_c2c(&[n, 5], 0, 3e-7, n as u64 + 1);
         let pairs = check_c2c(&[n, 6], 0, 3e-7, n as u64 + 2);
@@ -209,9 +215,9 @@ fn every_pass_shape_contiguous_and_strided() {
 
 #[test]
 fn bluestein_lengths_match_rustfft() {
-    // Lengths with a prime factor above 7 that are not prime (primes are Rader's): 2·11, 11²,
-    // 2·1009, and the prime-factor products 4·1009 and 3·1031.
-    for n in [22, 121, 2018, 4036, 3093] {
+    // Lengths with a prime factor above 31 that are not prime (primes are Rader's): 2·37,
+    // 37², 2·1009, and the prime-factor products 4·1009 and 3·1031.
+    for n in [74, 1369, 2018, 4036, 3093] {
         let err = check_c2c(&[2, n], 1, 1e-6, n as u64);
         eprintln!("c2c Bluestein n = {n:5}: max relative L2 error {err:.2e}");
     }
@@ -223,14 +229,15 @@ fn is_prime(n: usize) -> bool {
 
 #[test]
 fn rader_prime_lengths_match_rustfft() {
-    // Every prime below 64 (2…7 are butterflies, 11 and up Rader's), then a spread up to 4099
-    // and one above: p − 1 7-smooth (a cyclic convolution of length p − 1: 97, 1009, 4051) or
-    // not (padded to a 7-smooth length ≥ 2p − 3: 331, 2003, 4093, 4099, and 8191 whose
-    // convolution takes the four-step route). Each convolution length is a kernel to compile
-    // (cold, on llvmpipe, seconds each): the spread is kept short. Batches of up to 3 lines
-    // (not a multiple of the lines per workgroup).
-    let mut lengths: Vec<usize> = (2..64).filter(|&n| is_prime(n)).collect();
-    lengths.extend([97, 331, 1009, 2003, 4051, 4093, 4099, 8191]);
+    // Every prime from 37 to 64 (2 … 31 are butterflies: `smooth_lengths_match_rustfft`), then
+    // a spread up to 4099 and one above: p − 1 smooth (a cyclic convolution of length p − 1:
+    // 97, 1009, 4051; 331, 2003 and 4093 with factors 11 … 31; 8191, whose convolution of 8190
+    // points takes the four-step route) or not (padded to a smooth length ≥ 2p − 3: 83 to
+    // 165, 4099 to 8208). Each convolution length is a kernel to compile (cold, on llvmpipe,
+    // seconds each): the spread is kept short. Batches of up to 3 lines (not a multiple of the
+    // lines per workgroup).
+    let mut lengths: Vec<usize> = (37..64).filter(|&n| is_prime(n)).collect();
+    lengths.extend([83, 97, 331, 1009, 2003, 4051, 4093, 4099, 8191]);
     let mut worst: f64 = 0.0;
     for n in lengths {
         let batch = (16384 / n).clamp(1, 3);
@@ -238,19 +245,20 @@ fn rader_prime_lengths_match_rustfft() {
         eprintln!("c2c prime n = {n:5} (batch {batch}): max relative L2 error {err:.2e}");
         worst = worst.max(err);
     }
-    // The fused kernel (convolutions up to the workgroup length: 11 … 4051) over several
-    // workgroups, the last one partial: 13 (m = 12) takes 85 lines per workgroup, 97 (m = 96) 10.
-    for shape in [[200, 13], [23, 97]] {
+    // The fused kernel (convolutions up to the workgroup length: 37 … 4093) over several
+    // workgroups, the last one partial: 37 (m = 36) takes 28 lines per workgroup, 97 (m = 96) 10.
+    for shape in [[100, 37], [23, 97]] {
         let err = check_c2c(&shape, 1, 1e-6, 5);
         eprintln!("c2c Rader {shape:?}: max relative L2 error {err:.2e}");
         worst = worst.max(err);
     }
     // Along a strided axis, 5 lines side by side, and the middle axis of a 3-D array (fused:
-    // 13, 1009 and 2003, whose padded convolution has 4032 points; six dispatches: 4099).
+    // 37, 1009, 83 (padded convolution) and 4093; six dispatches: 4099).
     for (shape, axis) in [
-        (&[13, 5][..], 0),
+        (&[37, 5][..], 0),
         (&[1009, 5], 0),
-        (&[2, 2003, 3], 1),
+        (&[2, 83, 3], 1),
+        (&[2, 4093, 3], 1),
         (&[2, 4099, 3], 1),
     ] {
         let err = check_c2c(shape, axis, 1e-6, 11);
@@ -275,6 +283,8 @@ fn fused_rader_takes_one_dispatch() {
     };
     assert_eq!(count(1009), count(1000));
     assert_eq!(count(4051), count(4050));
+    // 4093: p − 1 = 4092 = 4·3·11·31 is smooth, so its convolution fits the workgroup.
+    assert_eq!(count(4093), count(4096));
 }
 
 #[test]
@@ -299,14 +309,16 @@ fn fft2_of_1024_squared() {
 
 #[test]
 fn non_last_axes_and_three_dimensions() {
-    // Axis 0 and 1 of a 3-D array (strided lines, no transpose), Rader (11) along a middle axis.
+    // Axis 0 and 1 of a 3-D array (strided lines, no transpose), Rader (37) and radix 11 along
+    // a middle axis.
     for (shape, axis) in [
         ([16, 3, 5], 0),
         ([4, 64, 3], 1),
+        ([3, 37, 4], 1),
         ([3, 11, 4], 1),
         ([5, 7, 8], 2),
     ] {
-        let tol = if shape[axis] == 11 { 1e-6 } else { 3e-7 };
+        let tol = if shape[axis] == 37 { 1e-6 } else { 3e-7 };
         let err = check_c2c(&shape, axis, tol, 7);
         eprintln!("c2c {shape:?} axis {axis}: max relative L2 error {err:.2e}");
     }
@@ -452,7 +464,7 @@ fn check_real(shape: &[usize], axis: usize, seed: u64) -> f64 {
 
 fn fft_is_smooth(n: usize) -> bool {
     let mut n = n;
-    for p in [2, 3, 5, 7] {
+    for p in [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31] {
         while n % p == 0 {
             n /= p;
         }

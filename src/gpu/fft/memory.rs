@@ -48,7 +48,7 @@ pub(crate) fn line_work(gpu: &Gpu, n: usize, outer: usize, inner: usize) -> Vec<
         return then(size, line_work(gpu, n / n1, outer.saturating_mul(n1), 1));
     }
     // Bluestein: padded lines of m beside their transform's work. Rader's plan (primes) has
-    // the same buffers with a padded length no larger (p − 1, or 7-smooth ≥ 2p − 3), so this
+    // the same buffers with a padded length no larger (p − 1, or smooth ≥ 2p − 3), so this
     // bounds it too.
     let m = n.saturating_mul(2).saturating_sub(1).next_power_of_two();
     let lines = outer.saturating_mul(inner);

@@ -11,8 +11,10 @@
 //! A transform is batched over every axis it does not transform.
 //!
 //! # Algorithms
-//! - Lengths whose prime factors are all ≤ 7: Stockham autosort in passes of radix up to 16,
-//!   each a nested DFT of butterflies 8, 4, 2, 3, 5, 7 in registers, its twiddles from the
+//! - Lengths whose prime factors are all ≤ 31 ("smooth"): Stockham autosort in passes of
+//!   radix up to 16, each a nested DFT of butterflies 8, 4, 2, 3, 5, 7, 11, 13 in registers
+//!   (a prime 17 … 31 is a pass of its own; odd primes in the symmetric form, about a quarter
+//!   of the naive DFT's multiplications), its twiddles from the
 //!   table's power-of-two powers (4 loads per radix-16 butterfly) and, on CPU adapters, two
 //!   neighbouring points or lines per `vec4` access where the layout allows (lavapipe's cost
 //!   is its accesses: `src/gpu/fft/stockham.rs`). When a line fits the adapter's workgroup memory (`max_compute_workgroup_storage_size / 8`
@@ -20,16 +22,17 @@
 //!   lines take two such passes (four-step, up to the square of that length; six-step
 //!   beyond it or beyond a binding, below). Lines along a
 //!   non-last axis are read and written with the axis stride, without a transpose pass.
-//! - Prime lengths above 7: Rader's algorithm (`src/gpu/fft/rader.rs`), the DFT as a cyclic convolution of
-//!   length p − 1 (through a 7-smooth transform of length p − 1 when that is 7-smooth, else of
-//!   the smallest 7-smooth length ≥ 2p − 3). When that convolution line fits the workgroup
-//!   memory (4096 points on lavapipe: primes up to 4051 with p − 1 7-smooth, about 2048
-//!   otherwise) and the array fits a binding, one generated kernel (`rader_kernel.rs`) does it
+//! - Prime lengths above 31: Rader's algorithm (`src/gpu/fft/rader.rs`), the DFT as a cyclic
+//!   convolution of length p − 1 (through a smooth transform of length p − 1 when that is
+//!   smooth, as for 4093 = 4·3·11·31 + 1, else of the smallest smooth length ≥ 2p − 3). When
+//!   that convolution line fits the workgroup memory (4096 points on lavapipe: primes up to
+//!   4093 with p − 1 smooth, about 2048 otherwise) and the array fits a binding, one
+//!   generated kernel (`rader_kernel.rs`) does it
 //!   all in one dispatch: the permuted load, the forward passes, the spectrum product, the
 //!   inverse passes, the permuted store and `X[0]` (from the forward spectrum's `A[0]`).
 //!   Otherwise six dispatches: two transforms of about the length's size and four light passes
 //!   (permute, multiply, permute back, the zero-frequency sum).
-//! - Other lengths with a prime factor above 7: Bluestein's chirp-z, a convolution through a
+//! - Other lengths with a prime factor above 31: Bluestein's chirp-z, a convolution through a
 //!   power-of-two transform of length ≥ 2n − 1 (about 4× the memory and 3 transforms' time).
 //! - Real transforms along the last axis of even length `n`: a complex transform of length
 //!   `n/2` of the pairs `x[2j] + i·x[2j+1]` (the float32 buffer read as complex64, no copy) and
@@ -69,7 +72,7 @@
 //! available memory.
 //!
 //! Limits: arrays and work arrays up to `max_buffer_size` (2047 MiB on lavapipe: 2^28 complex
-//! points, Bluestein lengths up to 2^26); 7-smooth lengths of any size within that. Rader's
+//! points, Bluestein lengths up to 2^26); smooth lengths of any size within that. Rader's
 //! algorithm serves primes whose lines fit a binding; longer prime lines take Bluestein.
 //!
 //! ```

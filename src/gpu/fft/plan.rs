@@ -1,9 +1,10 @@
 //! FFT plans and kernels: the transform of every line along the middle axis of a C-contiguous
 //! complex64 array seen as `[outer, n, inner]`, written to a new buffer.
 //!
-//! - Lengths whose prime factors are all ≤ 7 that fit the workgroup memory (lavapipe: 32 KiB,
-//!   4096 points): one generated Stockham autosort kernel ([`stockham`](super::stockham):
-//!   passes of radix up to 16 in registers, butterflies 8, 4, 2, 3, 5, 7) that reads each line
+//! - Lengths whose prime factors are all ≤ 31 ("smooth", [`radices`]) that fit the workgroup
+//!   memory (lavapipe: 32 KiB, 4096 points): one generated Stockham autosort kernel
+//!   ([`stockham`](super::stockham): passes of radix up to 16 in registers, butterflies 8, 4,
+//!   2, 3, 5, 7, 11, 13, and the primes 17 … 31 as a pass of their own) that reads each line
 //!   once, keeps it in registers and workgroup memory between passes and writes it once. Lines
 //!   along a non-last axis are read and written with the axis stride: no transpose pass.
 //! - Such lengths above that: four-step, `n = n1 · n2` with both halves fitting: `n1`-point
@@ -12,8 +13,12 @@
 //!   global memory; lengths up to `cap²` (16 Mi points on lavapipe) whose lines fit a binding.
 //! - Longer lines: six-step ([`long`](super::long)), transposes around a Stockham pass and a
 //!   sub-plan of length `n / n1`.
+//! - Primes above 31: Rader ([`rader`](super::rader)), a cyclic convolution of `p − 1` points.
 //! - Other lengths: Bluestein (chirp-z), as a convolution through a power-of-two transform of
-//!   length `m ≥ 2n − 1`, whose chirp spectrum is computed on the host in f64.
+//!   length `m ≥ 2n − 1`, whose chirp spectrum is computed on the host in f64. (A power of two,
+//!   not the smallest smooth `m`, which can be up to 2× shorter: a power of two takes the
+//!   fewest passes (radix 16) and, on CPU adapters, always pairs its points (`vec4`
+//!   accesses), where a smooth length with few factors 2 does not; unmeasured trade.)
 //!
 //! Twiddles and chirps are computed in f64 on the host with the phase reduced in integers
 //! (`k·j mod n` before multiplying by `2π/n`) and uploaded as f32 tables.
@@ -110,8 +115,17 @@ pub(crate) struct Big {
     pub hi: usize,
 }
 
-/// The butterflies of `n` (8s first, then 4 or 2, then 3, 5, 7), or `None` when n has a prime
-/// factor above 7.
+/// The odd primes a Stockham pass takes as a butterfly. 3, 5 and 7 join other butterflies in a
+/// pass of radix up to [`MAX_RADIX`](super::stockham::MAX_RADIX) = 16; 11 and 13 fit such a pass
+/// alone (VkFFT's largest radix is 13); 17 … 31 are a pass of their own. 31 is the bound: a
+/// radix-R butterfly holds its R complex values and (symmetric form) `R − 1` sums and
+/// differences, about 4R f32 registers per invocation: 124 at R = 31, within the 255 of an
+/// NVIDIA thread at lower occupancy; above it, a length takes Rader's or Bluestein's route.
+pub(crate) const ODD_RADICES: [usize; 10] = [3, 5, 7, 11, 13, 17, 19, 23, 29, 31];
+
+/// The butterflies of `n` (8s first, then 4 or 2, then the odd primes in increasing order), or
+/// `None` when n has a prime factor above 31 (the last of [`ODD_RADICES`]): "smooth" lengths
+/// in this module's words.
 pub(crate) fn radices(n: usize) -> Option<Vec<usize>> {
     let mut rest = n;
     let mut twos = 0;
@@ -125,7 +139,7 @@ pub(crate) fn radices(n: usize) -> Option<Vec<usize>> {
         2 => out.push(4),
         _ => {}
     }
-    for p in [3, 5, 7] {
+    for p in ODD_RADICES {
         while rest % p == 0 {
             rest /= p;
             out.push(p);
@@ -612,13 +626,27 @@ mod tests {
     }
 
     #[test]
-    fn radices_factor_seven_smooth_lengths() {
+    fn radices_factor_smooth_lengths() {
         assert_eq!(radices(1), Some(vec![]));
         assert_eq!(radices(4096), Some(vec![8, 8, 8, 8]));
         assert_eq!(radices(2 * 3 * 5 * 7), Some(vec![2, 3, 5, 7]));
         assert_eq!(radices(16), Some(vec![8, 2]));
-        assert_eq!(radices(11), None);
-        for n in 1..2000 {
+        assert_eq!(radices(11), Some(vec![11]));
+        assert_eq!(radices(4092), Some(vec![4, 3, 11, 31]));
+        assert_eq!(radices(29 * 31 * 8), Some(vec![8, 29, 31]));
+        assert_eq!(radices(37), None);
+        assert_eq!(radices(2 * 31 * 37), None);
+        for n in 1..5000 {
+            // Smooth exactly when no prime factor exceeds 31.
+            let (mut rest, mut largest, mut d) = (n, 1, 2);
+            while rest > 1 {
+                while rest % d == 0 {
+                    rest /= d;
+                    largest = d;
+                }
+                d += 1;
+            }
+            assert_eq!(radices(n).is_some(), largest <= 31, "{n}");
             if let Some(r) = radices(n) {
                 assert_eq!(r.iter().product::<usize>(), n);
             }
@@ -640,6 +668,16 @@ mod tests {
             (4096, None),
             (1024, Some(big)),
             (7 * 7 * 5 * 3 * 8, None),
+            // Every prime radix above 7, alone and beside others; four-step with radix 31.
+            (11, None),
+            (13, None),
+            (17 * 2, None),
+            (19 * 3, None),
+            (23 * 4, None),
+            (29 * 8, None),
+            (4092, None),
+            (4004, None),
+            (1023, Some(big)),
         ] {
             for interleaved in [false, true] {
                 let spec = Stockham::with_limits(n, big, interleaved, 4096, 256);

@@ -1,5 +1,6 @@
-//! Rader's algorithm: the DFT of a prime length `p` as a cyclic convolution of length `p − 1`,
-//! done through a 7-smooth transform, so a prime costs about what a smooth length of the same
+//! Rader's algorithm: the DFT of a prime length `p` (above 31: smaller primes are Stockham
+//! butterflies) as a cyclic convolution of length `p − 1`, done through a smooth transform
+//! (prime factors ≤ 31, [`radices`]), so a prime costs about what a smooth length of the same
 //! size does (Bluestein needs a power of two ≥ 2p − 1).
 //!
 //! With `g` a primitive root modulo `p`, every nonzero index is a power of `g`: writing the input
@@ -11,9 +12,9 @@
 //! ```
 //!
 //! a cyclic convolution of length `L = p − 1`. It is computed as `IFFT(FFT(a) · FFT(b) / m)` with
-//! `m = L` when `L` is 7-smooth, otherwise with both zero-padded to the smallest 7-smooth
-//! `m ≥ 2L − 1` (`b` wrapped around, as Bluestein does) so that the linear convolution does not
-//! alias. Two more facts remove every separate term:
+//! `m = L` when `L` is smooth (4093: `L = 4092 = 4·3·11·31`), otherwise with both zero-padded
+//! to the smallest smooth `m ≥ 2L − 1` (`b` wrapped around, as Bluestein does) so that the
+//! linear convolution does not alias. Two more facts remove every separate term:
 //! - `Σ_s b[s] = Σ_{j=1}^{p−1} w^j = −1`, so convolving `a[q] − x[0]` instead of `a[q]` adds
 //!   `x[0]` to every output: the convolution is `X[g^(−r)]` itself.
 //! - `X[0] = Σ_j x[j]`: one compensated (Kahan) sum per line, so its error does not grow with p.
@@ -45,7 +46,7 @@ const MAX_PRIME: usize = 1 << 24;
 pub(crate) struct Rader {
     /// The prime length.
     pub(crate) n: usize,
-    /// The convolution's transform length: `n − 1`, or a 7-smooth length ≥ `2n − 3`.
+    /// The convolution's transform length: `n − 1`, or a smooth length ≥ `2n − 3`.
     pub(crate) m: usize,
     /// `[g^q mod n, r(q)]` for `q < n` (f32 integers): where RADER_PRE reads the input of
     /// convolution slot q, and which slot RADER_POST reads for output q.
@@ -109,8 +110,8 @@ fn primitive_root(p: usize) -> usize {
         .expect("a prime has a primitive root")
 }
 
-/// The convolution's transform length for the prime `p`: `p − 1` when it is 7-smooth, else the
-/// smallest 7-smooth length ≥ `2(p − 1) − 1`.
+/// The convolution's transform length for the prime `p`: `p − 1` when it is smooth, else the
+/// smallest smooth length ≥ `2(p − 1) − 1`.
 fn conv_length(p: usize) -> usize {
     let l = p - 1;
     if radices(l).is_some() {
@@ -118,7 +119,7 @@ fn conv_length(p: usize) -> usize {
     }
     (2 * l - 1..)
         .find(|&m| radices(m).is_some())
-        .expect("7-smooth numbers are unbounded")
+        .expect("smooth numbers are unbounded")
 }
 
 /// The host tables of the prime `p` with convolution length `m`: the permutation pairs and the
@@ -164,10 +165,10 @@ fn tables(p: usize, g: usize, m: usize) -> (Vec<[f32; 2]>, Vec<Complex64>) {
 }
 
 impl Rader {
-    /// Rader's plan for `n` if `n` is a prime that takes this route (above 7: smaller primes
+    /// Rader's plan for `n` if `n` is a prime that takes this route (above 31: smaller primes
     /// are Stockham butterflies).
     pub(crate) fn new(gpu: &Gpu, n: usize) -> Result<Option<Rader>> {
-        if n <= 7 || n >= MAX_PRIME || !is_prime(n) {
+        if radices(n).is_some() || n >= MAX_PRIME || !is_prime(n) {
             return Ok(None);
         }
         let m = conv_length(n);
@@ -304,9 +305,14 @@ mod tests {
     #[test]
     fn convolution_lengths_are_smooth_and_long_enough() {
         assert_eq!(conv_length(1009), 1008);
-        assert_eq!(conv_length(4093), 8192);
-        assert_eq!(conv_length(4099), 8232);
-        for p in (11..5000).filter(|&p| is_prime(p)) {
+        // p − 1 with factors 11 … 31: cyclic, no padding (4093 was padded to 8192).
+        assert_eq!(conv_length(4093), 4092);
+        assert_eq!(conv_length(2003), 2002);
+        assert_eq!(conv_length(8191), 8190);
+        // 4098 = 2·3·683, 82 = 2·41: padded (8208 = 16·27·19, 165 = 3·5·11).
+        assert_eq!(conv_length(4099), 8208);
+        assert_eq!(conv_length(83), 165);
+        for p in (37..5000).filter(|&p| is_prime(p)) {
             let m = conv_length(p);
             assert!(radices(m).is_some());
             assert!(m == p - 1 || m >= 2 * p - 3, "{p}: {m}");
@@ -315,8 +321,9 @@ mod tests {
 
     #[test]
     fn the_tables_give_the_dft() {
-        // A cyclic (p − 1 = 12 and 1008) and a padded (p − 1 = 22 = 2·11, 1030 = 2·5·103) case.
-        for p in [13, 23, 1009, 1031] {
+        // Cyclic (p − 1 = 12, 1008 and 4092 = 4·3·11·31) and padded (p − 1 = 82 = 2·41,
+        // 1030 = 2·5·103) cases.
+        for p in [13, 83, 1009, 1031, 4093] {
             let x: Vec<Complex64> = (0..p)
                 .map(|j| Complex64::new((j % 7) as f64 - 3.0, (j * j % 5) as f64))
                 .collect();

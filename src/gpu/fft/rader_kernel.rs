@@ -12,10 +12,14 @@
 //!    multiplications by a constant of the source modulo the constant `p`.
 //! 2. **Forward**: the Stockham passes of `m` ([`passes`], butterflies by [`dft_nested`]), in
 //!    registers and workgroup memory. The last one holds the spectrum `A` in natural order.
-//! 3. **Spectrum product** on that pass' store: `A[o] · B[o] / m` (the host's f64 spectrum),
-//!    conjugated, so that the inverse is again a forward transform: `IFFT(Y) = conj(FFT(conj Y))`
-//!    and every pass uses one twiddle table.
-//! 4. **Inverse**: the same passes. Their last store writes convolution slot `o < L`, which is
+//! 3. **Spectrum product** in registers, on the last forward pass' outputs: `A[o] · B[o] / m`
+//!    (the host's f64 spectrum), conjugated, so that the inverse is again a forward transform:
+//!    `IFFT(Y) = conj(FFT(conj Y))` and every pass uses one twiddle table.
+//! 4. **Inverse**: the same passes in reverse order. The first of them (radix `R` of the
+//!    forward's last, no twiddles) reads the points `j + t·m/R`, which are exactly the outputs
+//!    the forward's last pass holds for the same `j`: it follows in the same registers, with
+//!    no trip through workgroup memory between them (two accesses per point and two barriers
+//!    fewer). The last inverse pass writes convolution slot `o < L`, which is
 //!    `X[g^(−o)]` (the shift by `x[0]` above folds `x[0]` into every output), at
 //!    `g^(−o) = g^(−j) · (g^(−S))^t mod p` for the pass' points `o = j + t·S`.
 //! 5. **`X[0]`**: `Σ_j x[j] = A[0] + p·x[0]`, because `A[0] = Σ_q (x[g^q] − x[0])` padded with
@@ -25,8 +29,9 @@
 //!
 //! An inverse transform conjugates on load and on store (`p[5]` = −1), as the Stockham kernel
 //! does. Cost per point (lavapipe counts memory accesses): a gather, a spectrum read, a store
-//! and two workgroup-memory accesses per pass boundary — one dispatch, where the six-dispatch
-//! route takes every point through global memory about twelve times.
+//! and two workgroup-memory accesses per pass boundary (`2P − 2` boundaries for `P` passes) —
+//! one dispatch, where the six-dispatch route takes every point through global memory about
+//! twelve times.
 
 use std::fmt::Write as _;
 
@@ -41,7 +46,7 @@ use super::plan::capacity;
 use super::rader::pow_mod;
 use super::stockham::{MAX_RADIX, dft_nested, passes, twiddle_powers};
 
-/// The fused kernel of one prime `p` with convolution length `m` (7-smooth, `m ≤ capacity`).
+/// The fused kernel of one prime `p` with convolution length `m` (smooth, `m ≤ capacity`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct RaderKernel {
     p: usize,
@@ -175,186 +180,217 @@ impl RaderKernel {
             .collect();
         let regs = counts.iter().map(|&(r, b)| r * b).max().unwrap_or(1);
         writeln!(w, "    var r: array<vec2<f32>, {regs}>;").unwrap();
+        // The stages: forward passes 0 … P−2; the last forward pass and the first inverse pass
+        // as one (the same radix on the same points: no trip through workgroup memory between
+        // them); the other inverse passes in reverse order (see the module docs).
+        let radix_of = |pi: usize| self.passes[pi].iter().product::<usize>();
         let last = self.passes.len() - 1;
-        for inverse in [false, true] {
-            let mut ns = 1;
-            for (pi, factors) in self.passes.iter().enumerate() {
-                let (radix, blocks) = counts[pi];
-                let q = m / radix;
-                let count = lines * q;
-                let stride = m / (ns * radix);
-                let (load, store) = (!inverse && pi == 0, inverse && pi == last);
+        let mut forward_ns = Vec::new();
+        let mut ns = 1;
+        for pi in 0..=last {
+            forward_ns.push(ns);
+            ns *= radix_of(pi);
+        }
+        // Each stage: its halves (pass, points done, inverse).
+        let mut stages: Vec<Vec<(usize, usize, bool)>> = (0..last)
+            .map(|pi| vec![(pi, forward_ns[pi], false)])
+            .collect();
+        stages.push(vec![(last, forward_ns[last], false), (last, 1, true)]);
+        let mut ns = radix_of(last);
+        for pi in (0..last).rev() {
+            stages.push(vec![(pi, ns, true)]);
+            ns *= radix_of(pi);
+        }
+        for (si, stage) in stages.iter().enumerate() {
+            let (radix, blocks) = counts[stage[0].0];
+            let q = m / radix;
+            let count = lines * q;
+            let (load, store) = (si == 0, si + 1 == stages.len());
+            // Points done before the stage's last half: where its outputs go.
+            let out_ns = stage[stage.len() - 1].1;
+            let halves: Vec<String> = stage
+                .iter()
+                .map(|&(pi, ns, inverse)| {
+                    format!(
+                        "{} pass {pi} ({ns} point(s) done)",
+                        if inverse { "inverse" } else { "forward" }
+                    )
+                })
+                .collect();
+            writeln!(
+                w,
+                "    // stage {si}: radix {radix} = {:?}, {}",
+                self.passes[stage[0].0],
+                halves.join(", then the spectrum product and the ")
+            )
+            .unwrap();
+            // The item header: line l of the workgroup, index j in it, whether it exists.
+            let head = |w: &mut String, jj: usize| {
                 writeln!(
                     w,
-                    "    // {} pass {pi}: radix {radix} = {factors:?}, {ns} point(s) done",
-                    if inverse { "inverse" } else { "forward" }
+                    "    {{\n\
+                     \x20       let i = lid + {}u;\n\
+                     \x20       let l = i / {q}u;\n\
+                     \x20       let j = i % {q}u;\n\
+                     \x20       let ok = i < {count}u && first + l < p[0];",
+                    jj * wg
                 )
                 .unwrap();
-                // The item header: line l of the workgroup, index j in it, whether it exists.
-                let head = |w: &mut String, jj: usize| {
+            };
+            // Where output o of the stage is, relative to the item's first register.
+            let mut outs = Vec::new();
+            for jj in 0..blocks {
+                let r0 = jj * radix;
+                head(w, jj);
+                if load {
+                    // Slot j + t·Q reads x[g^(j + t·Q)] − x[0]; g^Q mod p is a constant.
+                    let step = power(self.g, q, p);
+                    for t in 0..radix {
+                        writeln!(w, "        r[{}] = vec2<f32>(0.0);", r0 + t).unwrap();
+                    }
                     writeln!(
                         w,
-                        "    {{\n\
-                         \x20       let i = lid + {}u;\n\
-                         \x20       let l = i / {q}u;\n\
-                         \x20       let j = i % {q}u;\n\
-                         \x20       let ok = i < {count}u && first + l < p[0];",
-                        jj * wg
+                        "        if ok {{\n\
+                         \x20           let b = line_base(first + l) - p[6];\n\
+                         \x20           var x0 = src[b];\n\
+                         \x20           x0.y = x0.y * dir;\n\
+                         \x20           var e = u32(tab[{}u + j].x);",
+                        2 * m
                     )
                     .unwrap();
-                };
-                let mut perm = Vec::new();
-                for jj in 0..blocks {
-                    let r0 = jj * radix;
-                    head(w, jj);
-                    if load {
-                        // Slot j + t·Q reads x[g^(j + t·Q)] − x[0]; g^Q mod p is a constant.
-                        let step = power(self.g, q, p);
-                        for t in 0..radix {
-                            writeln!(w, "        r[{}] = vec2<f32>(0.0);", r0 + t).unwrap();
-                        }
+                    for t in 0..radix {
+                        let i = r0 + t;
+                        // Padding slots (q ≥ L) stay zero.
+                        let guard = if m > l {
+                            format!("if j + {}u < {l}u ", t * q)
+                        } else {
+                            String::new()
+                        };
                         writeln!(
                             w,
-                            "        if ok {{\n\
-                             \x20           let b = line_base(first + l) - p[6];\n\
-                             \x20           var x0 = src[b];\n\
-                             \x20           x0.y = x0.y * dir;\n\
-                             \x20           var e = u32(tab[{}u + j].x);",
-                            2 * m
-                        )
-                        .unwrap();
-                        for t in 0..radix {
-                            let i = r0 + t;
-                            // Padding slots (q ≥ L) stay zero.
-                            let guard = if m > l {
-                                format!("if j + {}u < {l}u ", t * q)
-                            } else {
-                                String::new()
-                            };
-                            writeln!(
-                                w,
-                                "            {guard}{{\n\
-                                 \x20               var v = src[b + e * inner];\n\
-                                 \x20               v.y = v.y * dir;\n\
-                                 \x20               r[{i}] = v - x0;\n\
-                                 \x20           }}"
-                            )
-                            .unwrap();
-                            if t + 1 < radix {
-                                writeln!(w, "            e = e * {step}u % {p}u;").unwrap();
-                            }
-                        }
-                        writeln!(w, "        }}").unwrap();
-                    } else {
-                        writeln!(
-                            w,
-                            "        if i < {count}u {{\n            let at = l * {m}u + j;"
-                        )
-                        .unwrap();
-                        for t in 0..radix {
-                            writeln!(w, "            r[{}] = s[at + {}u];", r0 + t, t * q).unwrap();
-                        }
-                        writeln!(w, "        }}").unwrap();
-                    }
-                    if ns > 1 {
-                        twiddle_powers(w, &format!("j % {ns}u"), stride, radix, &[r0]);
-                    }
-                    let slots: Vec<String> = (0..radix).map(|t| format!("r[{}]", r0 + t)).collect();
-                    perm = dft_nested(w, &slots, factors, -1.0);
-                    writeln!(w, "    }}").unwrap();
-                }
-                // Workgroup memory is overwritten only after every read of it in this pass.
-                if !load && !store {
-                    writeln!(w, "    workgroupBarrier();").unwrap();
-                }
-                for jj in 0..blocks {
-                    let r0 = jj * radix;
-                    head(w, jj);
-                    if store {
-                        // Slot o = j + t·S is X[g^(−o)]: conjugated back (the inverse's
-                        // conjugation), then once more for an inverse transform.
-                        let step = power(self.g, l - ns % l, p);
-                        writeln!(
-                            w,
-                            "        if ok {{\n\
-                             \x20           let b = line_base(first + l) - p[7];\n\
-                             \x20           var e = u32(tab[{}u + j].y);",
-                            2 * m
-                        )
-                        .unwrap();
-                        for (t, at) in perm.iter().enumerate() {
-                            let guard = if m > l {
-                                format!("if j + {}u < {l}u ", t * ns)
-                            } else {
-                                String::new()
-                            };
-                            writeln!(
-                                w,
-                                "            {guard}{{\n\
-                                 \x20               var v = r[{}] * scale;\n\
-                                 \x20               v.y = -v.y * dir;\n\
-                                 \x20               dst[b + e * inner] = v;\n\
-                                 \x20           }}",
-                                r0 + at
-                            )
-                            .unwrap();
-                            if t + 1 < perm.len() {
-                                writeln!(w, "            e = e * {step}u % {p}u;").unwrap();
-                            }
-                        }
-                        writeln!(w, "        }}").unwrap();
-                    } else if !inverse && pi == last {
-                        // The spectrum A in natural order: times the kernel's, conjugated. A[0]
-                        // gives X[0] = A[0] + p·x[0].
-                        writeln!(
-                            w,
-                            "        if i < {count}u {{\n\
-                             \x20           let at = l * {m}u + j;\n\
-                             \x20           if j == 0u && ok {{\n\
-                             \x20               let b = line_base(first + l);\n\
-                             \x20               var x0 = src[b - p[6]];\n\
-                             \x20               x0.y = x0.y * dir;\n\
-                             \x20               var v = (r[{}] + {p}.0f * x0) * scale;\n\
+                            "            {guard}{{\n\
+                             \x20               var v = src[b + e * inner];\n\
                              \x20               v.y = v.y * dir;\n\
-                             \x20               dst[b - p[7]] = v;\n\
-                             \x20           }}",
-                            r0 + perm[0]
+                             \x20               r[{i}] = v - x0;\n\
+                             \x20           }}"
                         )
                         .unwrap();
-                        for (t, from) in perm.iter().enumerate() {
+                        if t + 1 < radix {
+                            writeln!(w, "            e = e * {step}u % {p}u;").unwrap();
+                        }
+                    }
+                    writeln!(w, "        }}").unwrap();
+                } else {
+                    writeln!(
+                        w,
+                        "        if i < {count}u {{\n            let at = l * {m}u + j;"
+                    )
+                    .unwrap();
+                    for t in 0..radix {
+                        writeln!(w, "            r[{}] = s[at + {}u];", r0 + t, t * q).unwrap();
+                    }
+                    writeln!(w, "        }}").unwrap();
+                }
+                // The registers of input t of the next DFT.
+                let mut slots: Vec<usize> = (r0..r0 + radix).collect();
+                for &(pi, ns, inverse) in stage {
+                    if ns > 1 {
+                        // (Only a stage's first half has points done: its slots are in order.)
+                        twiddle_powers(w, &format!("j % {ns}u"), m / (ns * radix), radix, &[r0]);
+                    }
+                    let names: Vec<String> = slots.iter().map(|i| format!("r[{i}]")).collect();
+                    let perm = dft_nested(w, &names, &self.passes[pi], -1.0);
+                    slots = perm.iter().map(|&k| slots[k]).collect();
+                    if !inverse && stage.len() > 1 {
+                        // The spectrum A in natural order (output t is A[j + t·ns]): times the
+                        // kernel's, conjugated, in place. A[0] gives X[0] = A[0] + p·x[0].
+                        writeln!(
+                            w,
+                            "        if ok && j == 0u {{\n\
+                             \x20           let b = line_base(first + l);\n\
+                             \x20           var x0 = src[b - p[6]];\n\
+                             \x20           x0.y = x0.y * dir;\n\
+                             \x20           var v = (r[{}] + {p}.0f * x0) * scale;\n\
+                             \x20           v.y = v.y * dir;\n\
+                             \x20           dst[b - p[7]] = v;\n\
+                             \x20       }}",
+                            slots[0]
+                        )
+                        .unwrap();
+                        for (t, &at) in slots.iter().enumerate() {
                             writeln!(
                                 w,
-                                "            {{\n\
-                                 \x20               let v = cmul(r[{}], tab[{}u + j]);\n\
-                                 \x20               s[at + {}u] = vec2<f32>(v.x, -v.y);\n\
-                                 \x20           }}",
-                                r0 + from,
-                                m + t * ns,
-                                t * ns
+                                "        {{\n\
+                                 \x20           let v = cmul(r[{at}], tab[{}u + j]);\n\
+                                 \x20           r[{at}] = vec2<f32>(v.x, -v.y);\n\
+                                 \x20       }}",
+                                m + t * ns
                             )
                             .unwrap();
                         }
-                        writeln!(w, "        }}").unwrap();
-                    } else {
+                    }
+                }
+                outs = slots.iter().map(|&i| i - r0).collect();
+                writeln!(w, "    }}").unwrap();
+            }
+            // Workgroup memory is overwritten only after every read of it in this stage.
+            if !load && !store {
+                writeln!(w, "    workgroupBarrier();").unwrap();
+            }
+            for jj in 0..blocks {
+                let r0 = jj * radix;
+                head(w, jj);
+                if store {
+                    // Slot o = j + t·S is X[g^(−o)]: conjugated back (the inverse's
+                    // conjugation), then once more for an inverse transform.
+                    let step = power(self.g, l - out_ns % l, p);
+                    writeln!(
+                        w,
+                        "        if ok {{\n\
+                         \x20           let b = line_base(first + l) - p[7];\n\
+                         \x20           var e = u32(tab[{}u + j].y);",
+                        2 * m
+                    )
+                    .unwrap();
+                    for (t, at) in outs.iter().enumerate() {
+                        let guard = if m > l {
+                            format!("if j + {}u < {l}u ", t * out_ns)
+                        } else {
+                            String::new()
+                        };
                         writeln!(
                             w,
-                            "        if i < {count}u {{\n\
-                             \x20           let k = j % {ns}u;\n\
-                             \x20           let at = l * {m}u + (j - k) * {radix}u + k;"
+                            "            {guard}{{\n\
+                             \x20               var v = r[{}] * scale;\n\
+                             \x20               v.y = -v.y * dir;\n\
+                             \x20               dst[b + e * inner] = v;\n\
+                             \x20           }}",
+                            r0 + at
                         )
                         .unwrap();
-                        for (t, from) in perm.iter().enumerate() {
-                            writeln!(w, "            s[at + {}u] = r[{}];", t * ns, r0 + from)
-                                .unwrap();
+                        if t + 1 < outs.len() {
+                            writeln!(w, "            e = e * {step}u % {p}u;").unwrap();
                         }
-                        writeln!(w, "        }}").unwrap();
                     }
-                    writeln!(w, "    }}").unwrap();
+                    writeln!(w, "        }}").unwrap();
+                } else {
+                    writeln!(
+                        w,
+                        "        if i < {count}u {{\n\
+                         \x20           let k = j % {out_ns}u;\n\
+                         \x20           let at = l * {m}u + (j - k) * {radix}u + k;"
+                    )
+                    .unwrap();
+                    for (t, from) in outs.iter().enumerate() {
+                        writeln!(w, "            s[at + {}u] = r[{}];", t * out_ns, r0 + from)
+                            .unwrap();
+                    }
+                    writeln!(w, "        }}").unwrap();
                 }
-                if !store {
-                    writeln!(w, "    workgroupBarrier();").unwrap();
-                }
-                ns *= radix;
+                writeln!(w, "    }}").unwrap();
+            }
+            if !store {
+                writeln!(w, "    workgroupBarrier();").unwrap();
             }
         }
         w.push_str("}\n");
@@ -456,7 +492,13 @@ mod tests {
     /// pass' `g^(−(j + t·S))`, stepped by the constants from the table's `g^j`, `g^(−j)`.
     #[test]
     fn stepped_powers_match_the_definition() {
-        for (p, g, m) in [(13, 2, 12), (1009, 11, 1008), (23, 5, 45), (2003, 5, 4032)] {
+        for (p, g, m) in [
+            (13, 2, 12),
+            (1009, 11, 1008),
+            (23, 5, 45),
+            (2003, 5, 4032),
+            (4093, 2, 4092),
+        ] {
             let kernel = RaderKernel::with_limits(p, g, m, 4096, 256).expect("fits");
             let table = kernel.table(&vec![[0.0; 2]; m]);
             let radix = |f: &Vec<usize>| f.iter().product::<usize>();
@@ -483,14 +525,18 @@ mod tests {
 
     #[test]
     fn generated_kernels_validate() {
-        // One pass (11: m = 10), several, several lines per workgroup, and padded lines
-        // (23: m = 45 ≥ 2·22 − 1; 2003: m = 4032).
+        // One pass (11: m = 10), several, several lines per workgroup, padded lines
+        // (23: m = 45 ≥ 2·22 − 1; 83: m = 165 = 3·5·11; 2003: m = 4032), and passes of radix
+        // 11, 13 and 31 (2003: m = 2002 = 2·7·11·13; 4093: m = 4092 = 12·11·31).
         for (p, g, m) in [
             (11, 2, 10),
             (97, 5, 96),
             (1009, 11, 1008),
             (23, 5, 45),
+            (83, 2, 165),
             (2003, 5, 4032),
+            (2003, 5, 2002),
+            (4093, 2, 4092),
         ] {
             let kernel = RaderKernel::with_limits(p, g, m, 4096, 256).expect("fits");
             let source = kernel.wgsl();
@@ -503,6 +549,8 @@ mod tests {
             .validate(&module)
             .unwrap_or_else(|e| panic!("{}\n{source}", e.emit_to_string(&source)));
         }
+        // 4093's convolution fits (m = p − 1 = 4092); padded to 8192 it would not.
+        assert!(RaderKernel::with_limits(4093, 2, 4092, 4096, 256).is_some());
         assert!(RaderKernel::with_limits(4093, 2, 8192, 4096, 256).is_none());
     }
 }

@@ -2,7 +2,8 @@
 //! several lines by one), all passes in registers and workgroup memory.
 //!
 //! A line of length `n` is split into passes of radix `R` (each a product of the butterflies
-//! 8, 4, 2, 3, 5, 7, at most [`MAX_RADIX`]): a pass reads `R` points of a line `n / R` apart,
+//! 8, 4, 2, 3, 5, 7, 11, 13, at most [`MAX_RADIX`], or one prime 17 … 31 alone: see
+//! [`ODD_RADICES`](super::plan::ODD_RADICES)): a pass reads `R` points of a line `n / R` apart,
 //! multiplies them by the pass' twiddles (from the plan's table), transforms them in registers
 //! (a nested Cooley–Tukey DFT whose inner twiddles are constants) and writes them in Stockham's
 //! autosort order. The first pass reads global memory and the last writes it directly, so a
@@ -38,9 +39,10 @@ use crate::view::layout::Layout;
 
 use super::plan::{Big, capacity, radices};
 
-/// The largest radix of one pass, done in registers. 16 keeps a pass within the registers of
-/// real GPUs (32 complex values per invocation at most, with the temporaries) while taking
-/// 4096 points in 3 passes; lavapipe measured: see `benches/fft.rs`.
+/// The largest radix of one pass made of several butterflies, done in registers. 16 keeps a
+/// pass within the registers of real GPUs (32 complex values per invocation at most, with the
+/// temporaries) while taking 4096 points in 3 passes; lavapipe measured: see `benches/fft.rs`.
+/// A prime above it (17 … 31) is a pass of its own, one butterfly of that radix.
 pub(crate) const MAX_RADIX: usize = 16;
 
 /// Where the lines of one Stockham dispatch are: line `b` has batch coordinates
@@ -56,12 +58,13 @@ pub(crate) struct Lines {
     pub inverse: bool,
 }
 
-/// The passes of a length-`n` transform: the butterflies (8, 4, 2, 3, 5, 7) of each pass, whose
-/// product is its radix (≤ `max`), or `None` when n has a prime factor above 7.
+/// The passes of a length-`n` transform: the butterflies ([`radices`]: 8, 4, 2 and odd primes
+/// up to 31) of each pass, whose product is its radix (≤ `max`, or one prime above `max`
+/// alone), or `None` when n has a prime factor above 31.
 ///
 /// The powers of two are spread over as few passes as `max` allows, as evenly as possible
 /// (4096 = 16·16·16, 2048 = 16·16·8); the odd primes join the pass they fit in, or make their
-/// own.
+/// own (4092 = 12·11·31).
 pub(crate) fn passes(n: usize, max: usize) -> Option<Vec<Vec<usize>>> {
     let subs = radices(n)?;
     let twos = n.trailing_zeros() as usize;
@@ -127,7 +130,7 @@ fn lit(x: f64) -> String {
 }
 
 impl Stockham {
-    /// The kernel for lines of `n` points (7-smooth) on `gpu`.
+    /// The kernel for lines of `n` points (smooth: [`radices`]) on `gpu`.
     pub(crate) fn new(gpu: &Gpu, n: usize, big: Option<Big>, interleaved: bool) -> Self {
         let limits = &gpu.inner.limits;
         Stockham::with_limits(
@@ -148,7 +151,7 @@ impl Stockham {
         cap: usize,
         max_invocations: usize,
     ) -> Self {
-        let passes = passes(n, MAX_RADIX).expect("a 7-smooth length");
+        let passes = passes(n, MAX_RADIX).expect("a smooth length");
         // At least 1024 points per workgroup when short lines allow it; strided lines as many
         // as fit (up to 16), for longer contiguous runs of each load and store.
         let want = if interleaved {
@@ -700,8 +703,9 @@ impl Stockham {
 /// `0 < t < radix` and each `base`, `w = w_n` of the kernel's table (its WGSL `twiddle(e)`).
 /// Only the powers `w^(2^b·k·stride)` are read (⌊log2(radix − 1)⌋ + 1 loads instead of
 /// `radix − 1`); the others are products of them, `w^t = w^(t − h) · w^h` with `h` the highest
-/// power of two in `t`: at most three products of correctly rounded table values (a few f32 roundings, like
-/// the butterflies' own), not a chain of `t` multiplications.
+/// power of two in `t`: at most ⌊log2(radix − 1)⌋ products (three up to radix 16, four up to 31)
+/// of correctly rounded table values (a few f32 roundings, like the butterflies' own), not a
+/// chain of `t` multiplications.
 pub(crate) fn twiddle_powers(
     w: &mut String,
     k: &str,
@@ -788,6 +792,14 @@ fn rotate(w: &mut String, v: &str, e: usize, r: usize, sign: f64) {
 
 /// Emits the DFT of the points in `slots` (one butterfly: 2, 4, 8 or an odd prime), in place,
 /// exponent sign `sign`.
+///
+/// An odd prime `R` takes the symmetric form: with `h = (R − 1) / 2`, the sums
+/// `s_t = x_t + x_(R−t)` and differences `d_t = x_t − x_(R−t)` (`0 < t ≤ h`) give
+/// `y_q = a_q + i·b_q` and `y_(R−q) = a_q − i·b_q` for `0 < q ≤ h`, with the real-coefficient
+/// sums `a_q = x_0 + Σ_t cos(θ_tq)·s_t` and `b_q = Σ_t sin(θ_tq)·d_t`
+/// (`θ_tq = sign·2π·(t·q mod R)/R`): `4h²` real multiplications instead of the `4(R − 1)²` of
+/// `R − 1` complex products per output. Each sum is added as a balanced tree (its rounding
+/// error grows like `log2 h`, not `h`).
 fn dft(w: &mut String, slots: &[String], sign: f64) {
     let radix = slots.len();
     let x = |t: usize| slots[t].clone();
@@ -881,27 +893,59 @@ fn dft(w: &mut String, slots: &[String], sign: f64) {
             .unwrap();
         }
         _ => {
-            // Odd prime: y_q = Σ_t x_t · W^(t·q), W = exp(sign · 2πi / radix).
+            // Odd prime R, symmetric form (see above); W = exp(sign · 2πi / R).
+            let h = radix / 2;
             for t in 0..radix {
                 writeln!(w, "            let x{t} = {};", x(t)).unwrap();
             }
-            for q in 0..radix {
-                let mut sum = String::from("x0");
-                for t in 1..radix {
-                    let m = (t * q) % radix;
-                    if m == 0 {
-                        write!(sum, " + x{t}").unwrap();
-                    } else {
-                        let (s, c) =
-                            (sign * 2.0 * std::f64::consts::PI * m as f64 / radix as f64).sin_cos();
-                        write!(sum, " + cmul(x{t}, vec2<f32>({}, {}))", lit(c), lit(s)).unwrap();
-                    }
-                }
-                writeln!(w, "            {} = {sum};", x(q)).unwrap();
+            for t in 1..=h {
+                writeln!(
+                    w,
+                    "            let s{t} = x{t} + x{r}; let d{t} = x{t} - x{r};",
+                    r = radix - t
+                )
+                .unwrap();
+            }
+            let mut dc = vec!["x0".to_string()];
+            dc.extend((1..=h).map(|t| format!("s{t}")));
+            writeln!(w, "            {} = {};", x(0), tree_sum(&dc)).unwrap();
+            for q in 1..=h {
+                let angle = |t: usize| {
+                    sign * 2.0 * std::f64::consts::PI * ((t * q) % radix) as f64 / radix as f64
+                };
+                let mut a = vec!["x0".to_string()];
+                a.extend((1..=h).map(|t| format!("{} * s{t}", lit(angle(t).cos()))));
+                let b: Vec<String> = (1..=h)
+                    .map(|t| format!("{} * d{t}", lit(angle(t).sin())))
+                    .collect();
+                writeln!(
+                    w,
+                    "            let a{q} = {};\n\
+                     \x20           let b{q} = {};\n\
+                     \x20           {} = vec2<f32>(a{q}.x - b{q}.y, a{q}.y + b{q}.x);\n\
+                     \x20           {} = vec2<f32>(a{q}.x + b{q}.y, a{q}.y - b{q}.x);",
+                    tree_sum(&a),
+                    tree_sum(&b),
+                    x(q),
+                    x(radix - q)
+                )
+                .unwrap();
             }
         }
     }
     w.push_str("            }\n");
+}
+
+/// `terms` added as a balanced tree: `((t0 + t1) + (t2 + t3)) + …`.
+fn tree_sum(terms: &[String]) -> String {
+    match terms.len() {
+        0 => "vec2<f32>(0.0)".to_string(),
+        1 => terms[0].clone(),
+        len => {
+            let (left, right) = terms.split_at(len.div_ceil(2));
+            format!("({} + {})", tree_sum(left), tree_sum(right))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -920,13 +964,28 @@ mod tests {
         );
         assert_eq!(passes(1, 16), Some(vec![vec![1]]));
         assert_eq!(passes(15, 16), Some(vec![vec![3, 5]]));
-        assert_eq!(passes(11, 16), None);
+        // 11 and 13 fit a pass only alone; 17 … 31 exceed the bound and make their own.
+        assert_eq!(passes(11, 16), Some(vec![vec![11]]));
+        assert_eq!(passes(22, 16), Some(vec![vec![2], vec![11]]));
+        assert_eq!(passes(4092, 16), Some(vec![vec![4, 3], vec![11], vec![31]]));
+        assert_eq!(
+            passes(4004, 16),
+            Some(vec![vec![4], vec![7], vec![11], vec![13]])
+        );
+        assert_eq!(passes(37, 16), None);
+        assert_eq!(passes(2 * 37, 16), None);
         for max in [8, 16, 64] {
             for n in 1..5000 {
+                let smooth = radices(n).is_some();
+                assert_eq!(passes(n, max).is_some(), smooth, "{n}");
                 if let Some(p) = passes(n, max) {
                     let radices: Vec<usize> = p.iter().map(|f| f.iter().product()).collect();
                     assert_eq!(radices.iter().product::<usize>(), n, "{n}: {p:?}");
-                    assert!(radices.iter().all(|&r| r <= max.max(7)), "{n}: {p:?}");
+                    // Within the bound, or one prime above it (at most 31) alone.
+                    for f in &p {
+                        let r: usize = f.iter().product();
+                        assert!(r <= max || (f.len() == 1 && r <= 31), "{n}: {p:?}");
+                    }
                 }
             }
         }
@@ -996,6 +1055,11 @@ mod pairing_tests {
             (16, None, false, rows(16, 3), none),
             (48, None, false, rows(48, 3), none),
             (105, None, false, rows(105, 3), none),
+            // Radix 11 and 31 passes: 352 = 8·4·11 and 1984 = 8·8·31 pair their points (every
+            // pass has an even number of butterflies), 4092 = 12·11·31 does not (341).
+            (352, None, false, rows(352, 3), points),
+            (1984, None, false, rows(1984, 3), points),
+            (4092, None, false, rows(4092, 3), none),
             (1024, None, false, step2, none),
             // Columns: pairs of lines along d2 or (four-step) d1; not an odd width (odd steps
             // along the lines: 1025, 5).
@@ -1004,6 +1068,8 @@ mod pairing_tests {
             (48, None, true, columns(48, 6, 6), along_d2),
             (2048, None, true, columns(2048, 1025, 1025), none),
             (48, None, true, columns(48, 5, 5), none),
+            (62, None, true, columns(62, 6, 6), along_d2),
+            (4004, None, true, columns(4004, 4, 4), none),
         ];
         for (n, big, interleaved, lines, want) in cases {
             let spec = Stockham::with_limits(n, big, interleaved, 4096, 256).pairing(&lines);
