@@ -524,7 +524,7 @@ fn lines_longer_than_a_binding() {
         let a = upload(g, &x[..1009 * 9], &[1009, 9])?;
         fft::fft(&a, None, 0, Norm::Backward)
     });
-    // A prime whose padded convolution (5002 is not 7-smooth: 10080 points, 79 KiB) is longer
+    // A prime whose padded convolution (5002 = 2·41·61 has factors above 31: 10005 points, 78 KiB) is longer
     // than the small binding takes Bluestein there and Rader on the full binding: two
     // algorithms, each within 1e-6 of rustfft, so within 2e-6 of each other.
     let (full, small) = p.run("fft of the prime 5003", |g| {

@@ -7,7 +7,7 @@
 //! Each case runs on two fresh contexts: on `a` the first input is planned and the second
 //! replayed, on `b` the other way round, so every result is compared between a planned and
 //! a replayed run. Two cases are also checked against rustfft in f64 (≤ 3e-7 relative L2, the
-//! bound of `tests/gpu_fft.rs` for 7-smooth lengths).
+//! bound of `tests/gpu_fft.rs` for smooth lengths).
 
 mod common;
 
@@ -52,7 +52,7 @@ fn bytes(a: &GpuArray) -> Vec<u8> {
 type Input = fn(&Gpu, u64) -> GpuArray;
 type Op = fn(&GpuArray) -> gpuarray::Result<GpuArray>;
 
-/// The cases: an input maker and a transform. Routes covered: 7-smooth Stockham along
+/// The cases: an input maker and a transform. Routes covered: smooth Stockham along
 /// contiguous and strided axes, the half-length real route, paired odd real lines, Rader,
 /// Bluestein, padding (`s`), strided, u8 and lazy inputs, inverse real transforms.
 fn cases() -> Vec<(&'static str, Input, Op)> {
@@ -83,7 +83,7 @@ fn cases() -> Vec<(&'static str, Input, Op)> {
             |x| fft::irfft2(x, Some(&[32, 32]), None, Norm::Backward),
         ),
         (
-            "fftn c64 [20, 11] padded to [24, 13] (Rader 13)",
+            "fftn c64 [20, 11] padded to [24, 13] (radix 13)",
             |g, s| complex_input(g, &[20, 11], s),
             |x| fft::fftn(x, Some(&[24, 13]), None, Norm::Backward),
         ),

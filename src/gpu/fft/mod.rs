@@ -43,11 +43,13 @@
 //!   imaginary parts): half the complex work. These pairing passes run unchunked, so arrays
 //!   beyond half a binding take the complex route instead (twice the work).
 //! - Twiddles, chirps and Rader's kernel spectra are computed in f64 on the host, phases
-//!   reduced in integers, and uploaded as f32 tables; plans (these tables) are cached per context by length, pipelines
-//!   by their generated source.
+//!   reduced in integers, and uploaded as f32 tables; plans (these tables) are cached per
+//!   context by length, pipelines by their generated source.
 //! - N-D plans: the first transform of a shape (input dtype, layout, axes, lengths, norm)
-//!   records every dispatch it makes on a tape (`src/gpu/tape.rs`); a repeated one replays them on new buffers,
-//!   with no planning, kernel lookup or parameter building (`Gpu::stats().replays`).
+//!   records every dispatch it makes on a tape (`src/gpu/tape.rs`); a repeated one replays
+//!   them on new buffers, with no planning, kernel lookup or parameter building
+//!   (`Gpu::stats().replays`). Both caches keep the 256 most recently used plans of each kind
+//!   (`src/gpu/cache.rs`), so ever new shapes do not accumulate plans.
 //!
 //! Arrays larger than one storage binding ([`GpuInfo::binding`](crate::GpuInfo::binding)) are
 //! transformed in chunks of whole lines, each pass binding the windows of its buffers that hold
