@@ -301,12 +301,7 @@ fn run16(b: u32) -> Run {
             }
             // Words f .. f + 4 hold the 16 bytes; the byte shift s moves them into place.
             let f = b / 4u;
-            let l0 = src[f / 4u];
-            let l1 = src[f / 4u + 1u];
-            let k = f % 4u;
-            let w0 = words(l0, l1, k);
-            let w = join(w0, vec4(w0.yzw, l1[k]), (b % 4u) * 8u);
-            return Run(bytes4(w.x), bytes4(w.y), bytes4(w.z), bytes4(w.w));
+            return bytes16(src[f / 4u], src[f / 4u + 1u], f % 4u, (b % 4u) * 8u);
         }
         case 2u: {
             if ALIGNED {
@@ -316,36 +311,131 @@ fn run16(b: u32) -> Run {
             }
             let f = b / 2u;
             let q = f / 4u;
-            let l0 = src[q];
-            let l1 = src[q + 1u];
-            let l2 = src[q + 2u];
-            let k = f % 4u;
-            let s = (b % 2u) * 16u;
-            let w0 = words(l0, l1, k);
-            let w1 = words(l1, l2, k);
-            let lo = join(w0, vec4(w0.yzw, w1.x), s);
-            let hi = join(w1, vec4(w1.yzw, l2[k]), s);
-            return Run(halves4(lo.xy), halves4(lo.zw), halves4(hi.xy), halves4(hi.zw));
+            return halves16(src[q], src[q + 1u], src[q + 2u], f % 4u, (b % 2u) * 16u);
         }
         default: {
             let q = b / 4u;
             if ALIGNED {
                 return Run(floats(src[q]), floats(src[q + 1u]), floats(src[q + 2u]), floats(src[q + 3u]));
             }
+            return floats16(src[q], src[q + 1u], src[q + 2u], src[q + 3u], src[q + 4u], b % 4u);
+        }
+    }
+}
+
+// The unaligned cases of `run16` from the words loaded: u8 from word k (< 4) of l0 on,
+// shifted right by s bits; u16 likewise from three words; f32 from element k of l0.
+fn bytes16(l0: vec4<u32>, l1: vec4<u32>, k: u32, s: u32) -> Run {
+    let w0 = words(l0, l1, k);
+    let w = join(w0, vec4(w0.yzw, l1[k]), s);
+    return Run(bytes4(w.x), bytes4(w.y), bytes4(w.z), bytes4(w.w));
+}
+
+fn halves16(l0: vec4<u32>, l1: vec4<u32>, l2: vec4<u32>, k: u32, s: u32) -> Run {
+    let w0 = words(l0, l1, k);
+    let w1 = words(l1, l2, k);
+    let lo = join(w0, vec4(w0.yzw, w1.x), s);
+    let hi = join(w1, vec4(w1.yzw, l2[k]), s);
+    return Run(halves4(lo.xy), halves4(lo.zw), halves4(hi.xy), halves4(hi.zw));
+}
+
+fn floats16(l0: vec4<u32>, l1: vec4<u32>, l2: vec4<u32>, l3: vec4<u32>, l4: vec4<u32>, k: u32) -> Run {
+    return Run(
+        floats(words(l0, l1, k)),
+        floats(words(l1, l2, k)),
+        floats(words(l2, l3, k)),
+        floats(words(l3, l4, k)),
+    );
+}
+
+// The 64 input elements from element b (≥ 0) on as four runs (a WIDE window, never ALIGNED):
+// the four `run16` from b, b + 16, b + 32, b + 48, from one span of words (u8: 5, u16: 9,
+// f32: 17 loads, where the four would load 8, 12 and 20; the same words, the same values).
+fn run64(b: u32) -> array<Run, 4> {
+    switch IN {
+        case 1u: {
+            let f = b / 4u;
+            let q = f / 4u;
+            let k = f % 4u;
+            let s = (b % 4u) * 8u;
+            let l0 = src[q];
+            let l1 = src[q + 1u];
+            let l2 = src[q + 2u];
+            let l3 = src[q + 3u];
+            let l4 = src[q + 4u];
+            return array(bytes16(l0, l1, k, s), bytes16(l1, l2, k, s), bytes16(l2, l3, k, s), bytes16(l3, l4, k, s));
+        }
+        case 2u: {
+            let f = b / 2u;
+            let q = f / 4u;
+            let k = f % 4u;
+            let s = (b % 2u) * 16u;
+            let l0 = src[q];
+            let l1 = src[q + 1u];
+            let l2 = src[q + 2u];
+            let l3 = src[q + 3u];
+            let l4 = src[q + 4u];
+            let l5 = src[q + 5u];
+            let l6 = src[q + 6u];
+            let l7 = src[q + 7u];
+            let l8 = src[q + 8u];
+            return array(
+                halves16(l0, l1, l2, k, s),
+                halves16(l2, l3, l4, k, s),
+                halves16(l4, l5, l6, k, s),
+                halves16(l6, l7, l8, k, s),
+            );
+        }
+        default: {
+            let q = b / 4u;
             let k = b % 4u;
             let l0 = src[q];
             let l1 = src[q + 1u];
             let l2 = src[q + 2u];
             let l3 = src[q + 3u];
             let l4 = src[q + 4u];
-            return Run(
-                floats(words(l0, l1, k)),
-                floats(words(l1, l2, k)),
-                floats(words(l2, l3, k)),
-                floats(words(l3, l4, k)),
+            let l5 = src[q + 5u];
+            let l6 = src[q + 6u];
+            let l7 = src[q + 7u];
+            let l8 = src[q + 8u];
+            let l9 = src[q + 9u];
+            let l10 = src[q + 10u];
+            let l11 = src[q + 11u];
+            let l12 = src[q + 12u];
+            let l13 = src[q + 13u];
+            let l14 = src[q + 14u];
+            let l15 = src[q + 15u];
+            let l16 = src[q + 16u];
+            return array(
+                floats16(l0, l1, l2, l3, l4, k),
+                floats16(l4, l5, l6, l7, l8, k),
+                floats16(l8, l9, l10, l11, l12, k),
+                floats16(l12, l13, l14, l15, l16, k),
             );
         }
     }
+}
+
+// The run from element b whose first 4·CH elements (CH < 4) enter a window over four taps
+// (`part`): for f32 only the words that hold those (2, 3 or 4 loads rather than 5); the rest
+// of the run is not used.
+fn run_entering(b: u32) -> Run {
+    if IN != 4u || CH >= 4u || ALIGNED {
+        return run16(b);
+    }
+    let q = b / 4u;
+    let k = b % 4u;
+    let l0 = src[q];
+    let l1 = src[q + 1u];
+    var l2 = l1;
+    var l3 = l1;
+    if CH >= 2u {
+        l2 = src[q + 2u];
+    }
+    if CH >= 3u {
+        l3 = src[q + 3u];
+    }
+    return Run(floats(words(l0, l1, k)), floats(words(l1, l2, k)), floats(words(l2, l3, k)), vec4(0.0));
 }
 
 // The 4 input elements from b (≥ 0), as floats: two loads.
@@ -462,16 +552,17 @@ fn interior_wide(e: u32) -> array<Run, 4> {
     let base = p.in_off + i32(e) - p.ay * i32(p.row) - p.ax * i32(CH);
     for (var i = 0; i < p.kh; i++) {
         var b = u32(base + i * i32(p.row));
-        var v0 = run16(b);
-        var v1 = run16(b + 16u);
-        var v2 = run16(b + 32u);
-        var v3 = run16(b + 48u);
+        let w = run64(b);
+        var v0 = w[0];
+        var v1 = w[1];
+        var v2 = w[2];
+        var v3 = w[3];
         let k = i * p.kw;
         var j = 0;
         if CH <= 4u {
             // Four taps and four moves at a time while a tap follows them.
             for (; j + 4 < p.kw; j += 4) {
-                let q = run16(b + 64u);
+                let q = run_entering(b + 64u);
                 for (var t = 0u; t < 4u; t++) {
                     let wt = weight(k + j + i32(t));
                     a0 = madd(a0, wt, v0);
@@ -494,10 +585,11 @@ fn interior_wide(e: u32) -> array<Run, 4> {
             a3 = madd(a3, wt, v3);
             if j + 1 < p.kw {
                 if CH > 4u {
-                    v0 = run16(b + CH);
-                    v1 = run16(b + CH + 16u);
-                    v2 = run16(b + CH + 32u);
-                    v3 = run16(b + CH + 48u);
+                    let w = run64(b + CH);
+                    v0 = w[0];
+                    v1 = w[1];
+                    v2 = w[2];
+                    v3 = w[3];
                 } else {
                     v0 = shift_in(v0, v1.a);
                     v1 = shift_in(v1, v2.a);
@@ -533,14 +625,15 @@ fn interior_pair(e: u32) -> array<Run, 8> {
         let k = i * p.kw;
         let k1 = max(k - p.kw, 0);
         var b = u32(base + i * i32(p.row));
-        var v0 = run16(b);
-        var v1 = run16(b + 16u);
-        var v2 = run16(b + 32u);
-        var v3 = run16(b + 48u);
+        let w = run64(b);
+        var v0 = w[0];
+        var v1 = w[1];
+        var v2 = w[2];
+        var v3 = w[3];
         var j = 0;
         if CH <= 4u {
             for (; j + 4 < p.kw; j += 4) {
-                let q = run16(b + 64u);
+                let q = run_entering(b + 64u);
                 for (var t = 0u; t < 4u; t++) {
                     if upper {
                         let wt = weight(k + j + i32(t));
@@ -581,10 +674,11 @@ fn interior_pair(e: u32) -> array<Run, 8> {
             }
             if j + 1 < p.kw {
                 if CH > 4u {
-                    v0 = run16(b + CH);
-                    v1 = run16(b + CH + 16u);
-                    v2 = run16(b + CH + 32u);
-                    v3 = run16(b + CH + 48u);
+                    let w = run64(b + CH);
+                    v0 = w[0];
+                    v1 = w[1];
+                    v2 = w[2];
+                    v3 = w[3];
                 } else {
                     v0 = shift_in(v0, v1.a);
                     v1 = shift_in(v1, v2.a);
