@@ -730,13 +730,9 @@ fn convolve2d_direct_with_more_than_256_taps() {
 /// whose interior is too narrow for any), every dtype, every border mode, as above.
 #[test]
 fn direct_kernel_rows_in_pairs_every_dtype() {
-    let shapes = [
-        (13, 64, 3),
-        (10, 112, 1),
-        (4, 128, 1),
-        (3, 128, 1),
-        (7, 32, 2),
-    ];
+    // Three channels only (one pipeline per element type: a cold compile each); one channel
+    // runs in the Sobel and photo tests.
+    let shapes = [(13, 64, 3), (10, 48, 3), (4, 48, 3), (3, 48, 3), (7, 32, 3)];
     direct_every_dtype(15, (3, 5), &shapes);
 }
 

@@ -222,11 +222,6 @@ pub(crate) fn correlate(
             pipeline(false, BLOCK, false, aligned)?,
         ))
     };
-    // A kernel more than one row high and one column wide over rows of whole groups:
-    // interior rows in pairs (the lower row's groups are the upper's plus a row).
-    let paired = (wide && taps.kh > 1 && row % GROUP == 0)
-        .then(|| pipeline(true, PAIR, true, false))
-        .transpose()?;
     // Otherwise the edges element by element.
     let plain_edges = (!rows_of_groups)
         .then(|| pipeline(false, 1, false, false))
@@ -245,6 +240,12 @@ pub(crate) fn correlate(
     if (ix1 - ix0) * c < (WIDE + 2) * GROUP {
         (ix0, ix1) = (0, 0);
     }
+    // A kernel more than one row high and one column wide over rows of whole groups:
+    // interior rows in pairs (the lower row's groups are the upper's plus a row). Built only
+    // where there is a pair (a cold compile of a large kernel).
+    let paired = (wide && taps.kh > 1 && row % GROUP == 0 && iy1 - iy0 >= PAIR && ix0 < ix1)
+        .then(|| pipeline(true, PAIR, true, false))
+        .transpose()?;
     // The groups [lo, hi) of row y whose elements lie in the interior columns (the shader's
     // `interior_groups`).
     let groups_of = |y: usize| {
