@@ -36,6 +36,14 @@
 // on a 16-byte word (ALIGNED) a run of u8 is one load. Its edge groups (rows above and below the
 // interior) read a run a tap too, from the row the border rule gives.
 //
+// A kernel more than one row high and one column wide over such rows runs its interior two
+// rows per invocation (BLOCK = 2 with WIDE): the upper row's kernel rows 1 .. kh − 1 are the
+// lower row's 0 .. kh − 2, so the two rows' 2·kh windows are kh + 1 loads of windows.
+//
+// The parameters and the weights are uniform buffers and the edge path's index arithmetic has
+// no integer division (`divmod`): both matter more than the arithmetic on a CPU driver (see
+// their declarations).
+//
 // Compile time: every loop over taps has a run-time trip count (the kernel's size and the border
 // mode are parameters, not constants), and the values of a group are named vectors, not arrays,
 // so the code does not grow with the kernel, and one pipeline per (element types, channels,
@@ -83,6 +91,9 @@ struct Params {
     kh: i32,
     kw: i32,
     mode: u32,
+    // (To a whole 16 bytes, as a uniform buffer binds it.)
+    pad0: u32,
+    pad1: u32,
 }
 
 // Channels (elements per pixel): the interior window moves CH elements a tap (the edge path
@@ -94,7 +105,9 @@ override OUT: u32 = 4u;
 override INTERIOR: bool = false;
 // Output rows per interior invocation: 1, or 4 for a one-column kernel (a vertical pass) over
 // rows of a whole number of groups (W a multiple of 16), where 4 rows share the kernel's
-// runs: kh + 3 runs loaded for 4 groups, rather than 4·kh.
+// runs: kh + 3 runs loaded for 4 groups, rather than 4·kh; or 2 (with WIDE) for a kernel
+// more than one row high and one column wide over such rows: kh + 1 windows loaded for two
+// rows of four groups, rather than 2·kh (`interior_pair`).
 override BLOCK: u32 = 1u;
 // Interior invocations of a kernel more than one column wide compute four consecutive groups
 // (the last of a row's interior the four that end it): one window of 64 inputs, so the
@@ -105,9 +118,22 @@ override WIDE: bool = false;
 override ALIGNED: bool = false;
 
 @group(0) @binding(0) var<storage, read> src: array<vec4<u32>>;
-@group(0) @binding(1) var<storage, read> weights: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read> p: Params;
+// The parameters and the weights are uniform buffers, not storage: on a CPU driver a uniform
+// load at a constant offset (every parameter) is one scalar load for all the SIMD lanes, and
+// one at a varying offset (a weight, indexed by the loop counters) a gather without branches,
+// where every storage load is a loop over the lanes with a mask and a bounds test per lane
+// (`emit_load_ubo` / `emit_load_mem` in Mesa's `lp_bld_nir_soa.c`).
+@group(0) @binding(3) var<uniform> p: Params;
+// The kernel's weights in C order, four a 16-byte word (uniform arrays have a 16-byte
+// stride): up to 256 taps. src/filters/direct.rs replaces these two declarations (the lines
+// from `// WEIGHTS` to `// END WEIGHTS`) by a storage array for larger kernels.
+// WEIGHTS
+@group(0) @binding(1) var<uniform> weights: array<vec4<f32>, 64>;
+fn weight(i: i32) -> f32 {
+    return weights[i / 4][i % 4];
+}
+// END WEIGHTS
 
 // Largest value of an integer type, as unit float 1.
 fn unit_max(size: u32) -> f32 {
@@ -136,26 +162,79 @@ fn load1(i: u32) -> f32 {
     return unpack(src[w / 4u][w % 4u], i % per_word);
 }
 
+// ⌊i / n⌋ and the remainder in [0, n), for n > 0 (any i32 i), without an integer division: a
+// CPU driver has no vector integer division, so LLVM splits one into a scalar division per
+// SIMD lane, and a driver that runs both sides of every branch under a mask pays for it
+// wherever it appears (the border rule's remainders, per tap). The f32 quotient is off by at
+// most 2^8 (|i| < 2^31, 24-bit significand); a second one of the small remainder by at most
+// one, which the last step corrects: exact, as `%` and `/` would be.
+fn divmod(i: i32, n: i32) -> vec2<i32> {
+    let d = f32(n);
+    var q = i32(floor(f32(i) / d));
+    // (Wrapping: the true remainder is small, so the wrapped difference is it.)
+    var r = i - q * n;
+    let q2 = i32(floor(f32(r) / d));
+    q += q2;
+    r -= q2 * n;
+    if r < 0 {
+        q -= 1;
+        r += n;
+    }
+    if r >= n {
+        q += 1;
+        r -= n;
+    }
+    return vec2(q, r);
+}
+
+// `border()` of shaders/common.wgsl, the same positions, with `divmod` for its remainders.
+fn border_rule(i: i32, n: i32, mode: u32) -> i32 {
+    if i >= 0 && i < n {
+        return i;
+    }
+    switch mode {
+        case 0u: {
+            return clamp(i, 0, n - 1);
+        }
+        case 1u: {
+            // dcb|abcd|cba: symmetric about 0, period 2n - 2.
+            if n == 1 {
+                return 0;
+            }
+            let period = 2 * n - 2;
+            let m = divmod(abs(i), period).y;
+            return select(m, period - m, m >= n);
+        }
+        case 2u: {
+            return divmod(i, n).y;
+        }
+        default: {
+            return -1;
+        }
+    }
+}
+
 // Output element e (global, C order) by the border rule.
 fn edge_value(e: u32) -> f32 {
-    let y = i32(e / p.row);
-    let r = e % p.row;
-    let x = i32(r / p.chans);
-    let ch = i32(r % p.chans);
+    let yr = divmod(i32(e), i32(p.row));
+    let xc = divmod(yr.y, i32(p.chans));
+    let y = yr.x;
+    let x = xc.x;
+    let ch = xc.y;
     let y0 = y - p.ay;
     let x0 = x - p.ax;
     let row = i32(p.row);
     let c = i32(p.chans);
     var acc = 0.0;
     for (var i = 0; i < p.kh; i++) {
-        let yy = border(y0 + i, p.in_h, p.mode);
+        let yy = border_rule(y0 + i, p.in_h, p.mode);
         for (var j = 0; j < p.kw; j++) {
-            let xx = border(x0 + j, p.in_w, p.mode);
+            let xx = border_rule(x0 + j, p.in_w, p.mode);
             var v = p.cval;
             if yy >= 0 && xx >= 0 {
                 v = load1(u32(p.in_off + yy * row + xx * c + ch));
             }
-            acc += weights[i * p.kw + j] * v;
+            acc += weight(i * p.kw + j) * v;
         }
     }
     return acc;
@@ -222,12 +301,7 @@ fn run16(b: u32) -> Run {
             }
             // Words f .. f + 4 hold the 16 bytes; the byte shift s moves them into place.
             let f = b / 4u;
-            let l0 = src[f / 4u];
-            let l1 = src[f / 4u + 1u];
-            let k = f % 4u;
-            let w0 = words(l0, l1, k);
-            let w = join(w0, vec4(w0.yzw, l1[k]), (b % 4u) * 8u);
-            return Run(bytes4(w.x), bytes4(w.y), bytes4(w.z), bytes4(w.w));
+            return bytes16(src[f / 4u], src[f / 4u + 1u], f % 4u, (b % 4u) * 8u);
         }
         case 2u: {
             if ALIGNED {
@@ -237,36 +311,131 @@ fn run16(b: u32) -> Run {
             }
             let f = b / 2u;
             let q = f / 4u;
-            let l0 = src[q];
-            let l1 = src[q + 1u];
-            let l2 = src[q + 2u];
-            let k = f % 4u;
-            let s = (b % 2u) * 16u;
-            let w0 = words(l0, l1, k);
-            let w1 = words(l1, l2, k);
-            let lo = join(w0, vec4(w0.yzw, w1.x), s);
-            let hi = join(w1, vec4(w1.yzw, l2[k]), s);
-            return Run(halves4(lo.xy), halves4(lo.zw), halves4(hi.xy), halves4(hi.zw));
+            return halves16(src[q], src[q + 1u], src[q + 2u], f % 4u, (b % 2u) * 16u);
         }
         default: {
             let q = b / 4u;
             if ALIGNED {
                 return Run(floats(src[q]), floats(src[q + 1u]), floats(src[q + 2u]), floats(src[q + 3u]));
             }
+            return floats16(src[q], src[q + 1u], src[q + 2u], src[q + 3u], src[q + 4u], b % 4u);
+        }
+    }
+}
+
+// The unaligned cases of `run16` from the words loaded: u8 from word k (< 4) of l0 on,
+// shifted right by s bits; u16 likewise from three words; f32 from element k of l0.
+fn bytes16(l0: vec4<u32>, l1: vec4<u32>, k: u32, s: u32) -> Run {
+    let w0 = words(l0, l1, k);
+    let w = join(w0, vec4(w0.yzw, l1[k]), s);
+    return Run(bytes4(w.x), bytes4(w.y), bytes4(w.z), bytes4(w.w));
+}
+
+fn halves16(l0: vec4<u32>, l1: vec4<u32>, l2: vec4<u32>, k: u32, s: u32) -> Run {
+    let w0 = words(l0, l1, k);
+    let w1 = words(l1, l2, k);
+    let lo = join(w0, vec4(w0.yzw, w1.x), s);
+    let hi = join(w1, vec4(w1.yzw, l2[k]), s);
+    return Run(halves4(lo.xy), halves4(lo.zw), halves4(hi.xy), halves4(hi.zw));
+}
+
+fn floats16(l0: vec4<u32>, l1: vec4<u32>, l2: vec4<u32>, l3: vec4<u32>, l4: vec4<u32>, k: u32) -> Run {
+    return Run(
+        floats(words(l0, l1, k)),
+        floats(words(l1, l2, k)),
+        floats(words(l2, l3, k)),
+        floats(words(l3, l4, k)),
+    );
+}
+
+// The 64 input elements from element b (≥ 0) on as four runs (a WIDE window, never ALIGNED):
+// the four `run16` from b, b + 16, b + 32, b + 48, from one span of words (u8: 5, u16: 9,
+// f32: 17 loads, where the four would load 8, 12 and 20; the same words, the same values).
+fn run64(b: u32) -> array<Run, 4> {
+    switch IN {
+        case 1u: {
+            let f = b / 4u;
+            let q = f / 4u;
+            let k = f % 4u;
+            let s = (b % 4u) * 8u;
+            let l0 = src[q];
+            let l1 = src[q + 1u];
+            let l2 = src[q + 2u];
+            let l3 = src[q + 3u];
+            let l4 = src[q + 4u];
+            return array(bytes16(l0, l1, k, s), bytes16(l1, l2, k, s), bytes16(l2, l3, k, s), bytes16(l3, l4, k, s));
+        }
+        case 2u: {
+            let f = b / 2u;
+            let q = f / 4u;
+            let k = f % 4u;
+            let s = (b % 2u) * 16u;
+            let l0 = src[q];
+            let l1 = src[q + 1u];
+            let l2 = src[q + 2u];
+            let l3 = src[q + 3u];
+            let l4 = src[q + 4u];
+            let l5 = src[q + 5u];
+            let l6 = src[q + 6u];
+            let l7 = src[q + 7u];
+            let l8 = src[q + 8u];
+            return array(
+                halves16(l0, l1, l2, k, s),
+                halves16(l2, l3, l4, k, s),
+                halves16(l4, l5, l6, k, s),
+                halves16(l6, l7, l8, k, s),
+            );
+        }
+        default: {
+            let q = b / 4u;
             let k = b % 4u;
             let l0 = src[q];
             let l1 = src[q + 1u];
             let l2 = src[q + 2u];
             let l3 = src[q + 3u];
             let l4 = src[q + 4u];
-            return Run(
-                floats(words(l0, l1, k)),
-                floats(words(l1, l2, k)),
-                floats(words(l2, l3, k)),
-                floats(words(l3, l4, k)),
+            let l5 = src[q + 5u];
+            let l6 = src[q + 6u];
+            let l7 = src[q + 7u];
+            let l8 = src[q + 8u];
+            let l9 = src[q + 9u];
+            let l10 = src[q + 10u];
+            let l11 = src[q + 11u];
+            let l12 = src[q + 12u];
+            let l13 = src[q + 13u];
+            let l14 = src[q + 14u];
+            let l15 = src[q + 15u];
+            let l16 = src[q + 16u];
+            return array(
+                floats16(l0, l1, l2, l3, l4, k),
+                floats16(l4, l5, l6, l7, l8, k),
+                floats16(l8, l9, l10, l11, l12, k),
+                floats16(l12, l13, l14, l15, l16, k),
             );
         }
     }
+}
+
+// The run from element b whose first 4·CH elements (CH < 4) enter a window over four taps
+// (`part`): for f32 only the words that hold those (2, 3 or 4 loads rather than 5); the rest
+// of the run is not used.
+fn run_entering(b: u32) -> Run {
+    if IN != 4u || CH >= 4u || ALIGNED {
+        return run16(b);
+    }
+    let q = b / 4u;
+    let k = b % 4u;
+    let l0 = src[q];
+    let l1 = src[q + 1u];
+    var l2 = l1;
+    var l3 = l1;
+    if CH >= 2u {
+        l2 = src[q + 2u];
+    }
+    if CH >= 3u {
+        l3 = src[q + 3u];
+    }
+    return Run(floats(words(l0, l1, k)), floats(words(l1, l2, k)), floats(words(l2, l3, k)), vec4(0.0));
 }
 
 // The 4 input elements from b (≥ 0), as floats: two loads.
@@ -383,18 +552,19 @@ fn interior_wide(e: u32) -> array<Run, 4> {
     let base = p.in_off + i32(e) - p.ay * i32(p.row) - p.ax * i32(CH);
     for (var i = 0; i < p.kh; i++) {
         var b = u32(base + i * i32(p.row));
-        var v0 = run16(b);
-        var v1 = run16(b + 16u);
-        var v2 = run16(b + 32u);
-        var v3 = run16(b + 48u);
+        let w = run64(b);
+        var v0 = w[0];
+        var v1 = w[1];
+        var v2 = w[2];
+        var v3 = w[3];
         let k = i * p.kw;
         var j = 0;
         if CH <= 4u {
             // Four taps and four moves at a time while a tap follows them.
             for (; j + 4 < p.kw; j += 4) {
-                let q = run16(b + 64u);
+                let q = run_entering(b + 64u);
                 for (var t = 0u; t < 4u; t++) {
-                    let wt = weights[k + j + i32(t)];
+                    let wt = weight(k + j + i32(t));
                     a0 = madd(a0, wt, v0);
                     a1 = madd(a1, wt, v1);
                     a2 = madd(a2, wt, v2);
@@ -408,17 +578,18 @@ fn interior_wide(e: u32) -> array<Run, 4> {
             }
         }
         for (; j < p.kw; j++) {
-            let wt = weights[k + j];
+            let wt = weight(k + j);
             a0 = madd(a0, wt, v0);
             a1 = madd(a1, wt, v1);
             a2 = madd(a2, wt, v2);
             a3 = madd(a3, wt, v3);
             if j + 1 < p.kw {
                 if CH > 4u {
-                    v0 = run16(b + CH);
-                    v1 = run16(b + CH + 16u);
-                    v2 = run16(b + CH + 32u);
-                    v3 = run16(b + CH + 48u);
+                    let w = run64(b + CH);
+                    v0 = w[0];
+                    v1 = w[1];
+                    v2 = w[2];
+                    v3 = w[3];
                 } else {
                     v0 = shift_in(v0, v1.a);
                     v1 = shift_in(v1, v2.a);
@@ -432,6 +603,95 @@ fn interior_wide(e: u32) -> array<Run, 4> {
     return array(a0, a1, a2, a3);
 }
 
+// Two rows of four consecutive interior groups (BLOCK = 2, WIDE): from output element e and
+// the four groups one row below (rows of whole groups). Input row i of the pair's window is
+// kernel row i of the upper output row and kernel row i − 1 of the lower one, so kh + 1
+// windows are loaded for both rows rather than 2·kh; each output's products are added in the
+// same order as `interior_wide` adds them (bit for bit the same sums).
+fn interior_pair(e: u32) -> array<Run, 8> {
+    var a0 = Run(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+    var a1 = a0;
+    var a2 = a0;
+    var a3 = a0;
+    var c0 = a0;
+    var c1 = a0;
+    var c2 = a0;
+    var c3 = a0;
+    let base = p.in_off + i32(e) - p.ay * i32(p.row) - p.ax * i32(CH);
+    for (var i = 0; i <= p.kh; i++) {
+        let upper = i < p.kh;
+        let lower = i > 0;
+        // The upper row's weights of this row, and the lower row's (kernel row i − 1).
+        let k = i * p.kw;
+        let k1 = max(k - p.kw, 0);
+        var b = u32(base + i * i32(p.row));
+        let w = run64(b);
+        var v0 = w[0];
+        var v1 = w[1];
+        var v2 = w[2];
+        var v3 = w[3];
+        var j = 0;
+        if CH <= 4u {
+            for (; j + 4 < p.kw; j += 4) {
+                let q = run_entering(b + 64u);
+                for (var t = 0u; t < 4u; t++) {
+                    if upper {
+                        let wt = weight(k + j + i32(t));
+                        a0 = madd(a0, wt, v0);
+                        a1 = madd(a1, wt, v1);
+                        a2 = madd(a2, wt, v2);
+                        a3 = madd(a3, wt, v3);
+                    }
+                    if lower {
+                        let wt = weight(k1 + j + i32(t));
+                        c0 = madd(c0, wt, v0);
+                        c1 = madd(c1, wt, v1);
+                        c2 = madd(c2, wt, v2);
+                        c3 = madd(c3, wt, v3);
+                    }
+                    v0 = shift_in(v0, v1.a);
+                    v1 = shift_in(v1, v2.a);
+                    v2 = shift_in(v2, v3.a);
+                    v3 = shift_in(v3, part(q, t));
+                }
+                b += 4u * CH;
+            }
+        }
+        for (; j < p.kw; j++) {
+            if upper {
+                let wt = weight(k + j);
+                a0 = madd(a0, wt, v0);
+                a1 = madd(a1, wt, v1);
+                a2 = madd(a2, wt, v2);
+                a3 = madd(a3, wt, v3);
+            }
+            if lower {
+                let wt = weight(k1 + j);
+                c0 = madd(c0, wt, v0);
+                c1 = madd(c1, wt, v1);
+                c2 = madd(c2, wt, v2);
+                c3 = madd(c3, wt, v3);
+            }
+            if j + 1 < p.kw {
+                if CH > 4u {
+                    let w = run64(b + CH);
+                    v0 = w[0];
+                    v1 = w[1];
+                    v2 = w[2];
+                    v3 = w[3];
+                } else {
+                    v0 = shift_in(v0, v1.a);
+                    v1 = shift_in(v1, v2.a);
+                    v2 = shift_in(v2, v3.a);
+                    v3 = shift_in(v3, head4(b + 64u));
+                }
+                b += CH;
+            }
+        }
+    }
+    return array(a0, a1, a2, a3, c0, c1, c2, c3);
+}
+
 // The interior group from output element e: for each kernel row, a window of 16 inputs slid
 // along the row's taps (see the header).
 fn interior(e: u32) -> Run {
@@ -441,7 +701,7 @@ fn interior(e: u32) -> Run {
         var b = u32(base + i * i32(p.row));
         var v = run16(b);
         for (var j = 0; j < p.kw; j++) {
-            acc = madd(acc, weights[i * p.kw + j], v);
+            acc = madd(acc, weight(i * p.kw + j), v);
             if j + 1 < p.kw {
                 if CH > 4u {
                     v = run16(b + CH);
@@ -458,16 +718,17 @@ fn interior(e: u32) -> Run {
 // The edge group from output element e of a one-column kernel over rows of whole groups
 // (BLOCK): a run a tap, from the row the border rule gives.
 fn edge_rows(e: u32) -> Run {
-    let y = i32(e / p.row) - p.ay;
-    let column = e % p.row;
+    let yc = divmod(i32(e), i32(p.row));
+    let y = yc.x - p.ay;
+    let column = u32(yc.y);
     var acc = Run(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
     for (var i = 0; i < p.kh; i++) {
-        let yy = border(y + i, p.in_h, p.mode);
+        let yy = border_rule(y + i, p.in_h, p.mode);
         var v = Run(vec4(p.cval), vec4(p.cval), vec4(p.cval), vec4(p.cval));
         if yy >= 0 {
             v = run16(u32(p.in_off + yy * i32(p.row)) + column);
         }
-        acc = madd(acc, weights[i], v);
+        acc = madd(acc, weight(i), v);
     }
     return acc;
 }
@@ -487,7 +748,7 @@ fn interior_block(e: u32, g: u32) {
     var r2 = run16(b + 2u * row);
     var r3 = run16(b + 3u * row);
     for (var i = 0; i < p.kh; i++) {
-        let wt = weights[i];
+        let wt = weight(i);
         a0 = madd(a0, wt, r0);
         a1 = madd(a1, wt, r1);
         a2 = madd(a2, wt, r2);
@@ -516,6 +777,20 @@ fn pack2x2(v: vec4<f32>) -> vec2<u32> {
     return vec2(to_int(v.x) | (to_int(v.y) << 16u), to_int(v.z) | (to_int(v.w) << 16u));
 }
 
+// Writes the groups g0 .. g0 + 3 from g on (the WIDE path's four groups).
+fn store_four(g0: u32, g: u32, r0: Run, r1: Run, r2: Run, r3: Run) {
+    if g0 >= g {
+        store16(g0, r0);
+    }
+    if g0 + 1u >= g {
+        store16(g0 + 1u, r1);
+    }
+    if g0 + 2u >= g {
+        store16(g0 + 2u, r2);
+    }
+    store16(g0 + 3u, r3);
+}
+
 // Writes the group g's 16 results: 1 (u8), 2 (u16) or 4 (f32) whole 16-byte words.
 fn store16(g: u32, v: Run) {
     switch OUT {
@@ -539,7 +814,8 @@ fn store16(g: u32, v: Run) {
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let t = (wg.y * p.groups_x + wg.x) * 64u + lid;
-    let seg = t / p.seg_width;
+    let st = divmod(i32(t), i32(p.seg_width));
+    let seg = u32(st.x);
     if seg >= p.seg_count {
         return;
     }
@@ -549,7 +825,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     } else if p.kind == 2u {
         range = vec2(interior_groups(p.row0 + seg).y, interior_groups(p.row0 + seg + 1u).x);
     }
-    let g = range.x + select(1u, 4u, WIDE) * (t % p.seg_width);
+    let g = range.x + select(1u, 4u, WIDE) * u32(st.y);
     if g >= range.y {
         return;
     }
@@ -564,17 +840,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
             // end there, of which the groups before g are another invocation's (the host
             // leaves interiors of fewer than four groups to the edge path).
             let g0 = min(g, range.y - 4u);
-            let four = interior_wide(16u * g0);
-            if g0 >= g {
-                store16(g0, four[0]);
+            if BLOCK == 2u {
+                // And the four below them (rows of whole groups: the same columns).
+                let eight = interior_pair(16u * g0);
+                let below = p.row / 16u;
+                store_four(g0, g, eight[0], eight[1], eight[2], eight[3]);
+                store_four(g0 + below, g + below, eight[4], eight[5], eight[6], eight[7]);
+            } else {
+                let four = interior_wide(16u * g0);
+                store_four(g0, g, four[0], four[1], four[2], four[3]);
             }
-            if g0 + 1u >= g {
-                store16(g0 + 1u, four[1]);
-            }
-            if g0 + 2u >= g {
-                store16(g0 + 2u, four[2]);
-            }
-            store16(g0 + 3u, four[3]);
         } else {
             store16(g, interior(e));
         }

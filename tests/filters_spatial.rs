@@ -696,6 +696,46 @@ fn direct_kernel_rows_in_blocks_every_dtype() {
     direct_every_dtype(13, (7, 1), &shapes);
 }
 
+/// A direct kernel of more than 256 taps (17 × 17) reads its weights from a storage buffer
+/// (a variant of the shader; smaller ones from a uniform array of 256): every border, on an
+/// image with an interior and on one smaller than the kernel. Tolerance as in the file docs,
+/// for 289 taps: the worst case 289 · ε = 1.7e-5 of Σ|k|·max|x|, so 2e-5.
+#[test]
+fn convolve2d_direct_with_more_than_256_taps() {
+    let mut rng = Rng::new(14);
+    let (kh, kw) = (17, 17);
+    let k = kernel(&mut rng, kh, kw);
+    let kd: Vec<f64> = k.iter().map(|&v| v as f64).collect();
+    let kv = View::from_slice(&k, &[kh, kw]).unwrap();
+    for (h, w, c) in [(23, 61, 2), (5, 7, 1)] {
+        let x = as_f32(&Img::random(&mut rng, h, w, c));
+        let g = upload_f32(&x);
+        for border in BORDERS {
+            let got = convolve2d_with(&g, &kv, border, Method::Direct).unwrap();
+            let want = ref_convolve(&x, &kd, kh, kw, border);
+            let scale = l1(&k) * x.max_abs().max(0.25);
+            assert_close(
+                &format!("[{h}, {w}, {c}] {border:?}"),
+                &got,
+                &want,
+                2e-5,
+                scale,
+            );
+        }
+    }
+}
+
+/// A kernel more than one row high and one column wide over rows of a whole number of groups
+/// runs its interior rows in pairs: 11, 8, 2 and 1 interior rows (and an image
+/// whose interior is too narrow for any), every dtype, every border mode, as above.
+#[test]
+fn direct_kernel_rows_in_pairs_every_dtype() {
+    // Three channels only (one pipeline per element type: a cold compile each); one channel
+    // runs in the Sobel and photo tests.
+    let shapes = [(13, 64, 3), (10, 48, 3), (4, 48, 3), (3, 48, 3), (7, 32, 3)];
+    direct_every_dtype(15, (3, 5), &shapes);
+}
+
 /// `convolve2d` (direct) of random u8, u16 and f32 images of `shapes` (`[h, w, c]`) with a
 /// `kh × kw` kernel of weights ≥ 0 summing to under 1 (integer results stay in range), every border,
 /// against [`ref_convolve`].

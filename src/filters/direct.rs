@@ -11,8 +11,9 @@
 //!
 //! - the **interior** of each row: groups whose elements' windows lie inside the image, a window
 //!   of inputs in registers slid along each kernel row and no border arithmetic: four groups an
-//!   invocation for a kernel wider than one column, four rows an invocation for a one-column
-//!   kernel over rows of whole groups (`kh + 3` runs of 16);
+//!   invocation for a kernel wider than one column (two rows of them for a kernel also more
+//!   than one row high over rows of whole groups: `kh + 1` windows for both rows), four rows
+//!   an invocation for a one-column kernel over rows of whole groups (`kh + 3` runs of 16);
 //! - the **edges**: the groups above the first interior row, between the interiors of two rows
 //!   (the left and right strips, and a group across two rows) and below the last, computed
 //!   element by element through the border rule; for a one-column kernel over rows of whole
@@ -50,8 +51,39 @@ const WORKGROUP: u64 = 64;
 const GROUP: usize = 16;
 /// Output rows per invocation of the blocked interior pipeline (`BLOCK` in the shader).
 const BLOCK: usize = 4;
+/// Output rows per invocation of the paired interior pipeline of a 2-D kernel (`BLOCK` = 2
+/// with `WIDE` in the shader).
+const PAIR: usize = 2;
 /// Groups per interior invocation of a kernel wider than one column (`WIDE` in the shader).
 const WIDE: usize = 4;
+/// Taps of the largest kernel whose weights the shader reads from a uniform buffer (its
+/// `weights` array); larger ones (only a direct [`convolve2d`](super::convolve2d) asked for
+/// explicitly) read them from a storage buffer, in a variant of the module.
+const MAX_UNIFORM_TAPS: usize = 256;
+/// Words of the shader's `Params` (a uniform buffer: a whole 16 bytes).
+const PARAMS: usize = 24;
+
+/// `shaders/correlate.wgsl` with its weights in a storage buffer (any number of taps): the
+/// lines from `// WEIGHTS` to `// END WEIGHTS` replaced.
+fn storage_weights_wgsl() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let (start, end) = ("// WEIGHTS\n", "// END WEIGHTS\n");
+        let a = CORRELATE_WGSL
+            .find(start)
+            .expect("the shader marks its weights");
+        let b = CORRELATE_WGSL[a..]
+            .find(end)
+            .expect("the shader marks its weights")
+            + a;
+        format!(
+            "{}@group(0) @binding(1) var<storage, read> weights: array<f32>;\n\
+             fn weight(i: i32) -> f32 {{\n    return weights[i];\n}}\n{}",
+            &CORRELATE_WGSL[..a],
+            &CORRELATE_WGSL[b + end.len()..]
+        )
+    })
+}
 
 /// A correlation kernel: `kh × kw` weights in C order, and the anchor `(ay, ax)`: output
 /// `(y, x)` reads input `(y − ay + i, x − ax + j)` with weight `(i, j)`.
@@ -123,8 +155,35 @@ pub(crate) fn correlate(
         )));
     }
 
-    let weights = storage_with(gpu, "correlate weights", bytemuck::cast_slice(taps.weights));
-    let module = gpu.module("correlate.wgsl", CORRELATE_WGSL)?;
+    // The weights: a uniform slot of MAX_UNIFORM_TAPS (the shader's array), or for a larger
+    // kernel a storage buffer and the module that reads one.
+    let uniform = taps.weights.len() <= MAX_UNIFORM_TAPS;
+    let (module, slot, storage) = if uniform {
+        let mut words = [0u32; MAX_UNIFORM_TAPS];
+        for (w, v) in words.iter_mut().zip(taps.weights) {
+            *w = v.to_bits();
+        }
+        (
+            gpu.module("correlate.wgsl", CORRELATE_WGSL)?,
+            Some(gpu.params(&words)?),
+            None,
+        )
+    } else {
+        (
+            gpu.module("correlate.wgsl storage weights", storage_weights_wgsl())?,
+            None,
+            Some(storage_with(
+                gpu,
+                "correlate weights",
+                bytemuck::cast_slice(taps.weights),
+            )),
+        )
+    };
+    let weights = match (&slot, &storage) {
+        (Some(slot), _) => slot.binding(),
+        (None, Some(buffer)) => buffer.as_entire_binding(),
+        (None, None) => unreachable!("one of the two is made"),
+    };
     let (mode, cval) = border.code();
     let in_size = x.dtype().itemsize();
     // One pipeline per element types and channels (and path): the kernel's size and the
@@ -134,7 +193,7 @@ pub(crate) fn correlate(
         gpu.pipeline(
             &format!(
                 "correlate in {in_size} out {out_size} channels {ch} interior {interior} \
-                 rows {block} wide {wide} aligned {aligned}"
+                 rows {block} wide {wide} aligned {aligned} uniform weights {uniform}"
             ),
             &module,
             &[
@@ -181,6 +240,12 @@ pub(crate) fn correlate(
     if (ix1 - ix0) * c < (WIDE + 2) * GROUP {
         (ix0, ix1) = (0, 0);
     }
+    // A kernel more than one row high and one column wide over rows of whole groups:
+    // interior rows in pairs (the lower row's groups are the upper's plus a row). Built only
+    // where there is a pair (a cold compile of a large kernel).
+    let paired = (wide && taps.kh > 1 && row % GROUP == 0 && iy1 - iy0 >= PAIR && ix0 < ix1)
+        .then(|| pipeline(true, PAIR, true, false))
+        .transpose()?;
     // The groups [lo, hi) of row y whose elements lie in the interior columns (the shader's
     // `interior_groups`).
     let groups_of = |y: usize| {
@@ -197,7 +262,7 @@ pub(crate) fn correlate(
         let (g0, g1) = (y0 * row / GROUP, (y1 * row).div_ceil(GROUP));
         let start = (g0 * GROUP * out_size) as u64 / align * align;
         let end = ((g1 * GROUP * out_size) as u64).min(buffer.buffer().size());
-        let base: [u32; 22] = [
+        let base: [u32; PARAMS] = [
             0, // groups along x
             0, // kind
             0, // segments
@@ -220,6 +285,8 @@ pub(crate) fn correlate(
             to_i32(taps.kh, "kernel height")? as u32,
             to_i32(taps.kw, "kernel width")? as u32,
             mode,
+            0,
+            0,
         ];
         // (kind, first, last, first row, segments, segment width) of each dispatch.
         let (a, b) = (iy0.max(y0), iy1.min(y1));
@@ -243,6 +310,11 @@ pub(crate) fn correlate(
                 let blocks = (b - a) / BLOCK;
                 runs.push((blocked, 1, 0, 0, a, blocks, width));
                 a1 = a + blocks * BLOCK;
+            }
+            if let Some(paired) = &paired {
+                let pairs = (b - a) / PAIR;
+                runs.push((paired, 1, 0, 0, a, pairs, width));
+                a1 = a + pairs * PAIR;
             }
             runs.push((&interior, 1, 0, 0, a1, b - a1, width));
             runs.push((edges, 0, g0, groups_of(a).0, 0, 1, groups_of(a).0 - g0));
@@ -278,16 +350,16 @@ pub(crate) fn correlate(
                 last as u32,
                 row0 as u32,
             ]);
-            let params = storage_with(gpu, "correlate params", bytemuck::cast_slice(&params));
+            let params = gpu.params(&params)?;
             submit_once(
                 gpu,
                 "running a correlation",
                 pipeline,
                 &[
                     binding_of(source.buffer(), source.window),
-                    weights.as_entire_binding(),
+                    weights.clone(),
                     binding_of(buffer.buffer(), (start, end)),
-                    params.as_entire_binding(),
+                    params.binding(),
                 ],
                 groups,
                 |_| {},
