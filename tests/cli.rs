@@ -86,6 +86,39 @@ fn filter_lists_its_ops() {
     }
 }
 
+/// `deblur` through the CLI (decode, the one-pass u8 planes, taper, FFTs, PNG) writes exactly
+/// what the library computes from the same decoded photo.
+#[test]
+fn filter_deblur_writes_what_the_library_computes() {
+    let dir = scratch("cli-filter-deblur");
+    let out = dir.join("coffee-deblurred.png");
+    let op = "deblur:psf=gaussian,sigma=1.5,nsr=0.01";
+    let (ok, _, err) = gpuarray(&[
+        "filter",
+        "testdata/coffee.png",
+        "-o",
+        out.to_str().unwrap(),
+        "--op",
+        op,
+    ]);
+    assert!(ok, "{err}");
+    let gpu = gpuarray::Gpu::new().unwrap();
+    let photo = image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/coffee.png")).unwrap();
+    let a = gpu
+        .upload(&gpuarray::View::from_dynamic_image(&photo).unwrap())
+        .unwrap();
+    let want = op
+        .parse::<gpuarray::filters::Op>()
+        .unwrap()
+        .apply(&a, Default::default())
+        .unwrap()
+        .to_host()
+        .unwrap();
+    let got = image::open(&out).unwrap().into_rgb8();
+    assert_eq!(got.as_raw(), want.bytes());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn filter_writes_what_the_library_computes() {
     let dir = scratch("cli-filter-one");

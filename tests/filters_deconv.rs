@@ -463,6 +463,9 @@ fn taper_edges_matches_the_f64_definition() {
         (33, 17, 1, 1),
         (24, 61, 2, 12),
         (9, 64, 1, 4),
+        // Bands wider than a run of 16 (runs of 16 and 2), and pass 1's four rectangles:
+        // the rows within width + ry of the top and bottom, the band columns between.
+        (100, 90, 2, 18),
     ] {
         let x: Vec<f32> = (0..h * w * c).map(|_| rng.f64(-1.0, 1.0) as f32).collect();
         let x64: Vec<f64> = x.iter().map(|&v| v as f64).collect();
@@ -493,6 +496,48 @@ fn taper_edges_matches_the_f64_definition() {
     for (g, r) in got.iter().zip(&want) {
         let r = (r * 255.0).round().clamp(0.0, 255.0);
         assert!((g - r).abs() <= 1.0, "u8: {g} vs {r}");
+    }
+}
+
+/// `u8` RGB and RGBA images go to float planes and back in one pass each way
+/// (`shaders/planes.wgsl`); the result must be bit for bit the general route's: the same
+/// filter on the image as unit floats (`to_unit_float`), its float result rounded by
+/// `from_unit_float`. Deblurring overshoots [0, 1], so the clamp is exercised too. Sizes: RGB
+/// and RGBA whose pixel count is a multiple of 4 (the one-pass route), and one that is not
+/// (33 × 17: the general route on both sides).
+#[test]
+fn u8_rgb_and_rgba_results_equal_the_unit_float_route() {
+    let mut rng = Rng::new(5);
+    let psf = psf_gaussian(5, 1.0).unwrap();
+    for (h, w, c) in [(36, 28, 3), (20, 24, 4), (33, 17, 3)] {
+        let x: Vec<u8> = (0..h * w * c).map(|_| rng.f64(0.0, 256.0) as u8).collect();
+        let image = up(&x, &[h, w, c]);
+        let unit = image.to_unit_float().unwrap();
+        let what = format!("{h} × {w} × {c}");
+        let got = taper_edges(&image, 6).unwrap().to_host().unwrap();
+        let want = taper_edges(&unit, 6)
+            .unwrap()
+            .from_unit_float(Dtype::U8)
+            .unwrap()
+            .to_host()
+            .unwrap();
+        assert_eq!(got.shape(), [h, w, c], "{what}");
+        assert_eq!(got.bytes(), want.bytes(), "taper_edges, {what}");
+        let got = wiener_deblur(&image, &psf.view(), 1e-3, 5)
+            .unwrap()
+            .to_host()
+            .unwrap();
+        let want = wiener_deblur(&unit, &psf.view(), 1e-3, 5)
+            .unwrap()
+            .from_unit_float(Dtype::U8)
+            .unwrap()
+            .to_host()
+            .unwrap();
+        assert_eq!(got.bytes(), want.bytes(), "wiener_deblur, {what}");
+        assert!(
+            got.bytes().contains(&0) && got.bytes().contains(&255),
+            "{what}: the deblurred noise reaches both ends (the clamp is exercised)"
+        );
     }
 }
 

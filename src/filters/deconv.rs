@@ -13,6 +13,7 @@
 //! function `H` is computed from them once per call (zero-padded on the host, transformed on
 //! the GPU; on a CPU adapter, a PSF of at most 32 × 32 by a direct DFT on the host in f64).
 
+mod planes;
 mod taper;
 
 use std::f64::consts::PI;
@@ -380,6 +381,18 @@ fn channels_first(x: &GpuArray) -> Result<GpuArray> {
     }
 }
 
+/// Float planes `[c, h, w]` back to an image of `dtype` in the layout of `like` (`[h, w]` or
+/// `[h, w, c]`): a `u8` RGB or RGBA result in one pass ([`planes::interleave_u8`]), else by
+/// interleaving and converting.
+fn to_image(y: &GpuArray, like: &GpuArray, dtype: Dtype) -> Result<GpuArray> {
+    if dtype == Dtype::U8 && like.ndim() == 3 {
+        if let Some(image) = planes::interleave_u8(y)? {
+            return Ok(image);
+        }
+    }
+    from_float(&channels_last(y, like)?, dtype)
+}
+
 /// `[c, h, w]` back to the layout of `like` (`[h, w]` or `[h, w, c]`).
 fn channels_last(y: &GpuArray, like: &GpuArray) -> Result<GpuArray> {
     if like.ndim() == 2 {
@@ -400,7 +413,7 @@ fn filter_spectrum(
     let g = filter(&x, h, w)?;
     let spectrum = fft::rfft2(&channels_first(&x)?, None, None, Norm::Backward)?;
     let y = fft::irfft2(&spectrum.mul(&g)?, Some(&[h, w]), None, Norm::Backward)?;
-    from_float(&channels_last(&y, &x)?, dtype)
+    to_image(&y, &x, dtype)
 }
 
 /// The periodic convolution of every channel of `image` with `psf` (see the module docs for
@@ -548,12 +561,13 @@ pub fn taper_edges(image: &GpuArray, width: usize) -> Result<GpuArray> {
     }
     let (planes, fresh) = float_planes(image, dtype)?;
     let tapered = taper_channels(&planes, fresh, width)?;
-    from_float(&channels_last(&tapered, image)?, dtype)
+    to_image(&tapered, image, dtype)
 }
 
 /// The channels of `image` (of `dtype`, as [`to_float_dtype`] gives it) as C-contiguous float
 /// planes `[c, h, w]`, in one pass (integer images converted to unit floats as they are
-/// gathered), and whether they were made for this call (`false`: they are the image itself).
+/// gathered; `u8` RGB and RGBA images by [`planes::unit_planes`]), and whether they were made
+/// for this call (`false`: they are the image itself).
 fn float_planes(image: &GpuArray, dtype: Dtype) -> Result<(GpuArray, bool)> {
     let planes = channels_first(image)?;
     Ok(match dtype {
@@ -561,7 +575,10 @@ fn float_planes(image: &GpuArray, dtype: Dtype) -> Result<(GpuArray, bool)> {
             let shared = planes.is_c_contiguous() && planes.offset() == 0;
             (planes.contiguous()?, !shared)
         }
-        _ => (planes.to_unit_float()?, true),
+        _ => match planes::unit_planes(image)? {
+            Some(planes) => (planes, true),
+            None => (planes.to_unit_float()?, true),
+        },
     })
 }
 
@@ -624,7 +641,8 @@ pub fn wiener_deblur(image: &GpuArray, psf: &View<'_>, nsr: f32, taper: usize) -
     check_nsr(nsr)?;
     let dtype = to_float_dtype(image)?;
     let (h, w) = (image.shape()[0], image.shape()[1]);
-    let g = wiener_filter(image.gpu(), psf, nsr, h, w)?;
+    // The PSF is checked before any GPU work is recorded.
+    psf_values(psf, h, w)?;
     let (planes, fresh) = float_planes(image, dtype)?;
     let tapered = if taper == 0 {
         planes
@@ -632,8 +650,13 @@ pub fn wiener_deblur(image: &GpuArray, psf: &View<'_>, nsr: f32, taper: usize) -
         taper_channels(&planes, fresh, taper)?
     };
     let spectrum = fft::rfft2(&tapered, None, None, Norm::Backward)?;
+    // The planes, the taper and the forward transform go to the GPU now, so that it computes
+    // them while the host makes the Wiener filter (on a CPU adapter, the direct DFT of the PSF:
+    // tens of milliseconds on the host, which the GPU would otherwise wait for).
+    image.gpu().flush()?;
+    let g = wiener_filter(image.gpu(), psf, nsr, h, w)?;
     let y = fft::irfft2(&spectrum.mul(&g)?, Some(&[h, w]), None, Norm::Backward)?;
-    from_float(&channels_last(&y, image)?, dtype)
+    to_image(&y, image, dtype)
 }
 
 #[cfg(test)]
