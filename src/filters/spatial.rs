@@ -34,7 +34,7 @@ const CONVOLVE_WGSL: &str = concat!(
 ///
 /// Measured with `cargo bench --bench filters` on lavapipe (2 cores), 512 × 512 RGB: see
 /// [`convolve2d`].
-pub const FFT_MIN_TAPS: usize = 144;
+pub const FFT_MIN_TAPS: usize = 256;
 
 /// Taps from which one pass of a separable filter (a 1-D kernel along the rows or the columns)
 /// goes through 1-D FFTs. Not re-measured since the direct kernel's 16-byte accesses (it was
@@ -733,14 +733,14 @@ fn kernel_values(kernel: &View<'_>) -> Result<(Vec<f32>, usize, usize)> {
 /// so the kernel's origin is `(kh/2, kw/2)`, its centre for odd sizes. (For correlation, pass
 /// the kernel flipped in both axes: `kernel.slice(&[SliceArg::step(-1), SliceArg::step(-1)])`.)
 ///
-/// Kernels of fewer than [`FFT_MIN_TAPS`] (144, i.e. 12 × 12) taps run directly (`kh · kw`
+/// Kernels of fewer than [`FFT_MIN_TAPS`] (256, i.e. 16 × 16) taps run directly (`kh · kw`
 /// multiply-adds per output value); larger ones through the FFT: the image is padded by the
 /// border rule to fast lengths ≥ `h + kh − 1` by `w + kw − 1`, multiplied by the kernel's
 /// spectrum (`rfft2`/`irfft2`) and cropped, which costs about the same for any kernel size and
 /// handles kernels larger than the image. The switch-over was measured on lavapipe (2 CPU
-/// cores, loaded) on a 512 × 512 RGB f32 image with `FILTERS_BENCH=convolve cargo bench --bench
-/// filters`: direct 11 × 11 took 1411 ms against 1891 ms by FFT, direct 13 × 13 3352 ms against
-/// 2816 ms (the FFT path costs about the same for every kernel up to 21 × 21). The FFT path is
+/// cores, load 3) on a 512 × 512 RGB f32 image with `FILTERS_BENCH=convolve cargo bench --bench
+/// filters`: direct 15 × 15 took 96 ms against 139 ms by FFT, direct 17 × 17 137 ms against
+/// 107 ms (the FFT path costs 105–140 ms for every kernel up to 31 × 31). The FFT path is
 /// less exact (f32 transforms: errors of about 1e-6 of `Σ|k| · max|image|` rather than 1e-7);
 /// [`convolve2d_with`] picks a path.
 pub fn convolve2d(image: &GpuArray, kernel: &View<'_>, border: Border) -> Result<GpuArray> {
