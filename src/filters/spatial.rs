@@ -241,7 +241,7 @@ fn correlate(x: &GpuArray, pass: &Pass<'_>, border: Border) -> Result<GpuArray> 
                 let mut params = params.to_vec();
                 params[1] = groups.0;
                 params.extend(rect.map(|v| v as u32));
-                let params = storage_with(gpu, "convolve params", bytemuck::cast_slice(&params));
+                let params = gpu.params(&params)?;
                 submit_once(
                     gpu,
                     "running a convolution",
@@ -250,7 +250,7 @@ fn correlate(x: &GpuArray, pass: &Pass<'_>, border: Border) -> Result<GpuArray> 
                         binding_of(source.buffer(), source.window),
                         weights.as_entire_binding(),
                         binding_of(out.buffer(), (start, end)),
-                        params.as_entire_binding(),
+                        params.binding(),
                     ],
                     groups,
                     |_| {},

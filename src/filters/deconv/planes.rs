@@ -12,7 +12,7 @@
 
 use crate::error::Result;
 use crate::gpu::array::GpuArray;
-use crate::gpu::kernels::{binding, groups_2d, storage_with, submit_once};
+use crate::gpu::kernels::{binding, groups_2d, submit_once};
 use crate::view::dtype::Dtype;
 use crate::view::layout::{Layout, Order};
 
@@ -48,11 +48,7 @@ fn run(
     )?;
     let quads = (n / 4) as u64;
     let groups = groups_2d(quads.div_ceil(WORKGROUP));
-    let params = storage_with(
-        gpu,
-        "planes params",
-        bytemuck::cast_slice(&[groups.0, quads as u32]),
-    );
+    let params = gpu.params(&[groups.0, quads as u32])?;
     let float_bytes = (c * n) as u64 * 4;
     submit_once(
         gpu,
@@ -65,7 +61,7 @@ fn run(
         &[
             binding(planes, 0, float_bytes),
             binding(pixels, 0, c as u64 * n as u64),
-            params.as_entire_binding(),
+            params.binding(),
         ],
         groups,
         |_| {},

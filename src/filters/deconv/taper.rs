@@ -216,7 +216,7 @@ pub(crate) fn band_taper(x: &GpuArray, width: usize, fresh: bool) -> Result<Opti
                 0,
             ];
             params.extend(regions.iter().flatten());
-            let params = storage_with(gpu, "taper params", bytemuck::cast_slice(&params));
+            let params = gpu.params(&params)?;
             submit_once(
                 gpu,
                 "tapering the edges",
@@ -225,7 +225,7 @@ pub(crate) fn band_taper(x: &GpuArray, width: usize, fresh: bool) -> Result<Opti
                     binding(src, start, size),
                     binding(dst, start, size),
                     weights.as_entire_binding(),
-                    params.as_entire_binding(),
+                    params.binding(),
                 ],
                 groups,
                 |_| {},
