@@ -162,58 +162,6 @@ fn load1(i: u32) -> f32 {
     return unpack(src[w / 4u][w % 4u], i % per_word);
 }
 
-// ⌊i / n⌋ and the remainder in [0, n), for n > 0 (any i32 i), without an integer division: a
-// CPU driver has no vector integer division, so LLVM splits one into a scalar division per
-// SIMD lane, and a driver that runs both sides of every branch under a mask pays for it
-// wherever it appears (the border rule's remainders, per tap). The f32 quotient is off by at
-// most 2^8 (|i| < 2^31, 24-bit significand); a second one of the small remainder by at most
-// one, which the last step corrects: exact, as `%` and `/` would be.
-fn divmod(i: i32, n: i32) -> vec2<i32> {
-    let d = f32(n);
-    var q = i32(floor(f32(i) / d));
-    // (Wrapping: the true remainder is small, so the wrapped difference is it.)
-    var r = i - q * n;
-    let q2 = i32(floor(f32(r) / d));
-    q += q2;
-    r -= q2 * n;
-    if r < 0 {
-        q -= 1;
-        r += n;
-    }
-    if r >= n {
-        q += 1;
-        r -= n;
-    }
-    return vec2(q, r);
-}
-
-// `border()` of shaders/common.wgsl, the same positions, with `divmod` for its remainders.
-fn border_rule(i: i32, n: i32, mode: u32) -> i32 {
-    if i >= 0 && i < n {
-        return i;
-    }
-    switch mode {
-        case 0u: {
-            return clamp(i, 0, n - 1);
-        }
-        case 1u: {
-            // dcb|abcd|cba: symmetric about 0, period 2n - 2.
-            if n == 1 {
-                return 0;
-            }
-            let period = 2 * n - 2;
-            let m = divmod(abs(i), period).y;
-            return select(m, period - m, m >= n);
-        }
-        case 2u: {
-            return divmod(i, n).y;
-        }
-        default: {
-            return -1;
-        }
-    }
-}
-
 // Output element e (global, C order) by the border rule.
 fn edge_value(e: u32) -> f32 {
     let yr = divmod(i32(e), i32(p.row));
@@ -227,9 +175,9 @@ fn edge_value(e: u32) -> f32 {
     let c = i32(p.chans);
     var acc = 0.0;
     for (var i = 0; i < p.kh; i++) {
-        let yy = border_rule(y0 + i, p.in_h, p.mode);
+        let yy = border(y0 + i, p.in_h, p.mode);
         for (var j = 0; j < p.kw; j++) {
-            let xx = border_rule(x0 + j, p.in_w, p.mode);
+            let xx = border(x0 + j, p.in_w, p.mode);
             var v = p.cval;
             if yy >= 0 && xx >= 0 {
                 v = load1(u32(p.in_off + yy * row + xx * c + ch));
@@ -723,7 +671,7 @@ fn edge_rows(e: u32) -> Run {
     let column = u32(yc.y);
     var acc = Run(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
     for (var i = 0; i < p.kh; i++) {
-        let yy = border_rule(y + i, p.in_h, p.mode);
+        let yy = border(y + i, p.in_h, p.mode);
         var v = Run(vec4(p.cval), vec4(p.cval), vec4(p.cval), vec4(p.cval));
         if yy >= 0 {
             v = run16(u32(p.in_off + yy * i32(p.row)) + column);
