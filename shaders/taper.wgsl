@@ -86,6 +86,16 @@ fn input(first: u32, base: u32, e: u32, n: u32, step: u32) -> f32 {
     return src[first + (base + e) % n * step];
 }
 
+// Window slots e .. e + 3.
+fn input4(first: u32, base: u32, e: u32, n: u32, step: u32) -> vec4<f32> {
+    return vec4(
+        input(first, base, e, n, step),
+        input(first, base, e + 1u, n, step),
+        input(first, base, e + 2u, n, step),
+        input(first, base, e + 3u, n, step),
+    );
+}
+
 // The ramp weight of a position at distance `d` from the nearer edge (`at`: where the ramp
 // starts in `weights`).
 fn ramp(d: u32, width: u32, at: u32) -> f32 {
@@ -160,24 +170,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     // base + s + u < 3n + R: no u32 overflow for a plane that fits a binding).
     let start = select(i, j, PASS == 1u);
     let base = start + 2u * n - anchor;
-    var wa = vec4(
-        input(first, base, 0u, n, step),
-        input(first, base, 1u, n, step),
-        input(first, base, 2u, n, step),
-        input(first, base, 3u, n, step),
-    );
-    var wb = vec4(
-        input(first, base, 4u, n, step),
-        input(first, base, 5u, n, step),
-        input(first, base, 6u, n, step),
-        input(first, base, 7u, n, step),
-    );
-    var wc = vec4(
-        input(first, base, 8u, n, step),
-        input(first, base, 9u, n, step),
-        input(first, base, 10u, n, step),
-        input(first, base, 11u, n, step),
-    );
+    var wa = input4(first, base, 0u, n, step);
+    var wb = input4(first, base, 4u, n, step);
+    var wc = input4(first, base, 8u, n, step);
     var wd = vec4(
         input(first, base, 12u, n, step),
         input(first, base, 13u, n, step),
