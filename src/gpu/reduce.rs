@@ -4,7 +4,7 @@
 //! The first pass reads the input through its expression (a pending elementwise chain is computed
 //! inside the reduction kernel, with no round trip through memory). Each workgroup of 256
 //! invocations reduces a block of 8192 elements of one output: every invocation combines 32
-//! elements, then a tree in workgroup memory combines the 256 partial results pairwise. Further
+//! elements (rows of 8 invocations walking contiguous stretches of the block side by side), then a tree in workgroup memory combines the 256 partial results pairwise. Further
 //! passes reduce the blocks' results the same way until one per output is left. The sum of N
 //! values therefore has an error of about (32 + 8·passes)·ε rather than N·ε. Short reductions
 //! (at most 32 elements per output, e.g. over the channels of an image) run one output per
@@ -36,8 +36,9 @@ use crate::view::dtype::{Dtype, Kind};
 use crate::view::layout::{Layout, Order, SliceArg};
 
 /// Elements each invocation combines before the workgroup tree. 32 rather than 8: a CPU driver
-/// pays dearly for each workgroup barrier (the tree has nine), and `sum` of 16 Mi f32 went from
-/// 98 to 44 ms on lavapipe; 16 Mi elements still make 2048 workgroups for a large GPU.
+/// pays dearly for each workgroup barrier (the tree has six to eight), and 16 Mi elements
+/// still make 2048 workgroups for a large GPU. Longer runs (128) were not clearly faster on
+/// lavapipe and made the sequential part of each sum four times longer (its error bound).
 const PER_THREAD: u64 = 32;
 
 /// Elements one workgroup reduces in a pass reading items of `itemsize` bytes: 8192, or
@@ -46,6 +47,15 @@ const PER_THREAD: u64 = 32;
 fn block_for(gpu: &Gpu, itemsize: u64) -> u64 {
     256 * (gpu.binding() / 2 / (256 * itemsize)).clamp(1, PER_THREAD)
 }
+
+/// Invocations that read consecutive elements side by side (a "row" of lanes): 8, a SIMD
+/// register of f32 on a CPU driver (lavapipe's 256-bit rows), a full 32-byte memory sector on
+/// a GPU. Each row of lanes owns a contiguous stretch of its block and walks it 8 elements
+/// (or vectors) at a time, so every load of a row is one contiguous run. Lanes striding over the
+/// whole workgroup instead (lane `l` reading `l, l + 64, ...`) made a CPU driver, which runs
+/// the workgroup a row at a time, jump through memory: `sum` of 16 Mi f32 took 41 ms on
+/// lavapipe that way and 14 ms this way; a GPU's warp reads whole sectors either way.
+const ROW: u64 = 8;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Op {
@@ -204,19 +214,22 @@ fn rows_main_code(acc: Dtype, extra: usize) -> String {
 fn main_code(acc: Dtype, extra: usize, block: u64) -> String {
     let per_thread = block / 256;
     format!(
-        "var<workgroup> sp: array<P, 256>;\n\n\
+        "{arrays}\
          @compute @workgroup_size(256)\n\
          fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
          {head}\
          \x20   var acc = identity();\n\
+         \x20   let start = g * {block}u + (lid / {ROW}u) * {span}u + lid % {ROW}u;\n\
          \x20   for (var k = 0u; k < {per_thread}u; k++) {{\n\
-         \x20       let r = g * {block}u + k * 256u + lid;\n\
+         \x20       let r = start + k * {ROW}u;\n\
          \x20       if r < R {{\n\
          \x20           acc = combine(acc, load(m, r));\n\
          \x20       }}\n\
          \x20   }}\n\
          {tail}",
+        arrays = tree_arrays(256),
         head = block_head(extra),
+        span = block / (256 / ROW),
         tail = block_tail(acc, extra, 256, "acc"),
     )
 }
@@ -236,9 +249,34 @@ fn block_head(extra: usize) -> String {
     )
 }
 
-/// The end of a block's entry point: each invocation's partial result `first` combined in a
-/// tree over the workgroup's `size` invocations in workgroup memory `sp`, and the block's
-/// result stored.
+/// `combine` over `items` as a balanced binary tree (a power-of-two count).
+fn tree(items: &[String]) -> String {
+    match items {
+        [one] => one.clone(),
+        _ => {
+            let (lo, hi) = items.split_at(items.len() / 2);
+            format!("combine({}, {})", tree(lo), tree(hi))
+        }
+    }
+}
+
+/// Workgroup arrays of the tree in [`block_tail`] for workgroups of `size` invocations.
+fn tree_arrays(size: u64) -> String {
+    format!(
+        "var<workgroup> sp: array<P, {size}>;\nvar<workgroup> sq: array<P, {}>;\n\n",
+        size / 8
+    )
+}
+
+/// The end of a block's entry point: each invocation's partial result `first` combined over
+/// the workgroup's `size` invocations (a power of two ≥ 8) and the block's result stored.
+///
+/// The combination is a balanced binary tree, as a loop halving the count would give (the
+/// same error bound), but its levels go three at a time: after each barrier, one invocation
+/// per group of 8 combines them in registers. So 256 values take three barriers and 64 take
+/// two, where halving takes eight and six; a CPU driver resumes every invocation of the
+/// workgroup after each barrier (lavapipe: `sum` of 16 Mi f32, 2048 workgroups, ~40 % of its
+/// time was the halving tree).
 fn block_tail(acc: Dtype, extra: usize, size: u64, first: &str) -> String {
     let vw = if acc == Dtype::C64 { 2 } else { 1 };
     let pw = partial_words(acc);
@@ -247,23 +285,31 @@ fn block_tail(acc: Dtype, extra: usize, size: u64, first: &str) -> String {
     } else {
         "    out[base] = bitcast<u32>(r.v);\n"
     };
+    let mut w = format!("\x20   sp[lid] = {first};\n    workgroupBarrier();\n");
+    // Levels of 8 values while more than 8 are left, alternating between the arrays sp and sq;
+    // then invocation 0 combines the last (at most 8) and stores the block's result.
+    let (mut count, mut from, mut to) = (size, "sp", "sq");
+    while count > 8 {
+        count /= 8;
+        let items: Vec<String> = (0..8).map(|i| format!("{from}[8u * lid + {i}u]")).collect();
+        let _ = write!(
+            w,
+            "    if lid < {count}u {{\n        {to}[lid] = {};\n    }}\n    workgroupBarrier();\n",
+            tree(&items)
+        );
+        (from, to) = (to, from);
+    }
+    let last: Vec<String> = (0..count).map(|i| format!("{from}[{i}]")).collect();
     format!(
-        "\x20   sp[lid] = {first};\n\
-         \x20   workgroupBarrier();\n\
-         \x20   for (var s = {half}u; s > 0u; s >>= 1u) {{\n\
-         \x20       if lid < s {{\n\
-         \x20           sp[lid] = combine(sp[lid], sp[lid + s]);\n\
-         \x20       }}\n\
-         \x20       workgroupBarrier();\n\
-         \x20   }}\n\
+        "{w}\
          \x20   if lid == 0u && block < blocks {{\n\
-         \x20       let r = sp[0];\n\
+         \x20       let r = {last};\n\
          \x20       let base = (block - params.dims[{extra}]) * {pw}u;\n\
          {store_v}\
          \x20       out[base + {vw}u] = r.i;\n\
          \x20   }}\n\
          }}\n",
-        half = size / 2,
+        last = tree(&last),
     )
 }
 
@@ -271,12 +317,12 @@ fn block_tail(acc: Dtype, extra: usize, size: u64, first: &str) -> String {
 const WG4: u64 = 64;
 
 /// [`main_code`] reading four elements at a time, in workgroups of [`WG4`] invocations:
-/// invocation `lid` of a block reads the vectors `lid`, `lid + 64`, ... of its block
-/// (`block / 256` of them) and combines each lane into its own accumulator, so each lane's
-/// partial result combines `block / 256` elements in sequence, as in [`main_code`]. The four
-/// lanes are then combined pairwise and the 64 results in a tree: the same error bound as
-/// [`main_code`]'s tree of 256 (two levels plus six), with six barriers rather than eight and a
-/// quarter of the invocations to resume after each, which a CPU driver pays for dearly.
+/// invocation `lid` of a block reads `block / 256` vectors of its row's stretch of the block
+/// (see [`ROW`]) and combines each lane into its own accumulator, so each lane's partial result
+/// combines `block / 256` elements in sequence, as in [`main_code`]. The four lanes are then
+/// combined pairwise and the 64 results in a tree: the same error bound as [`main_code`]'s tree
+/// of 256 (two levels plus six), with two barriers rather than three and a quarter of the
+/// invocations to resume after each, which a CPU driver pays for dearly.
 /// `v` computes `v4` from the words `w0, w1, ...`; `lane(x)` turns a lane's value into the
 /// accumulator's.
 fn main4_code(
@@ -304,7 +350,7 @@ fn main4_code(
         })
         .collect();
     format!(
-        "var<workgroup> sp: array<P, {WG4}>;\n\n\
+        "{arrays}\
          @compute @workgroup_size({WG4})\n\
          fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
          {head}{offsets}{hoisted}\
@@ -312,15 +358,19 @@ fn main4_code(
          \x20   var a1 = a0;\n\
          \x20   var a2 = a0;\n\
          \x20   var a3 = a0;\n\
+         \x20   let start = g * {block}u + (lid / {ROW}u) * {span}u + (lid % {ROW}u) * 4u;\n\
          \x20   for (var k = 0u; k < {vectors}u; k++) {{\n\
-         \x20       let r = g * {block}u + (k * {WG4}u + lid) * 4u;\n\
+         \x20       let r = start + k * {step}u;\n\
          \x20       if r < R {{\n\
          \x20           let e = m * R + r;\n\
          {loads}{body}{lanes}\
          \x20       }}\n\
          \x20   }}\n\
          {tail}",
+        arrays = tree_arrays(WG4),
         head = block_head(extra),
+        span = block / (WG4 / ROW),
+        step = 4 * ROW,
         hoisted = v.hoisted,
         body = v.body,
         tail = block_tail(acc, extra, WG4, "combine(combine(a0, a1), combine(a2, a3))"),
