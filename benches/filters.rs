@@ -15,7 +15,8 @@
 //!
 //!    Megapixels per second = 4.19 MP / median time; `ratio` = GPU MP/s over CPU MP/s.
 //! 2. **box_blur** of the same photo over radii 1–128, milliseconds and MP/s: the direct kernel
-//!    below `RUNNING_MIN_RADIUS`, running sums from it (flat in the radius).
+//!    below `RUNNING_MIN_RADIUS`, running sums from it (flat in the radius); beside radii 8–36,
+//!    the direct kernel with as many taps (where the switch-over comes from).
 //! 3. **convolve2d**, 512 × 512 RGB f32, `Border::Reflect`, square kernels k × k: the direct
 //!    kernel (`Method::Direct`) against the FFT path (`Method::Fft`), milliseconds per call.
 //!
@@ -80,41 +81,61 @@ fn gaussian(gpu: &Gpu) {
 }
 
 /// Box blur of the same photo over radii: direct below `RUNNING_MIN_RADIUS`, running sums from
-/// it (the time should not grow with the radius).
+/// it (the time should not grow with the radius). Beside each radius from 8 to 36, the direct
+/// separable kernel with the same `2r + 1` taps (a Gaussian of σ just under r/3, whose kernel
+/// reaches radius ⌈3σ⌉ = r; the direct kernel's cost depends on the tap count, not the
+/// weights), so the switch-over can be read off one run.
 fn boxes(gpu: &Gpu) {
     let rgb = photo();
     let img = gpu
         .upload(&View::from_image(&rgb).expect("view"))
         .expect("upload");
     let mp = (SIDE * SIDE) as f64 / 1e6;
-    let radii = [1usize, 2, 4, 8, 15, 16, 32, 128];
-    let mut cases: Vec<Box<dyn FnMut()>> = radii
-        .iter()
-        .map(|&r| {
+    let radii = [1usize, 2, 4, 8, 15, 16, 20, 24, 32, 36, 128];
+    let same_taps = |r: usize| (8..=36).contains(&r);
+    let run = |img: &GpuArray, f: &dyn Fn(&GpuArray) -> gpuarray::Result<GpuArray>| {
+        f(img).expect("blur").eval().expect("eval");
+        sync(img.gpu());
+    };
+    let mut cases: Vec<Box<dyn FnMut()>> = vec![];
+    for &r in &radii {
+        let boxed = img.clone();
+        cases.push(Box::new(move || {
+            run(&boxed, &|x| box_blur(x, r, Border::Clamp))
+        }));
+        if same_taps(r) {
             let img = img.clone();
-            Box::new(move || {
-                box_blur(&img, r, Border::Clamp)
-                    .expect("box")
-                    .eval()
-                    .expect("eval");
-                sync(img.gpu());
-            }) as Box<dyn FnMut()>
-        })
-        .collect();
+            let sigma = (r as f32 - 0.01) / 3.0;
+            cases.push(Box::new(move || {
+                run(&img, &|x| gaussian_blur(x, sigma, Border::Clamp))
+            }));
+        }
+    }
     let mut refs: Vec<&mut dyn FnMut()> = cases.iter_mut().map(|c| c.as_mut() as _).collect();
     let t = interleaved(3, &mut refs);
     println!("\nbox_blur, {SIDE} × {SIDE} RGB u8, Border::Clamp, median of 3");
     println!(
-        "{:>7} {:>16} {:>10} {:>10}",
-        "radius", "method", "ms", "MP/s"
+        "{:>7} {:>16} {:>10} {:>10} {:>22}",
+        "radius", "method", "ms", "MP/s", "direct, same taps (ms)"
     );
-    for (r, s) in radii.iter().zip(&t) {
-        let method = if *r >= RUNNING_MIN_RADIUS {
+    let mut t = t.iter();
+    for &r in &radii {
+        let method = if r >= RUNNING_MIN_RADIUS {
             "running sums"
         } else {
             "direct"
         };
-        println!("{r:>7} {method:>16} {:>10.1} {:>10.1}", s * 1e3, mp / s);
+        let s = t.next().expect("a time per case");
+        let direct = if same_taps(r) {
+            format!("{:.1}", t.next().expect("a time per case") * 1e3)
+        } else {
+            String::new()
+        };
+        println!(
+            "{r:>7} {method:>16} {:>10.1} {:>10.1} {direct:>22}",
+            s * 1e3,
+            mp / s
+        );
     }
 }
 
