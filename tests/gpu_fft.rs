@@ -291,9 +291,9 @@ fn fused_rader_takes_one_dispatch() {
 fn split_lengths_match_rustfft() {
     // A smooth factor's Stockham pass, then Rader's lines (`src/gpu/fft/split.rs`): 2·37
     // (Rader's lines 2 apart, 100 of them: several workgroups of the fused kernel, the last
-    // partial), 2·1009, 3·1031 (a padded convolution of 2070), 4·1009, 5·1009, 2·4093; the
-    // smooth factor of a workgroup's length, 4096·37; beyond it, 8192·37 = 4096 · (2·37): the
-    // sub-plan splits again. Batches of up to 3 lines.
+    // partial), 2·1009, 3·1031 (a padded convolution of 2070), 4·1009, 5·1009, 2·4093; a
+    // smooth part beyond the workgroup length, 8192·37 = 4096 · (2·37): a pass of 4096, then
+    // a sub-plan that splits again. Batches of up to 3 lines.
     let mut worst: f64 = 0.0;
     for (batch, n) in [
         (100, 74),
@@ -302,7 +302,6 @@ fn split_lengths_match_rustfft() {
         (2, 4036),
         (2, 5045),
         (1, 8186),
-        (1, 4096 * 37),
         (1, 8192 * 37),
     ] {
         let err = check_c2c(&[batch, n], 1, 1e-6, n as u64);
@@ -313,6 +312,13 @@ fn split_lengths_match_rustfft() {
     for (shape, axis) in [(&[2018, 5][..], 0), (&[4036, 6], 0), (&[2, 3093, 3], 1)] {
         let err = check_c2c(shape, axis, 1e-6, 13);
         eprintln!("c2c split {shape:?} axis {axis}: max relative L2 error {err:.2e}");
+        worst = worst.max(err);
+    }
+    // Real transforms: the half-length route of 4036 (complex lines of 2018) and paired odd
+    // lines of 3093 along axis 0.
+    for (shape, axis) in [(&[2, 4036][..], 1), (&[3093, 2], 0)] {
+        let err = check_real(shape, axis, 19);
+        eprintln!("real split {shape:?} axis {axis}: max relative L2 error {err:.2e}");
         worst = worst.max(err);
     }
     // Every norm, forward and inverse, against the reference scaled as NumPy does.
