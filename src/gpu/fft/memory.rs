@@ -4,10 +4,11 @@
 //! fit is an [`Error::OutOfMemory`](crate::Error::OutOfMemory) naming them, with no dispatch
 //! and no plan made.
 //!
-//! The model follows the plans (`plan.rs`, `long.rs`, `split.rs`) and the per-axis steps (`mod.rs`): a
-//! step holds the array it transforms and the plan's work arrays for it, output included;
-//! the caller's input stays alive throughout. It is an upper bound of what the pool holds at
-//! once (a buffer is counted from its allocation to the end of the plan step that drops it).
+//! The model follows the plans (`plan.rs`, `long.rs`, `split.rs`) and the per-axis steps
+//! (`mod.rs`): a step holds the array it transforms and the plan's work arrays for it, output
+//! included; the caller's input stays alive throughout. It is an upper bound of what the pool
+//! holds at once (a buffer is counted from its allocation to the end of the plan step that
+//! drops it).
 
 use crate::error::Result;
 use crate::gpu::array::GpuArray;

@@ -15,7 +15,9 @@
 //!    `X[k1 + n1·k2]` at `k2·n1 + k1` is the natural order. No transpose pass, no twiddle pass.
 //!
 //! The other order (Rader's lines first, the smooth Stockham pass second with its transposed
-//! store) needs the twiddle between them, applied by neither kernel: a third pass.
+//! store) needs the twiddle between them, which neither kernel applies: a third pass. Light
+//! passes are not free on lavapipe: a bare 2-point pass over 2018 × 512 points took 18 ms,
+//! Rader's lines of 1009 × 1024 38 ms.
 //!
 //! Along a middle axis each index above is times `inner`: step 1 reads and writes whole
 //! `inner`-blocks, step 2 runs with `inner = n1 · inner`.
