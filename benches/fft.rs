@@ -7,7 +7,7 @@
 //! every pass through global memory reads and writes (complex64: 8 bytes, float32: 4).
 //!
 //! `FFT_BENCH=main` prints the four main cases only (a quick comparison of kernel changes);
-//! `FFT_BENCH=device` the device script's cases.
+//! `FFT_BENCH=primes` the prime-length table only; `FFT_BENCH=device` the device script's cases.
 //!
 //! Also writes `target/bench/fft.svg`: ns per N·log2 N over N = 2^10…2^22 and some lengths
 //! that are not powers of two (primes among them), gpuarray against rustfft.
@@ -93,11 +93,62 @@ fn device_cases(gpu: &Gpu) {
     }
 }
 
+/// Prime lengths (Rader's algorithm) and lengths with a prime factor above 31 beside smooth
+/// neighbours (`FFT_BENCH=primes`: this table only).
+fn prime_lengths(gpu: &Gpu) {
+    println!(
+        "\nPrime lengths and prime factors (Rader) beside smooth neighbours, 1-D C2C:\n\n\
+         | case | GPU ms | rustfft ms | GPU / rustfft | GPU / smooth neighbour |\n\
+         |---|---:|---:|---:|---:|"
+    );
+    // 1009, 2003 (2002 = 2·7·11·13), 4051 and 4093 (4092 = 4·3·11·31): the fused kernel on a
+    // cyclic convolution of p − 1 points; 4099: six dispatches (a padded convolution of 8208).
+    // Composite lengths with a prime factor above 31 (2018 = 2·1009, 3093 = 3·1031, 4036 =
+    // 4·1009, 8186 = 2·4093): a Stockham pass of the smooth factor, then Rader's plan
+    // (`src/gpu/fft/split.rs`), each beside two smooth neighbours.
+    for (smooth, prime, rows) in [
+        (1000, 1009, 1024),
+        (2000, 2003, 512),
+        (4050, 4051, 256),
+        (4096, 4093, 256),
+        (4096, 4099, 256),
+        (2000, 2018, 512),
+        (2016, 2018, 512),
+        (3000, 3093, 256),
+        (3072, 3093, 256),
+        (4050, 4036, 256),
+        (8192, 8186, 128),
+    ] {
+        let mut neighbour = Duration::ZERO;
+        for n in [smooth, prime] {
+            let x = data(rows * n);
+            let a = gpu
+                .upload(&View::from_slice(&x, &[rows, n]).unwrap())
+                .unwrap();
+            let t = gpu_time(gpu, 4, || fft::fft(&a, None, -1, Norm::Backward).unwrap());
+            let cpu = best(3, || cpu_fft(&mut x.clone(), rows, n, false));
+            if n == smooth {
+                neighbour = t;
+            }
+            println!(
+                "| C2C 1-D {n} × {rows} | {:.1} | {:.1} | {:.2} | {:.2} |",
+                ms(t),
+                ms(cpu),
+                t.as_secs_f64() / cpu.as_secs_f64(),
+                t.as_secs_f64() / neighbour.as_secs_f64()
+            );
+        }
+    }
+}
+
 fn main() {
     let gpu = Gpu::new().expect("an adapter");
     println!("adapter: {}", gpu.info());
     if std::env::var("FFT_BENCH").as_deref() == Ok("device") {
         return device_cases(&gpu);
+    }
+    if std::env::var("FFT_BENCH").as_deref() == Ok("primes") {
+        return prime_lengths(&gpu);
     }
     println!("CPU baseline: rustfft 6, f32, one thread\n");
     println!(
@@ -166,39 +217,7 @@ fn main() {
         return; // `FFT_BENCH=main`: the four cases above only (quick kernel comparisons).
     }
 
-    // Prime lengths (Rader's algorithm) beside their smooth neighbours.
-    println!(
-        "\nPrime lengths (Rader) beside smooth neighbours, 1-D C2C:\n\n\
-         | case | GPU ms | rustfft ms | GPU / rustfft | GPU / smooth neighbour |\n\
-         |---|---:|---:|---:|---:|"
-    );
-    // 1009, 2003 (2002 = 2·7·11·13), 4051 and 4093 (4092 = 4·3·11·31): the fused kernel on a
-    // cyclic convolution of p − 1 points; 4099: six dispatches (a padded convolution of 8208).
-    for (smooth, prime, rows) in [
-        (1000, 1009, 1024),
-        (2000, 2003, 512),
-        (4050, 4051, 256),
-        (4096, 4093, 256),
-        (4096, 4099, 256),
-    ] {
-        let mut neighbour = Duration::ZERO;
-        for n in [smooth, prime] {
-            let x = data(rows * n);
-            let a = upload(&x, &[rows, n]);
-            let t = gpu_time(&gpu, 4, || fft::fft(&a, None, -1, Norm::Backward).unwrap());
-            let cpu = best(3, || cpu_fft(&mut x.clone(), rows, n, false));
-            if n == smooth {
-                neighbour = t;
-            }
-            println!(
-                "| C2C 1-D {n} × {rows} | {:.1} | {:.1} | {:.2} | {:.2} |",
-                ms(t),
-                ms(cpu),
-                t.as_secs_f64() / cpu.as_secs_f64(),
-                t.as_secs_f64() / neighbour.as_secs_f64()
-            );
-        }
-    }
+    prime_lengths(&gpu);
 
     println!(
         "\n1-D C2C over N, batched to 2^20 points in all (batch = max(1, 2^20 / N)):\n\n\
@@ -208,9 +227,9 @@ fn main() {
     // (N, GPU ns, rustfft ns) per N·log2 N: powers of two, then other lengths.
     let mut powers = Vec::new();
     let mut others = Vec::new();
-    let lengths = (10..=22)
-        .map(|log| 1usize << log)
-        .chain([1000, 1009, 3000, 4093, 4099, 10000, 65537, 100000, 1000000]);
+    let lengths = (10..=22).map(|log| 1usize << log).chain([
+        1000, 1009, 2018, 3000, 3093, 4093, 4099, 10000, 65537, 100000, 1000000,
+    ]);
     for n in lengths {
         let batch = ((1 << 20) / n).max(1);
         let x = data(batch * n);

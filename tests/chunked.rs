@@ -377,6 +377,10 @@ fn ffts_in_chunks_of_lines() {
         let a = upload(g, &x[..256 * 1009], &[256, 1009])?;
         fft::fft(&a, None, -1, Norm::Backward)
     });
+    p.same("fft of 2·1009 (a Stockham pass, then Rader's)", |g| {
+        let a = upload(g, &x[..128 * 2018], &[128, 2018])?;
+        fft::ifft(&a, None, -1, Norm::Ortho)
+    });
     p.same("ifft along a middle axis", |g| {
         let a = upload(g, &x[..64 * 256 * 16], &[64, 256, 16])?;
         fft::ifft(&a, None, 1, Norm::Forward)
@@ -462,8 +466,9 @@ fn crop(x: &[f64], lines: usize, keep: usize) -> Vec<f64> {
 
 /// Lines several bindings long (a 64 KiB binding holds 8192 complex points; the six-step
 /// route takes lines above 7/8 of that): smooth lengths, and Bluestein lengths whose inner
-/// transform, or whose line itself, is longer than the binding (composite lengths: a prime
-/// takes Rader while its convolution fits a binding, see below).
+/// transform, or whose line itself, is longer than the binding (composites of primes above 31:
+/// a prime takes Rader while its convolution fits a binding, see below, and a smooth factor
+/// times such a prime the split plan).
 ///
 /// Against rustfft in f64, relative L2: ≤ 3e-7 for smooth lengths (two or three f32 Stockham
 /// passes, ~log2(n)·ε/√… ≈ 1e-7 measured), ≤ 1e-6 for Bluestein (three transforms of twice the
@@ -480,12 +485,12 @@ fn lines_longer_than_a_binding() {
         ("2^16 points (512 KiB)", 1 << 16, 2, 3e-7),
         ("3·2^15 points (768 KiB)", 3 << 15, 1, 3e-7),
         (
-            "4·1009 points, inner transform 8192 (64 KiB)",
-            4 * 1009,
-            8,
+            "4·37² points, inner transform 16384 (128 KiB)",
+            4 * 37 * 37,
+            2,
             1e-6,
         ),
-        ("2·5003 points (78 KiB), inner 32768", 2 * 5003, 2, 1e-6),
+        ("7·37² points (75 KiB), inner 32768", 7 * 37 * 37, 1, 1e-6),
     ];
     for (what, n, lines, tol) in cases {
         let data = &x[..2 * n * lines];
@@ -512,10 +517,18 @@ fn lines_longer_than_a_binding() {
             assert!(err <= tol, "{what}: relative L2 {err:e} > {tol:e}");
         }
     }
-    // Bluestein lines 7 elements apart: 2·509 points span 56 KiB (under 7/8 of the binding, so
-    // not moved by `c2c_axis`), but their padded lines of 2048 span 112 KiB: transformed
+    // Bluestein lines 4 elements apart: 37² points span 43 KiB (under 7/8 of the binding, so
+    // not moved by `c2c_axis`), but their padded lines of 4096 span 128 KiB: transformed
     // through a copy with the axis last, same arithmetic.
-    p.same("Bluestein fft along axis 0 of 1018 × 7", |g| {
+    p.same("Bluestein fft along axis 0 of 1369 × 4", |g| {
+        let a = upload(g, &x[..1369 * 4], &[1369, 4])?;
+        fft::fft(&a, None, 0, Norm::Backward)
+    });
+    // Split lines (`src/gpu/fft/split.rs`) 7 elements apart: 2·509 points span 56 KiB, read in
+    // place by the Stockham pass of 2; then Rader's lines of 509, 14 apart, whose padded
+    // convolution (1015 points) spans 111 KiB: through a copy on the small binding, in place
+    // on the full one.
+    p.same("split fft along axis 0 of 1018 × 7", |g| {
         let a = upload(g, &x[..1018 * 7], &[1018, 7])?;
         fft::fft(&a, None, 0, Norm::Backward)
     });

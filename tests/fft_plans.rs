@@ -54,7 +54,7 @@ type Op = fn(&GpuArray) -> gpuarray::Result<GpuArray>;
 
 /// The cases: an input maker and a transform. Routes covered: smooth Stockham along
 /// contiguous and strided axes, the half-length real route, paired odd real lines, Rader,
-/// Bluestein, padding (`s`), strided, u8 and lazy inputs, inverse real transforms.
+/// Bluestein, the split plan, padding (`s`), strided, u8 and lazy inputs, inverse real transforms.
 fn cases() -> Vec<(&'static str, Input, Op)> {
     vec![
         (
@@ -93,9 +93,14 @@ fn cases() -> Vec<(&'static str, Input, Op)> {
             |x| fft::fft(x, None, -1, Norm::Backward),
         ),
         (
-            "ifft c64 [2, 2018] (Bluestein)",
-            |g, s| complex_input(g, &[2, 2018], s),
+            "ifft c64 [2, 1369] (Bluestein)",
+            |g, s| complex_input(g, &[2, 1369], s),
             |x| fft::ifft(x, None, -1, Norm::Backward),
+        ),
+        (
+            "fft2 c64 [74, 10] (split: a pass of 2, then Rader's 37, along axis 0)",
+            |g, s| complex_input(g, &[74, 10], s),
+            |x| fft::fft2(x, None, None, Norm::Backward),
         ),
         (
             "fft2 of a transposed view",

@@ -215,9 +215,9 @@ fn every_pass_shape_contiguous_and_strided() {
 
 #[test]
 fn bluestein_lengths_match_rustfft() {
-    // Lengths with a prime factor above 31 that are not prime (primes are Rader's): 2·37,
-    // 37², 2·1009, and the prime-factor products 4·1009 and 3·1031.
-    for n in [74, 1369, 2018, 4036, 3093] {
+    // Lengths with a prime factor above 31 that neither Rader's plan (primes) nor the split
+    // plan (a smooth factor times a Rader prime) takes: 37², 37·41 and 2·37².
+    for n in [1369, 1517, 2738] {
         let err = check_c2c(&[2, n], 1, 1e-6, n as u64);
         eprintln!("c2c Bluestein n = {n:5}: max relative L2 error {err:.2e}");
     }
@@ -285,6 +285,85 @@ fn fused_rader_takes_one_dispatch() {
     assert_eq!(count(4051), count(4050));
     // 4093: p − 1 = 4092 = 4·3·11·31 is smooth, so its convolution fits the workgroup.
     assert_eq!(count(4093), count(4096));
+}
+
+#[test]
+fn split_lengths_match_rustfft() {
+    // A smooth factor's Stockham pass, then Rader's lines (`src/gpu/fft/split.rs`): 2·37
+    // (Rader's lines 2 apart, 100 of them: several workgroups of the fused kernel, the last
+    // partial), 2·1009, 3·1031 (a padded convolution of 2070), 4·1009, 5·1009, 2·4093; a
+    // smooth part beyond the workgroup length, 8192·37 = 4096 · (2·37): a pass of 4096, then
+    // a sub-plan that splits again. Batches of up to 3 lines.
+    let mut worst: f64 = 0.0;
+    for (batch, n) in [
+        (100, 74),
+        (3, 2018),
+        (3, 3093),
+        (2, 4036),
+        (2, 5045),
+        (1, 8186),
+        (1, 8192 * 37),
+    ] {
+        let err = check_c2c(&[batch, n], 1, 1e-6, n as u64);
+        eprintln!("c2c split n = {n:6} (batch {batch}): max relative L2 error {err:.2e}");
+        worst = worst.max(err);
+    }
+    // Along a strided axis (5 and 6 lines side by side) and the middle axis of a 3-D array.
+    for (shape, axis) in [(&[2018, 5][..], 0), (&[4036, 6], 0), (&[2, 3093, 3], 1)] {
+        let err = check_c2c(shape, axis, 1e-6, 13);
+        eprintln!("c2c split {shape:?} axis {axis}: max relative L2 error {err:.2e}");
+        worst = worst.max(err);
+    }
+    // Real transforms: the half-length route of 4036 (complex lines of 2018) and paired odd
+    // lines of 3093 along axis 0.
+    for (shape, axis) in [(&[2, 4036][..], 1), (&[3093, 2], 0)] {
+        let err = check_real(shape, axis, 19);
+        eprintln!("real split {shape:?} axis {axis}: max relative L2 error {err:.2e}");
+        worst = worst.max(err);
+    }
+    // Every norm, forward and inverse, against the reference scaled as NumPy does.
+    let n = 2018;
+    let x = random(2 * n, 17);
+    let a = upload(&x, &[2, n]);
+    let nf = n as f64;
+    for (norm, fwd, inv) in [
+        (Norm::Backward, 1.0, 1.0 / nf),
+        (Norm::Ortho, 1.0 / nf.sqrt(), 1.0 / nf.sqrt()),
+        (Norm::Forward, 1.0 / nf, 1.0),
+    ] {
+        for inverse in [false, true] {
+            let got = if inverse {
+                fft::ifft(&a, None, 1, norm)
+            } else {
+                fft::fft(&a, None, 1, norm)
+            }
+            .unwrap();
+            let mut want = x.clone();
+            ref_axis(&mut want, &[2, n], 1, inverse);
+            scale(&mut want, if inverse { inv } else { fwd });
+            let err = rel_l2(&download(&got), &want);
+            assert!(err <= 1e-6, "{norm:?} inverse {inverse}: {err:.3e}");
+            worst = worst.max(err);
+        }
+    }
+    eprintln!("c2c split: worst {worst:.2e}");
+}
+
+#[test]
+fn split_lengths_take_two_dispatches() {
+    // 2·1009 and 3·1031 take their smooth neighbour's one Stockham dispatch plus one (the
+    // fused Rader kernel), where Bluestein took five (three light passes and two transforms
+    // of 4096 or 8192 points). A context of its own, as in `fused_rader_takes_one_dispatch`.
+    let gpu = gpuarray::Gpu::new().expect("GPU tests need an adapter");
+    let count = |n: usize| {
+        let x: Vec<Complex32> = (0..3 * n).map(|j| Complex32::new(j as f32, 1.0)).collect();
+        let a = gpu.upload(&View::from_slice(&x, &[3, n]).unwrap()).unwrap();
+        let before = gpu.stats().dispatches;
+        fft::fft(&a, None, -1, Norm::Backward).unwrap();
+        gpu.stats().dispatches - before
+    };
+    assert_eq!(count(2018), count(2016) + 1);
+    assert_eq!(count(3093), count(3072) + 1);
 }
 
 #[test]

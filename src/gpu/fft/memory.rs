@@ -4,10 +4,11 @@
 //! fit is an [`Error::OutOfMemory`](crate::Error::OutOfMemory) naming them, with no dispatch
 //! and no plan made.
 //!
-//! The model follows the plans (`plan.rs`, `long.rs`) and the per-axis steps (`mod.rs`): a
-//! step holds the array it transforms and the plan's work arrays for it, output included;
-//! the caller's input stays alive throughout. It is an upper bound of what the pool holds at
-//! once (a buffer is counted from its allocation to the end of the plan step that drops it).
+//! The model follows the plans (`plan.rs`, `long.rs`, `split.rs`) and the per-axis steps
+//! (`mod.rs`): a step holds the array it transforms and the plan's work arrays for it, output
+//! included; the caller's input stays alive throughout. It is an upper bound of what the pool
+//! holds at once (a buffer is counted from its allocation to the end of the plan step that
+//! drops it).
 
 use crate::error::Result;
 use crate::gpu::array::GpuArray;
@@ -16,6 +17,7 @@ use crate::gpu::context::Gpu;
 
 use super::long;
 use super::plan::{capacity, four_step_split, radices};
+use super::split;
 
 /// The work arrays (bytes, output included) of the complex transform of the `outer · inner`
 /// lines of `n` points along the middle axis of `[outer, n, inner]`, at their peak.
@@ -46,6 +48,13 @@ pub(crate) fn line_work(gpu: &Gpu, n: usize, outer: usize, inner: usize) -> Vec<
         // beside the sub-plan's work (which is at least the size of its output).
         let n1 = long::split(n, cap, None).min(n);
         return then(size, line_work(gpu, n / n1, outer.saturating_mul(n1), 1));
+    }
+    if let Some((n1, n2)) = split::factors(gpu, n) {
+        if inner > 1 && long::too_long(gpu, n.saturating_mul(inner)) {
+            return then(size, line_work(gpu, n, outer.saturating_mul(inner), 1));
+        }
+        // The Stockham pass' output beside the sub-plan's work on it.
+        return then(size, line_work(gpu, n2, outer, n1.saturating_mul(inner)));
     }
     // Bluestein: padded lines of m beside their transform's work. Rader's plan (primes) has
     // the same buffers with a padded length no larger (p − 1, or smooth ≥ 2p − 3), so this

@@ -32,6 +32,8 @@
 //!   inverse passes, the permuted store and `X[0]` (from the forward spectrum's `A[0]`).
 //!   Otherwise six dispatches: two transforms of about the length's size and four light passes
 //!   (permute, multiply, permute back, the zero-frequency sum).
+//! - A smooth factor times a Rader prime (2018 = 2·1009): its Stockham pass with the four-step
+//!   twiddle and a transposed store, then Rader's lines along the result (`src/gpu/fft/split.rs`).
 //! - Other lengths with a prime factor above 31: Bluestein's chirp-z, a convolution through a
 //!   power-of-two transform of length ≥ 2n − 1 (about 4× the memory and 3 transforms' time).
 //! - Real transforms along the last axis of even length `n`: a complex transform of length
@@ -97,6 +99,7 @@ mod memory;
 pub(crate) mod plan;
 mod rader;
 mod rader_kernel;
+mod split;
 mod stockham;
 mod windows;
 

@@ -14,6 +14,7 @@
 //! - Longer lines: six-step ([`long`](super::long)), transposes around a Stockham pass and a
 //!   sub-plan of length `n / n1`.
 //! - Primes above 31: Rader ([`rader`](super::rader)), a cyclic convolution of `p − 1` points.
+//! - A smooth factor times such a prime: a Stockham pass, then Rader's ([`split`](super::split)).
 //! - Other lengths: Bluestein (chirp-z), as a convolution through a power-of-two transform of
 //!   length `m ≥ 2n − 1`, whose chirp spectrum is computed on the host in f64. (A power of two,
 //!   not the smallest smooth `m`, which can be up to 2× shorter: a power of two takes the
@@ -33,6 +34,7 @@ use crate::gpu::pool::PooledBuffer;
 
 use super::long;
 use super::rader::Rader;
+use super::split::{self, Split};
 use super::stockham::{Lines, Stockham};
 use super::windows;
 
@@ -101,6 +103,8 @@ pub(crate) enum Plan {
     },
     /// A prime length as a cyclic convolution ([`rader`](super::rader)).
     Rader(Rader),
+    /// A smooth factor's Stockham pass, then a sub-plan of the rest ([`split`](super::split)).
+    Split(Split),
     /// `w_n^k` for `k ≤ n / 2`: the twiddles of the real transforms' post- and pre-processing.
     Real { twiddles: wgpu::Buffer },
 }
@@ -229,6 +233,9 @@ fn make_plan(gpu: &Gpu, kind: PlanKind, n: usize) -> Result<Plan> {
     if let Some(rader) = Rader::new(gpu, n)? {
         return Ok(Plan::Rader(rader));
     }
+    if let Some(factors) = split::factors(gpu, n) {
+        return Ok(Plan::Split(Split::new(gpu, factors)?));
+    }
     // Bluestein.
     let m = (2 * n - 1).next_power_of_two();
     let inner = plan(gpu, PlanKind::Complex, m)?;
@@ -264,7 +271,7 @@ fn make_plan(gpu: &Gpu, kind: PlanKind, n: usize) -> Result<Plan> {
 
 /// The first four-step table of `n = n1 · n2`: `w_n1^e` for `e < n1`, then the two-level table
 /// of `w_n^e` that [`Big`] reads.
-fn four_step_table(n: usize, n1: usize) -> (Vec<[f32; 2]>, Big) {
+pub(crate) fn four_step_table(n: usize, n1: usize) -> (Vec<[f32; 2]>, Big) {
     let split = (n as f64).sqrt().ceil() as usize;
     let mut t1 = twiddles(n1, n1, 1);
     let big = Big {
@@ -502,6 +509,11 @@ impl Plan {
                 long::along_a_copy(gpu, self, src, (outer, rader.n, inner), inverse, scale)
             }
             Plan::Rader(rader) => rader.run(gpu, src, outer, inner, inverse, scale),
+            Plan::Split(s) if inner > 1 && long::too_long(gpu, s.n1 * s.n2 * inner) => {
+                // The Stockham pass binds whole lines, `inner` apart.
+                long::along_a_copy(gpu, self, src, (outer, s.n1 * s.n2, inner), inverse, scale)
+            }
+            Plan::Split(s) => s.run(gpu, src, outer, inner, inverse, scale),
             Plan::Real { .. } => unreachable!("a real plan holds twiddles only"),
         }
     }

@@ -168,15 +168,10 @@ impl Rader {
     /// Rader's plan for `n` if `n` is a prime that takes this route (above 31: smaller primes
     /// are Stockham butterflies).
     pub(crate) fn new(gpu: &Gpu, n: usize) -> Result<Option<Rader>> {
-        if radices(n).is_some() || n >= MAX_PRIME || !is_prime(n) {
+        if !Rader::takes(gpu, n) {
             return Ok(None);
         }
         let m = conv_length(n);
-        // Its permuting passes read a whole padded line at once: a prime whose padded line is
-        // longer than a binding takes Bluestein, whose passes split a line.
-        if super::long::too_long(gpu, m) {
-            return Ok(None);
-        }
         let conv = plan(gpu, PlanKind::Complex, m)?;
         let g = primitive_root(n);
         let (perm, spectrum) = tables(n, g, m);
@@ -199,6 +194,16 @@ impl Rader {
             spectrum: super::plan::table(gpu, "fft rader spectrum", &spectrum)?,
             conv,
         }))
+    }
+
+    /// Whether `n` takes Rader's route: a prime above 31 whose padded line fits a binding (its
+    /// permuting passes read a whole padded line at once: longer ones take Bluestein, whose
+    /// passes split a line).
+    pub(crate) fn takes(gpu: &Gpu, n: usize) -> bool {
+        radices(n).is_none()
+            && n < MAX_PRIME
+            && is_prime(n)
+            && !super::long::too_long(gpu, conv_length(n))
     }
 
     /// [`Plan::run`] for a prime length: every line along the middle axis of
