@@ -10,7 +10,8 @@
 //!   within a group are one contiguous run per piece (crop/pad, Bluestein's passes, the
 //!   Hermitian extension, which reads the mirrored half backwards) and for ROLL, split where an
 //!   axis wraps around. The real-transform passes read `Z[k]` and `Z[h − k]` together: their
-//!   lines must fit a binding (longer ones take the complex route, `mod.rs`).
+//!   lines must fit a binding (longer ones take the complex route, `mod.rs`); the paired ones
+//!   read two neighbouring lines, so their groups are whole slabs or row pairs.
 
 use super::plan::Aux;
 
@@ -60,9 +61,9 @@ pub(crate) fn chunks(
         Aux::RaderPre => (inner * m, len_in * inner),
         Aux::RaderPost => (len_in * inner, inner * m),
         Aux::RaderDc => (len_in * inner, len_in * inner),
-        // The paired real-transform passes read two lines of the batch at once: their callers
-        // keep both arrays within one binding (`mod.rs::paired`).
-        Aux::PairPack | Aux::PairSplit | Aux::PairMerge | Aux::PairUnpack => return None,
+        Aux::PairPack | Aux::PairSplit | Aux::PairMerge | Aux::PairUnpack => {
+            return pair_chunks(mode, fixed, items, src_len, room);
+        }
         Aux::Roll => unreachable!(),
     };
     let groups = items.div_ceil(out_group.max(1));
@@ -121,6 +122,65 @@ pub(crate) fn chunks(
             });
             r0 = r1;
         }
+    }
+    Some(out)
+}
+
+/// The chunks of the paired real-transform passes (`shaders/fft_aux.wgsl` modes 11-14): whole
+/// groups of the lines that pair with each other, i.e. slabs of `inner` lines (one index of
+/// the outer axes; pairs are neighbouring columns) or, for `inner = 1`, pairs of rows. The
+/// real arrays are counted in float32 elements as items (PAIR_UNPACK's output) and in
+/// complex64 elements as input runs (PAIR_PACK's input: two floats each, rounded outwards).
+/// `None` when one group is larger than `room` (the caller moves the axis last first).
+fn pair_chunks(
+    mode: Aux,
+    fixed: &[u64; 7],
+    items: u64,
+    src_len: u64,
+    room: u64,
+) -> Option<Vec<Chunk>> {
+    let [outer, len_in, len_out, inner, _, _, h] = *fixed;
+    let n = if mode == Aux::PairMerge {
+        len_out
+    } else {
+        len_in
+    };
+    let m = n / 2 + 1;
+    // Per group: real values, complex64 line points (z), half-spectrum terms (X).
+    let (groups, reals, z, x) = if inner > 1 {
+        (outer, n * inner, n * h, m * inner)
+    } else {
+        (outer.div_ceil(2), 2 * n, n, 2 * m)
+    };
+    let (out_group, in_group) = match mode {
+        Aux::PairPack => (z, reals),
+        Aux::PairSplit => (x, z),
+        Aux::PairMerge => (z, x),
+        _ => (reals, z),
+    };
+    // In complex64 elements (a run of floats may start and end mid-element).
+    let elems = |count: u64, real: bool| if real { count / 2 + 1 } else { count };
+    let per = elems(out_group, mode == Aux::PairUnpack).max(elems(in_group, mode == Aux::PairPack));
+    if per.max(1) > room {
+        return None;
+    }
+    let step = room / per.max(1);
+    let mut out = vec![];
+    let mut g0 = 0;
+    while g0 < groups {
+        let g1 = (g0 + step).min(groups);
+        let (s0, s1) = if mode == Aux::PairPack {
+            (g0 * reals / 2, (g1 * reals).div_ceil(2))
+        } else {
+            (g0 * in_group, g1 * in_group)
+        };
+        out.push(Chunk {
+            e0: g0 * out_group,
+            e1: (g1 * out_group).min(items),
+            s0,
+            s1: s1.min(src_len),
+        });
+        g0 = g1;
     }
     Some(out)
 }
