@@ -15,8 +15,9 @@
 //! `LARGE_BENCH=real` times real transforms of arrays beyond half a binding instead (92 and 94
 //! MiB of f32 on a 128 MiB binding): `rfft`/`irfft` along axis 0 of 4000 × 6000 and along the
 //! odd last axis of 6000 × 4095, beside the even last axis of 4000 × 6000 (the half-length
-//! route), each on a context of its own, whose pool after one run holds the buffers the
-//! transform made ("work MiB": its peak working set, capped by the pool's budget).
+//! route) and the complex route that `rfft` took there before (a complex copy, its transform,
+//! the crop), each on a context of its own, whose pool after one run holds the buffers the
+//! transform made ("work MiB": its working set beyond the input, capped by the pool's budget).
 
 mod common;
 
@@ -38,47 +39,68 @@ fn photo(gpu: &Gpu, w: u32, h: u32) -> GpuArray {
 
 /// `LARGE_BENCH=real`: the real-transform cases of the module docs, interleaved.
 fn real_transforms() {
-    type Case = (&'static str, [usize; 2], isize, bool);
-    let cases: [Case; 5] = [
-        ("rfft axis -1 (half-length)", [4000, 6000], -1, false),
-        ("rfft axis 0", [4000, 6000], 0, false),
-        ("irfft axis 0", [4000, 6000], 0, true),
-        ("rfft axis -1, odd", [6000, 4095], -1, false),
-        ("irfft axis -1, odd", [6000, 4095], -1, true),
+    use gpuarray::fft::{fft, irfft, rfft};
+    use gpuarray::{Dtype, SliceArg};
+    #[derive(Clone, Copy)]
+    enum Op {
+        Rfft,
+        Irfft,
+        /// What `rfft` did before: a complex copy, the complex transform, the crop.
+        Complex,
+    }
+    let cases: [(&str, [usize; 2], isize, Op); 7] = [
+        ("rfft axis -1 (half-length)", [4000, 6000], -1, Op::Rfft),
+        ("rfft axis 0", [4000, 6000], 0, Op::Rfft),
+        ("  complex route", [4000, 6000], 0, Op::Complex),
+        ("irfft axis 0", [4000, 6000], 0, Op::Irfft),
+        ("rfft axis -1, odd", [6000, 4095], -1, Op::Rfft),
+        ("  complex route", [6000, 4095], -1, Op::Complex),
+        ("irfft axis -1, odd", [6000, 4095], -1, Op::Irfft),
     ];
     let mut runs: Vec<Box<dyn FnMut()>> = vec![];
     let mut work = vec![];
-    for (i, &(_, shape, axis, inverse)) in cases.iter().enumerate() {
+    for (i, &(_, shape, axis, op)) in cases.iter().enumerate() {
         let gpu = Gpu::new().expect("an adapter");
         if i == 0 {
             println!("{}", gpu.info());
         }
-        let n = shape[axis.rem_euclid(2) as usize];
+        let ax = axis.rem_euclid(2) as usize;
+        let n = shape[ax];
         let x: Vec<f32> = (0..shape[0] * shape[1])
             .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
             .collect();
         let x = gpu
             .upload(&View::from_slice(&x, &shape).expect("view"))
             .expect("upload");
-        let input = if inverse {
-            gpuarray::fft::rfft(&x, None, axis, Norm::Backward).expect("rfft")
-        } else {
-            x
+        let input = match op {
+            Op::Irfft => rfft(&x, None, axis, Norm::Backward).expect("rfft"),
+            _ => x,
         };
         input.eval().expect("eval");
         sync(&gpu);
         let held = gpu.stats().pool_bytes;
         let context = gpu.clone();
-        let run = move || {
-            let out = if inverse {
-                gpuarray::fft::irfft(&input, Some(n), axis, Norm::Backward).expect("irfft")
-            } else {
-                gpuarray::fft::rfft(&input, None, axis, Norm::Backward).expect("rfft")
-            };
+        let mut run: Box<dyn FnMut()> = Box::new(move || {
+            let out = match op {
+                Op::Rfft => rfft(&input, None, axis, Norm::Backward),
+                Op::Irfft => irfft(&input, Some(n), axis, Norm::Backward),
+                Op::Complex => {
+                    let z = fft(
+                        &input.astype(Dtype::C64).expect("astype"),
+                        None,
+                        axis,
+                        Norm::Backward,
+                    )
+                    .expect("fft");
+                    let mut keep = [SliceArg::ALL; 2];
+                    keep[ax] = SliceArg::range(None, Some(n as isize / 2 + 1), 1);
+                    z.slice(&keep).and_then(|h| h.contiguous())
+                }
+            }
+            .expect("transform");
             out.eval().expect("eval");
             sync(&gpu);
-        };
-        let mut run: Box<dyn FnMut()> = Box::new(run);
+        });
         run();
         // The first run's buffers, all back in the pool (this context's only work so far).
         work.push(context.stats().pool_bytes - held);

@@ -37,11 +37,15 @@
 //! - Real transforms along the last axis of even length `n`: a complex transform of length
 //!   `n/2` of the pairs `x[2j] + i·x[2j+1]` (the float32 buffer read as complex64, no copy) and
 //!   one post-processing pass (`irfft`: one pre-processing pass, then the inverse). Along other
-//!   axes, or for odd `n`, two real lines b and b + h (h = ⌈lines / 2⌉) go through one complex
-//!   transform as `z = x_b + i·x_(b+h)` and are split by `X_b = (Z[k] + conj Z[n−k]) / 2`,
-//!   `X_(b+h) = (Z[k] − conj Z[n−k]) / 2i` (`irfft`: merged, one inverse transform, real and
-//!   imaginary parts): half the complex work. These pairing passes run unchunked, so arrays
-//!   beyond half a binding take the complex route instead (twice the work).
+//!   axes, or for odd `n`, two neighbouring real lines a and b (columns 2c and 2c + 1 of a
+//!   slab, or rows 2r and 2r + 1 along the last axis) go through one complex transform as
+//!   `z = x_a + i·x_b` and are split by `X_a = (Z[k] + conj Z[n−k]) / 2`,
+//!   `X_b = (Z[k] − conj Z[n−k]) / 2i` (`irfft`: merged, one inverse transform, real and
+//!   imaginary parts): half the complex work. For an even number of columns z is the float32
+//!   buffer itself read as complex64 (no packing pass; `irfft`'s result likewise). The pairing
+//!   passes run in chunks of whole slabs or row pairs, so any array size takes this route; a
+//!   slab beyond a binding is transformed as a copy with the axis last. A single odd line
+//!   pairs with zeros (the complex transform's cost).
 //! - Twiddles, chirps and Rader's kernel spectra are computed in f64 on the host, phases
 //!   reduced in integers, and uploaded as f32 tables; plans (these tables) are cached per
 //!   context by length, pipelines by their generated source.
@@ -64,8 +68,9 @@
 //! binding (so lengths beyond the square of the workgroup length recurse). Where the four-step
 //! plan also applies (up to that square) the per-line arithmetic is the same and the result
 //! bit-identical. Bluestein's power-of-two transform takes the same route and its helper passes
-//! split a line into pieces; a real transform of a line beyond a binding takes the complex
-//! route (about twice the cost). `fftshift`/`ifftshift` of an array larger than a binding roll
+//! split a line into pieces; a real transform of a line beyond a binding (odd, or whose
+//! half-length line is beyond it) takes the complex route (about twice the cost): its split
+//! pass reads `Z[k]` with `Z[n − k]`, which no one window holds. `fftshift`/`ifftshift` of an array larger than a binding roll
 //! in slabs split where an axis wraps, each read through one window.
 //!
 //! Memory: before any work, each transform works out the buffers it holds at its peak (input,
