@@ -67,6 +67,13 @@ fn store(e: u32, v: vec2<f32>) {
     dst[at + 1u] = bitcast<u32>(v.y);
 }
 
+// A pass without a table (src/gpu/fft/plan.rs `aux`) has its source window bound as `table`
+// too: complex64 element e of src in one vec2 access instead of two word accesses (lavapipe's
+// cost is its accesses, whatever their width).
+fn load2(e: u32) -> vec2<f32> {
+    return table[e - p[10]];
+}
+
 fn load_real(e: u32) -> f32 {
     return bitcast<f32>(src[e - 2u * p[10]]);
 }
@@ -99,20 +106,21 @@ fn pair_of(o: u32, i: u32, n: u32) -> vec2<u32> {
     return vec2<u32>((o / 2u) * n, o % 2u);
 }
 
-// Term k of the Hermitian extension of line `line` (of [outer, len_in, inner]) to len_out terms.
+// Term k of the Hermitian extension of line `line` (of [outer, len_in, inner]) to len_out terms
+// (PAIR_MERGE's: no table, so through load2).
 fn hermitian(line: u32, k: u32) -> vec2<f32> {
     let inner = p[5];
     let len_in = p[3];
     let n = p[4];
     let at = (line / inner) * len_in * inner + line % inner;
     if k < len_in {
-        var v = load(at + k * inner);
+        var v = load2(at + k * inner);
         if k == 0u || 2u * k == n {
             v.y = 0.0;
         }
         return v;
     }
-    return conj(load(at + (n - k) * inner));
+    return conj(load2(at + (n - k) * inner));
 }
 
 fn cmul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
@@ -296,8 +304,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             let k = (e / inner) % len_out;
             let o = e / inner / len_out;
             let at = pair_of(o, i, n);
-            let zk = load(at.x + k * m);
-            let zc = conj(load(at.x + ((n - k) % n) * m));
+            let zk = load2(at.x + k * m);
+            let zc = conj(load2(at.x + ((n - k) % n) * m));
             let d = (zk + select(zc, -zc, at.y == 1u)) * 0.5;
             var v = d;
             if at.y == 1u {
@@ -328,7 +336,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             let k = (e / inner) % n;
             let o = e / inner / n;
             let at = pair_of(o, i, n);
-            let z = load(at.x + k * m);
+            let z = load2(at.x + k * m);
             store_real(e, select(z.x, z.y, at.y == 1u));
         }
         default: {
