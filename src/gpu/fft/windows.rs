@@ -311,6 +311,118 @@ mod tests {
         }
     }
 
+    /// The input elements (complex64; PAIR_PACK's floats halved) that output item `e` of a
+    /// paired pass reads: the shader's index arithmetic (`shaders/fft_aux.wgsl` modes 11-14).
+    fn pair_reads(mode: Aux, f: &[u64; 7], e: u64) -> Vec<u64> {
+        let [outer, len_in, len_out, inner, _, _, h] = *f;
+        let n = if mode == Aux::PairMerge {
+            len_out
+        } else {
+            len_in
+        };
+        let m = n / 2 + 1;
+        let line = |a: u64, c: u64, part: u64| {
+            let (b, ok) = if inner > 1 {
+                (a * inner + 2 * c + part, 2 * c + part < inner)
+            } else {
+                (2 * a + part, 2 * a + part < outer)
+            };
+            ok.then_some(b)
+        };
+        let first = |o: u64, i: u64| {
+            if inner > 1 {
+                o * n * h + i / 2
+            } else {
+                (o / 2) * n
+            }
+        };
+        match mode {
+            Aux::PairPack | Aux::PairMerge => {
+                let (c, k, a) = (e % h, (e / h) % n, e / h / n);
+                (0..2)
+                    .filter_map(|part| line(a, c, part))
+                    .map(|b| {
+                        let (o, i) = (b / inner, b % inner);
+                        if mode == Aux::PairPack {
+                            ((o * n + k) * inner + i) / 2
+                        } else if k < m {
+                            (o * m + k) * inner + i
+                        } else {
+                            (o * m + n - k) * inner + i
+                        }
+                    })
+                    .collect()
+            }
+            Aux::PairSplit => {
+                let (i, k, o) = (e % inner, (e / inner) % m, e / inner / m);
+                vec![first(o, i) + k * h, first(o, i) + ((n - k) % n) * h]
+            }
+            _ => {
+                let (i, k, o) = (e % inner, (e / inner) % n, e / inner / n);
+                vec![first(o, i) + k * h]
+            }
+        }
+    }
+
+    /// The paired passes' chunks (whole slabs, or row pairs) cover every output once, in order,
+    /// and hold every read; a group larger than the room does not split.
+    #[test]
+    fn paired_chunks_hold_both_lines() {
+        for (outer, inner, n) in [
+            (5u64, 1u64, 7u64),
+            (4, 1, 8),
+            (3, 6, 5),
+            (2, 7, 8),
+            (3, 4, 9),
+        ] {
+            let (lines, h) = if inner > 1 {
+                (outer, inner.div_ceil(2))
+            } else {
+                (outer.div_ceil(2), 1)
+            };
+            let m = n / 2 + 1;
+            let (reals, z, x) = (outer * n * inner, lines * n * h, outer * m * inner);
+            for (mode, items, src_len) in [
+                (Aux::PairPack, z, reals.div_ceil(2)),
+                (Aux::PairSplit, x, z),
+                (Aux::PairMerge, z, x),
+                (Aux::PairUnpack, reals, z),
+            ] {
+                let f = match mode {
+                    Aux::PairMerge => [outer, m, n, inner, 0, 0, h],
+                    Aux::PairSplit => [outer, n, m, inner, 0, 0, h],
+                    _ => [outer, n, n, inner, 0, 0, h],
+                };
+                let mut split = false;
+                for room in [4, 12, 30, 60] {
+                    let Some(chunks) = chunks(mode, &f, &[], items, src_len, room) else {
+                        continue;
+                    };
+                    split |= chunks.len() > 1;
+                    let mut next = 0;
+                    for c in &chunks {
+                        assert_eq!(c.e0, next, "{mode:?} {f:?} {chunks:?}");
+                        assert!(c.e1 > c.e0 && c.s0 < c.s1 && c.s1 <= src_len, "{c:?}");
+                        let width = if mode == Aux::PairUnpack {
+                            c.e1.div_ceil(2) - c.e0 / 2
+                        } else {
+                            c.e1 - c.e0
+                        };
+                        assert!(width <= room && c.s1 - c.s0 <= room, "{mode:?} {c:?}");
+                        for e in c.e0..c.e1 {
+                            for s in pair_reads(mode, &f, e) {
+                                assert!((c.s0..c.s1).contains(&s), "{mode:?} {f:?} {e}: {s} {c:?}");
+                            }
+                        }
+                        next = c.e1;
+                    }
+                    assert_eq!(next, items, "{mode:?} {f:?}");
+                }
+                assert!(split, "{mode:?} {f:?}: some room splits it");
+            }
+        }
+    }
+
     #[test]
     fn real_transform_lines_beyond_room_do_not_split() {
         assert_eq!(
