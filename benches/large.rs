@@ -11,6 +11,13 @@
 //!
 //! - blur: `gaussian_blur(&rgb_u8, 3.0, Border::Reflect)`;
 //! - rfft2: `rfft2` of the photo's grey channel as f32, over both axes.
+//!
+//! `LARGE_BENCH=real` times real transforms of arrays beyond half a binding instead (92 and 94
+//! MiB of f32 on a 128 MiB binding): `rfft`/`irfft` along axis 0 of 4000 × 6000 and along the
+//! odd last axis of 6000 × 4095, beside the even last axis of 4000 × 6000 (the half-length
+//! route) and the complex route that `rfft` took there before (a complex copy, its transform,
+//! the crop), each on a context of its own, whose pool after one run holds the buffers the
+//! transform made ("work MiB": its working set beyond the input, capped by the pool's budget).
 
 mod common;
 
@@ -30,7 +37,95 @@ fn photo(gpu: &Gpu, w: u32, h: u32) -> GpuArray {
         .expect("upload")
 }
 
+/// `LARGE_BENCH=real`: the real-transform cases of the module docs, interleaved.
+fn real_transforms() {
+    use gpuarray::fft::{fft, irfft, rfft};
+    use gpuarray::{Dtype, SliceArg};
+    #[derive(Clone, Copy)]
+    enum Op {
+        Rfft,
+        Irfft,
+        /// What `rfft` did before: a complex copy, the complex transform, the crop.
+        Complex,
+    }
+    let cases: [(&str, [usize; 2], isize, Op); 7] = [
+        ("rfft axis -1 (half-length)", [4000, 6000], -1, Op::Rfft),
+        ("rfft axis 0", [4000, 6000], 0, Op::Rfft),
+        ("  complex route", [4000, 6000], 0, Op::Complex),
+        ("irfft axis 0", [4000, 6000], 0, Op::Irfft),
+        ("rfft axis -1, odd", [6000, 4095], -1, Op::Rfft),
+        ("  complex route", [6000, 4095], -1, Op::Complex),
+        ("irfft axis -1, odd", [6000, 4095], -1, Op::Irfft),
+    ];
+    let mut runs: Vec<Box<dyn FnMut()>> = vec![];
+    let mut work = vec![];
+    for (i, &(_, shape, axis, op)) in cases.iter().enumerate() {
+        let gpu = Gpu::new().expect("an adapter");
+        if i == 0 {
+            println!("{}", gpu.info());
+        }
+        let ax = axis.rem_euclid(2) as usize;
+        let n = shape[ax];
+        let x: Vec<f32> = (0..shape[0] * shape[1])
+            .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+            .collect();
+        let x = gpu
+            .upload(&View::from_slice(&x, &shape).expect("view"))
+            .expect("upload");
+        let input = match op {
+            Op::Irfft => rfft(&x, None, axis, Norm::Backward).expect("rfft"),
+            _ => x,
+        };
+        input.eval().expect("eval");
+        sync(&gpu);
+        let held = gpu.stats().pool_bytes;
+        let context = gpu.clone();
+        let mut run: Box<dyn FnMut()> = Box::new(move || {
+            let out = match op {
+                Op::Rfft => rfft(&input, None, axis, Norm::Backward),
+                Op::Irfft => irfft(&input, Some(n), axis, Norm::Backward),
+                Op::Complex => {
+                    let z = fft(
+                        &input.astype(Dtype::C64).expect("astype"),
+                        None,
+                        axis,
+                        Norm::Backward,
+                    )
+                    .expect("fft");
+                    let mut keep = [SliceArg::ALL; 2];
+                    keep[ax] = SliceArg::range(None, Some(n as isize / 2 + 1), 1);
+                    z.slice(&keep).and_then(|h| h.contiguous())
+                }
+            }
+            .expect("transform");
+            out.eval().expect("eval");
+            sync(&gpu);
+        });
+        run();
+        // The first run's buffers, all back in the pool (this context's only work so far).
+        work.push(context.stats().pool_bytes - held);
+        runs.push(run);
+    }
+    let mut refs: Vec<&mut dyn FnMut()> = runs.iter_mut().map(|r| &mut **r as _).collect();
+    let t = interleaved(3, &mut refs);
+    println!(
+        "\n{:<28} {:>12} {:>10} {:>10}",
+        "", "shape", "ms", "work MiB"
+    );
+    for (((name, shape, ..), secs), bytes) in cases.iter().zip(&t).zip(&work) {
+        println!(
+            "{name:<28} {:>12} {:>10.1} {:>10.0}",
+            format!("{}×{}", shape[0], shape[1]),
+            secs * 1e3,
+            *bytes as f64 / (1 << 20) as f64
+        );
+    }
+}
+
 fn main() {
+    if std::env::var("LARGE_BENCH").as_deref() == Ok("real") {
+        return real_transforms();
+    }
     let gpu = Gpu::new().expect("an adapter");
     println!("{}", gpu.info());
     let sizes = [(2400u32, 1600u32), (6000, 4000)];

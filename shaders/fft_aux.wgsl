@@ -26,16 +26,19 @@
 //                inverse (k = 0 is RADER_DC's)
 //  10 RADER_DC   Rader: y[o, 0, i] = scale * sum_j x[o, j, i] (compensated sum); dispatched over
 //                y's elements, only k = 0 works
-//  11 PAIR_PACK  two real lines as one complex line: the real [outer, n, inner] (B = outer * inner
-//                lines, b = o * inner + i) to z [H, n], H = m = ceil(B / 2):
-//                z[b, j] = x[line b][j] + i x[line b + H][j] (0 past the last line)
-//  12 PAIR_SPLIT Z = FFT(z) [H, n] to the half spectra X [outer, n/2 + 1, inner] of both lines:
-//                line b < H: (Z[k] + conj Z[n-k]) / 2, line b + H: (Z[k] - conj Z[n-k]) / 2i
+//  11 PAIR_PACK  two real lines as one complex line: neighbours in memory, so that any chunk of
+//                whole slabs (inner > 1) or row pairs (inner = 1) holds both: the real
+//                [outer, n, inner] to z [outer, n, H], H = ceil(inner / 2), z = x[.., 2c] + i x[.., 2c + 1]
+//                (inner > 1; for even inner z is x's buffer itself, read as complex64), or, inner = 1,
+//                to z [ceil(outer / 2), n], z = x[2r] + i x[2r + 1]; 0 where the partner is missing
+//  12 PAIR_SPLIT Z = FFT(z) to the half spectra X [outer, n/2 + 1, inner] of both lines:
+//                the first (Z[k] + conj Z[n-k]) / 2, its partner (Z[k] - conj Z[n-k]) / 2i
 //  13 PAIR_MERGE the reverse: X [outer, n/2 + 1, inner] (Hermitian halves, Im X[0] and, for even
-//                n, Im X[n/2] dropped) to Z [H, n] = X_b + i X_(b+H), extended to n terms
-//  14 PAIR_UNPACK z = IFFT(Z) [H, n] to the real [outer, n, inner]: Re z for line b < H, Im z
-//                for line b + H
-//                (modes 11-14 run unchunked: the caller keeps their arrays within one binding)
+//                n, Im X[n/2] dropped) to Z = X_first + i X_partner, extended to n terms
+//  14 PAIR_UNPACK z = IFFT(Z) to the real [outer, n, inner]: Re z for the first line, Im z for
+//                its partner (for even inner > 1 the complex z is already that array)
+//                (modes 11 and 14 read or write float32: element offsets p[10], p[11] count
+//                complex64 elements, i.e. two words)
 //
 // The tables (chirps, spectra, twiddles w^k = exp(-2 pi i k / n)) are computed in f64 on the host
 // with the phase reduced in integers: WGSL's sin and cos are far too inaccurate for an FFT.
@@ -64,28 +67,60 @@ fn store(e: u32, v: vec2<f32>) {
     dst[at + 1u] = bitcast<u32>(v.y);
 }
 
+// A pass without a table (src/gpu/fft/plan.rs `aux`) has its source window bound as `table`
+// too: complex64 element e of src in one vec2 access instead of two word accesses (lavapipe's
+// cost is its accesses, whatever their width).
+fn load2(e: u32) -> vec2<f32> {
+    return table[e - p[10]];
+}
+
 fn load_real(e: u32) -> f32 {
-    return bitcast<f32>(src[e - p[10]]);
+    return bitcast<f32>(src[e - 2u * p[10]]);
 }
 
 fn store_real(e: u32, v: f32) {
-    dst[e - p[11]] = bitcast<u32>(v);
+    dst[e - 2u * p[11]] = bitcast<u32>(v);
 }
 
-// Term k of the Hermitian extension of line `line` (of [outer, len_in, inner]) to len_out terms.
+// The paired passes (modes 11-14): line `part` (0: the first, 1: its partner) of the pair whose
+// complex line is (a, c) of z [outer or ceil(outer / 2), n, H]: its index b = o * inner + i in
+// the batch of real lines, or outer * inner when the partner is missing.
+fn pair_line(a: u32, c: u32, part: u32) -> u32 {
+    let outer = p[2];
+    let inner = p[5];
+    if inner > 1u {
+        let i = 2u * c + part;
+        return select(outer * inner, a * inner + i, i < inner);
+    }
+    let o = 2u * a + part;
+    return select(outer, o, o < outer);
+}
+
+// The z element (of line (a, c), point 0) and the part of real line b = o * inner + i.
+fn pair_of(o: u32, i: u32, n: u32) -> vec2<u32> {
+    let inner = p[5];
+    let h = p[8];
+    if inner > 1u {
+        return vec2<u32>(o * n * h + i / 2u, i % 2u);
+    }
+    return vec2<u32>((o / 2u) * n, o % 2u);
+}
+
+// Term k of the Hermitian extension of line `line` (of [outer, len_in, inner]) to len_out terms
+// (PAIR_MERGE's: no table, so through load2).
 fn hermitian(line: u32, k: u32) -> vec2<f32> {
     let inner = p[5];
     let len_in = p[3];
     let n = p[4];
     let at = (line / inner) * len_in * inner + line % inner;
     if k < len_in {
-        var v = load(at + k * inner);
+        var v = load2(at + k * inner);
         if k == 0u || 2u * k == n {
             v.y = 0.0;
         }
         return v;
     }
-    return conj(load(at + (n - k) * inner));
+    return conj(load2(at + (n - k) * inner));
 }
 
 fn cmul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
@@ -249,16 +284,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             }
         }
         case 11u: {
-            // e indexes z [H, n]; len_in = n, m = H.
+            // e indexes z [outer', n, H]; len_in = n, m = H.
             let n = len_in;
-            let b = e / n;
-            let j = e % n;
-            let lines = outer * inner;
-            let first = ((b / inner) * n + j) * inner + b % inner;
-            var v = vec2<f32>(load_real(first), 0.0);
-            let c = b + m;
-            if c < lines {
-                v.y = load_real(((c / inner) * n + j) * inner + c % inner);
+            let c = e % m;
+            let j = (e / m) % n;
+            let a = e / m / n;
+            let b = pair_line(a, c, 0u);
+            var v = vec2<f32>(load_real(((b / inner) * n + j) * inner + b % inner), 0.0);
+            let partner = pair_line(a, c, 1u);
+            if partner < outer * inner {
+                v.y = load_real(((partner / inner) * n + j) * inner + partner % inner);
             }
             store(e, v);
         }
@@ -267,26 +302,28 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             let n = len_in;
             let i = e % inner;
             let k = (e / inner) % len_out;
-            let b = (e / inner / len_out) * inner + i;
-            let row = (b % m) * n;
-            let zk = load(row + k);
-            let zc = conj(load(row + (n - k) % n));
-            let d = (zk + select(-zc, zc, b < m)) * 0.5;
+            let o = e / inner / len_out;
+            let at = pair_of(o, i, n);
+            let zk = load2(at.x + k * m);
+            let zc = conj(load2(at.x + ((n - k) % n) * m));
+            let d = (zk + select(zc, -zc, at.y == 1u)) * 0.5;
             var v = d;
-            if b >= m {
+            if at.y == 1u {
                 // (Z[k] - conj Z[n-k]) / 2i = -i d
                 v = vec2<f32>(d.y, -d.x);
             }
             store(e, v * scale);
         }
         case 13u: {
-            // e indexes Z [H, n]; len_in = n/2 + 1, len_out = n, m = H.
+            // e indexes Z [outer', n, H]; len_in = n/2 + 1, len_out = n, m = H.
             let n = len_out;
-            let b = e / n;
-            let k = e % n;
-            var v = hermitian(b, k);
-            if b + m < outer * inner {
-                let w = hermitian(b + m, k);
+            let c = e % m;
+            let k = (e / m) % n;
+            let a = e / m / n;
+            var v = hermitian(pair_line(a, c, 0u), k);
+            let partner = pair_line(a, c, 1u);
+            if partner < outer * inner {
+                let w = hermitian(partner, k);
                 // v + i w
                 v += vec2<f32>(-w.y, w.x);
             }
@@ -297,9 +334,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             let n = len_in;
             let i = e % inner;
             let k = (e / inner) % n;
-            let b = (e / inner / n) * inner + i;
-            let z = load((b % m) * n + k);
-            store_real(e, select(z.y, z.x, b < m));
+            let o = e / inner / n;
+            let at = pair_of(o, i, n);
+            let z = load2(at.x + k * m);
+            store_real(e, select(z.x, z.y, at.y == 1u));
         }
         default: {
             // ROLL: e indexes the output, C order.

@@ -596,6 +596,153 @@ fn lines_longer_than_a_binding() {
     );
 }
 
+/// The half spectra (`n/2 + 1` terms) of the real lines along `axis` of `x` (C order, `shape`),
+/// with rustfft in f64: interleaved (re, im) in the order of the result `[outer, n/2 + 1, inner]`.
+fn real_reference(x: &[f32], shape: &[usize], axis: usize) -> Vec<f64> {
+    let outer: usize = shape[..axis].iter().product();
+    let inner: usize = shape[axis + 1..].iter().product();
+    let (n, m) = (shape[axis], shape[axis] / 2 + 1);
+    let f = rustfft::FftPlanner::new().plan_fft_forward(n);
+    let mut out = vec![0.0; 2 * outer * m * inner];
+    for o in 0..outer {
+        for i in 0..inner {
+            let mut line: Vec<C64> = (0..n)
+                .map(|j| C64::new(x[(o * n + j) * inner + i] as f64, 0.0))
+                .collect();
+            f.process(&mut line);
+            for (k, z) in line[..m].iter().enumerate() {
+                let at = 2 * ((o * m + k) * inner + i);
+                out[at] = z.re;
+                out[at + 1] = z.im;
+            }
+        }
+    }
+    out
+}
+
+/// Bytes the pool holds after `op` on a fresh context with the small binding: every buffer
+/// the op (and its input's upload) made, all dropped by then, i.e. its working set.
+fn work_bytes(op: impl Fn(&Gpu) -> Result<GpuArray>) -> u64 {
+    let g = Gpu::with_options(GpuOptions {
+        max_binding: Some(SMALL),
+        ..GpuOptions::from_env()
+    })
+    .unwrap();
+    op(&g).and_then(|a| a.to_host()).unwrap();
+    g.sync().unwrap();
+    g.stats().pool_bytes
+}
+
+/// Real transforms of arrays beyond a binding that used to take the complex route (twice the
+/// work and memory) on the small binding: along a leading, a middle and the last axis, even
+/// and odd lengths, even and odd numbers of partner lines. Two neighbouring lines share one
+/// complex transform, so where one slab of lines (or a pair of rows) fits the binding the
+/// chunked run pairs the same lines as the unchunked one: bit-identical. Where it does not
+/// (axis 0 of a 2-D array beyond the binding), the small context transforms a copy with the
+/// axis last (its rows halved or paired instead): each within 3e-7 of rustfft (f32 Stockham,
+/// measured ~1e-7 in tests/gpu_fft.rs), so within 6e-7 of each other.
+#[test]
+fn real_transforms_beyond_half_a_binding() {
+    let p = pair();
+    let x = random_f32(14, 1 << 16);
+    // (shape, axis, bit-identical): slabs of 48 KiB (even n and inner), of 17 KiB (odd n
+    // and inner: packed), pairs of rows of 255 (odd n, 96 rows); whole arrays of 96 and 100
+    // KiB along axis 0 (moved on the small binding).
+    let cases: [(&[usize], usize, bool); 5] = [
+        (&[4, 128, 96], 1, true),
+        (&[6, 127, 33], 1, true),
+        (&[96, 255], 1, true),
+        (&[256, 96], 0, false),
+        (&[255, 100], 0, false),
+    ];
+    for (shape, axis, same) in cases {
+        let len: usize = shape.iter().product();
+        let data = &x[..len];
+        let real = |g: &Gpu| upload(g, data, shape);
+        let what = format!("rfft of {shape:?} along axis {axis}");
+        let forward = |g: &Gpu| fft::rfft(&real(g)?, None, axis as isize, Norm::Backward);
+        let spectrum = if same {
+            interleaved(&p.same(&what, forward))
+        } else {
+            let (full, small) = p.run(&what, forward);
+            let err = rel_l2(&interleaved(&small), &interleaved(&full));
+            assert!(err <= 6e-7, "{what}: chunked differs by {err:e}");
+            interleaved(&full)
+        };
+        let err = rel_l2(&spectrum, &real_reference(data, shape, axis));
+        eprintln!("{what}: relative L2 {err:e} against rustfft");
+        assert!(err <= 3e-7, "{what}: relative L2 {err:e}");
+        let what = format!("irfft(rfft) of {shape:?} along axis {axis}");
+        let n = shape[axis];
+        let back = |g: &Gpu| {
+            let z = fft::rfft(&real(g)?, None, axis as isize, Norm::Ortho)?;
+            fft::irfft(&z, Some(n), axis as isize, Norm::Ortho)
+        };
+        let back = if same {
+            f64s(&p.same(&what, back))
+        } else {
+            let (full, small) = p.run(&what, back);
+            let err = rel_l2(&f64s(&small), &f64s(&full));
+            assert!(err <= 6e-7, "{what}: chunked differs by {err:e}");
+            f64s(&full)
+        };
+        let want: Vec<f64> = data.iter().map(|&v| v as f64).collect();
+        let err = rel_l2(&back, &want);
+        eprintln!("{what}: relative L2 {err:e}");
+        assert!(err <= 6e-7, "{what}: relative L2 {err:e}");
+    }
+    // rfftn with the real step along axis 0 (the last of `axes`), then the complex one.
+    let what = "rfftn of 256 × 96 over axes [1, 0]";
+    let shape = [256, 96];
+    let (full, small) = p.run(what, |g| {
+        fft::rfftn(
+            &upload(g, &x[..256 * 96], &shape)?,
+            None,
+            Some(&[1, 0]),
+            Norm::Backward,
+        )
+    });
+    let err = rel_l2(&interleaved(&small), &interleaved(&full));
+    assert!(err <= 6e-7, "{what}: chunked differs by {err:e}");
+    // The reference: rustfft along axis 0 (real), then along axis 1.
+    let half = real_reference(&x[..256 * 96], &shape, 0);
+    let f = rustfft::FftPlanner::new().plan_fft_forward(96);
+    let want: Vec<f64> = half
+        .chunks(2 * 96)
+        .flat_map(|row| {
+            let mut line: Vec<C64> = row.chunks(2).map(|c| C64::new(c[0], c[1])).collect();
+            f.process(&mut line);
+            line.into_iter()
+                .flat_map(|c| [c.re, c.im])
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let err = rel_l2(&interleaved(&full), &want);
+    eprintln!("{what}: relative L2 {err:e} against rustfft");
+    assert!(err <= 3e-7, "{what}: relative L2 {err:e}");
+
+    // The route: the paired one holds the input, the spectra and the result (odd lines: and
+    // the packed lines), the complex one also a complex copy of the input (twice its size)
+    // and the full spectra before the crop.
+    for (shape, axis) in [(&[4usize, 128, 96][..], 1isize), (&[96, 255], 1)] {
+        let len: usize = shape.iter().product();
+        let real = |g: &Gpu| upload(g, &x[..len], shape);
+        let paired = work_bytes(|g| fft::rfft(&real(g)?, None, axis, Norm::Backward));
+        let complex = work_bytes(|g| {
+            let z = fft::fft(&real(g)?.astype(Dtype::C64)?, None, axis, Norm::Backward)?;
+            let mut keep = vec![SliceArg::ALL; shape.len()];
+            keep[axis as usize] =
+                SliceArg::range(None, Some(shape[axis as usize] as isize / 2 + 1), 1);
+            z.slice(&keep)?.contiguous()
+        });
+        eprintln!("rfft of {shape:?}: {paired} bytes of work, the complex route {complex}");
+        assert!(
+            4 * paired < 3 * complex,
+            "rfft of {shape:?}: {paired} bytes of work, the complex route {complex}"
+        );
+    }
+}
+
 /// `fftshift`/`ifftshift` of arrays larger than a binding: the roll pass in chunks of slabs
 /// split where an axis wraps (`src/gpu/fft/windows.rs`). A copy: bit-identical, and equal to
 /// the roll done with plain loops.

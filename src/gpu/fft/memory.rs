@@ -149,6 +149,41 @@ impl Peak {
     }
 }
 
+impl Peak {
+    /// The real step along the middle axis of `[outer, n, inner]` (`n` real points) beside
+    /// `held`, to an output of `out` bytes: the half-length route, the paired one, or the
+    /// complex one (a complex copy of the real data, or the Hermitian extension).
+    fn real_step(
+        &mut self,
+        gpu: &Gpu,
+        held: Vec<u64>,
+        (outer, n, inner): (usize, usize, usize),
+        out: u64,
+    ) {
+        let half = n / 2;
+        let with = |rest: Vec<u64>| [held.clone(), rest].concat();
+        if inner == 1 && n % 2 == 0 && !long::too_long(gpu, half + 1) {
+            // The half-length transform, and the real pass before or after it.
+            let split = (outer as u64).saturating_mul(8 * half as u64);
+            self.step(with([vec![split], line_work(gpu, half, outer, 1)].concat()));
+        } else if super::pair_fits(gpu, n, inner) {
+            // The complex lines (packed or merged), their transform, then the split or unpack.
+            let (lines, h) = super::pair_layout(outer, inner);
+            let z = (lines as u64)
+                .saturating_mul(n as u64)
+                .saturating_mul(8 * h as u64);
+            self.step(with([vec![z], line_work(gpu, n, lines, h)].concat()));
+            self.step(with(vec![z, out]));
+        } else {
+            let full = (outer as u64)
+                .saturating_mul(n as u64)
+                .saturating_mul(inner as u64)
+                .saturating_mul(8);
+            self.step(with([vec![full], line_work(gpu, n, outer, inner)].concat()));
+        }
+    }
+}
+
 /// The shape after cropping or padding `axes` to `lens`.
 fn resized(shape: &[usize], axes: &[usize], lens: &[usize]) -> Vec<usize> {
     let mut s = shape.to_vec();
@@ -179,32 +214,24 @@ pub(crate) fn check_real(
     let (Some(&last), Some(&n)) = (axes.last(), lens.last()) else {
         return Ok(());
     };
-    let mut real_shape = resized(a.shape(), axes, lens);
+    let real_shape = resized(a.shape(), axes, lens);
     let mut complex_shape = real_shape.clone();
     complex_shape[last] = n / 2 + 1;
     let mut peak = Peak::new(input_bytes(a));
     let (outer, _, inner) = around(&real_shape, last);
-    let half = n / 2;
     let (reals, complexes) = (count(&real_shape), count(&complex_shape));
-    if inner == 1 && n % 2 == 0 && !long::too_long(gpu, half + 1) {
-        // The half-length transform, and the real pass before or after it.
-        let split = (outer as u64).saturating_mul(8 * half as u64);
-        let held = if inverse {
-            complexes.saturating_mul(8)
-        } else {
-            reals.saturating_mul(4)
-        };
-        peak.step([vec![held, split], line_work(gpu, half, outer, 1)].concat());
+    let (held, out) = if inverse {
+        (complexes.saturating_mul(8), reals.saturating_mul(4))
     } else {
-        // The complex route: a complex copy of the real data (or the Hermitian extension).
-        real_shape[last] = n;
-        let full = count(&real_shape).saturating_mul(8);
-        let held = if inverse {
-            complexes.saturating_mul(8)
-        } else {
-            reals.saturating_mul(4)
-        };
-        peak.step([vec![held, full], line_work(gpu, n, outer, inner)].concat());
+        (reals.saturating_mul(4), complexes.saturating_mul(8))
+    };
+    if inner > 1 && !super::pair_fits(gpu, n, inner) {
+        // The lines moved last by a copy (`along_last`), transformed, and moved back.
+        let lines = outer.saturating_mul(inner);
+        peak.real_step(gpu, vec![held, held], (lines, n, 1), out);
+        peak.step(vec![held, out, out]);
+    } else {
+        peak.real_step(gpu, vec![held], (outer, n, inner), out);
     }
     let others = &axes[..axes.len() - 1];
     peak.complex_axes(gpu, &complex_shape, others);

@@ -39,11 +39,15 @@
 //! - Real transforms along the last axis of even length `n`: a complex transform of length
 //!   `n/2` of the pairs `x[2j] + i·x[2j+1]` (the float32 buffer read as complex64, no copy) and
 //!   one post-processing pass (`irfft`: one pre-processing pass, then the inverse). Along other
-//!   axes, or for odd `n`, two real lines b and b + h (h = ⌈lines / 2⌉) go through one complex
-//!   transform as `z = x_b + i·x_(b+h)` and are split by `X_b = (Z[k] + conj Z[n−k]) / 2`,
-//!   `X_(b+h) = (Z[k] − conj Z[n−k]) / 2i` (`irfft`: merged, one inverse transform, real and
-//!   imaginary parts): half the complex work. These pairing passes run unchunked, so arrays
-//!   beyond half a binding take the complex route instead (twice the work).
+//!   axes, or for odd `n`, two neighbouring real lines a and b (columns 2c and 2c + 1 of a
+//!   slab, or rows 2r and 2r + 1 along the last axis) go through one complex transform as
+//!   `z = x_a + i·x_b` and are split by `X_a = (Z[k] + conj Z[n−k]) / 2`,
+//!   `X_b = (Z[k] − conj Z[n−k]) / 2i` (`irfft`: merged, one inverse transform, real and
+//!   imaginary parts): half the complex work. For an even number of columns z is the float32
+//!   buffer itself read as complex64 (no packing pass; `irfft`'s result likewise). The pairing
+//!   passes run in chunks of whole slabs or row pairs, so any array size takes this route; a
+//!   slab beyond a binding is transformed as a copy with the axis last. A single odd line
+//!   pairs with zeros (the complex transform's cost).
 //! - Twiddles, chirps and Rader's kernel spectra are computed in f64 on the host, phases
 //!   reduced in integers, and uploaded as f32 tables; plans (these tables) are cached per
 //!   context by length, pipelines by their generated source.
@@ -66,8 +70,9 @@
 //! binding (so lengths beyond the square of the workgroup length recurse). Where the four-step
 //! plan also applies (up to that square) the per-line arithmetic is the same and the result
 //! bit-identical. Bluestein's power-of-two transform takes the same route and its helper passes
-//! split a line into pieces; a real transform of a line beyond a binding takes the complex
-//! route (about twice the cost). `fftshift`/`ifftshift` of an array larger than a binding roll
+//! split a line into pieces; a real transform of a line beyond a binding (odd, or whose
+//! half-length line is beyond it) takes the complex route (about twice the cost): its split
+//! pass reads `Z[k]` with `Z[n − k]`, which no one window holds. `fftshift`/`ifftshift` of an array larger than a binding roll
 //! in slabs split where an axis wraps, each read through one window.
 //!
 //! Memory: before any work, each transform works out the buffers it holds at its peak (input,
@@ -242,16 +247,8 @@ fn c2c_axis(x: &GpuArray, axis: usize, inverse: bool, norm: Norm) -> Result<GpuA
     // transform a copy with the axis last (the copies are chunked).
     let span = (n as u64).saturating_mul(inner as u64).saturating_mul(8);
     if inner > 1 && span > gpu.binding() - gpu.binding() / 8 {
-        let ndim = x.ndim();
-        let mut order: Vec<usize> = (0..ndim).filter(|&a| a != axis).collect();
-        order.push(axis);
-        let moved = x.permute(&order)?.contiguous()?;
-        let y = c2c_axis(&moved, ndim - 1, inverse, norm)?;
-        let mut back = vec![0; ndim];
-        for (i, &a) in order.iter().enumerate() {
-            back[a] = i;
-        }
-        return y.permute(&back)?.contiguous();
+        let last = x.ndim() - 1;
+        return along_last(x, axis, |moved| c2c_axis(moved, last, inverse, norm));
     }
     let p = plan(gpu, PlanKind::Complex, n)?;
     let out = p.run(
@@ -265,17 +262,65 @@ fn c2c_axis(x: &GpuArray, axis: usize, inverse: bool, norm: Norm) -> Result<GpuA
     array(gpu, out, Dtype::C64, x.shape())
 }
 
+/// `f` (a transform along the last axis) applied to a C-contiguous copy of `x` with `axis`
+/// moved last, its result moved back (the copies are chunked).
+fn along_last(
+    x: &GpuArray,
+    axis: usize,
+    f: impl FnOnce(&GpuArray) -> Result<GpuArray>,
+) -> Result<GpuArray> {
+    let ndim = x.ndim();
+    let mut order: Vec<usize> = (0..ndim).filter(|&a| a != axis).collect();
+    order.push(axis);
+    let moved = x.permute(&order)?.contiguous()?;
+    let y = f(&moved)?;
+    drop(moved);
+    let mut back = vec![0; ndim];
+    for (i, &a) in order.iter().enumerate() {
+        back[a] = i;
+    }
+    y.permute(&back)?.contiguous()
+}
+
+/// The complex lines `[outer', n, h]` into which the paired route packs the real lines of
+/// `[outer, n, inner]`, two neighbours per complex line: columns `2c` and `2c + 1` of each
+/// slab (`(outer, ⌈inner / 2⌉)`), or, along the last axis, rows `2r` and `2r + 1`
+/// (`(⌈outer / 2⌉, 1)`).
+fn pair_layout(outer: usize, inner: usize) -> (usize, usize) {
+    if inner > 1 {
+        (outer, inner.div_ceil(2))
+    } else {
+        (outer.div_ceil(2), 1)
+    }
+}
+
+/// Whether the paired route's passes can run on lines of `n` points `inner` apart: their
+/// chunks are whole groups of partner lines (a slab of `inner` lines, or two rows), and the
+/// largest array of a group (real lines, complex lines, half spectra) must fit a binding, an
+/// eighth left for alignment, as for `c2c_axis`' strided lines. The group does not depend on
+/// the binding, so chunked and unchunked runs pair the same lines: bit-identical results.
+fn pair_fits(gpu: &Gpu, n: usize, inner: usize) -> bool {
+    let (_, h) = pair_layout(2, inner);
+    let lines = inner.max(2) as u64;
+    let n64 = n as u64;
+    let biggest = n64
+        .saturating_mul(h as u64)
+        .max((n64 / 2 + 1).saturating_mul(lines))
+        .max(n64.saturating_mul(lines) / 2 + 1)
+        .saturating_mul(8);
+    biggest <= gpu.binding() - gpu.binding() / 8
+}
+
 /// The real-to-complex transform along `axis` of `x` (C-contiguous float32): `n/2 + 1` outputs.
 fn r2c_axis(x: &GpuArray, axis: usize, norm: Norm) -> Result<GpuArray> {
     let gpu = &x.gpu;
     let (outer, n, inner) = split(x.shape(), axis);
     let mut out_shape = x.shape().to_vec();
     out_shape[axis] = n / 2 + 1;
-    // (Half-length lines longer than a binding: the complex route, whose passes split them.)
+    if x.is_empty() {
+        return array(gpu, buffer8(gpu, 1)?, Dtype::C64, &out_shape);
+    }
     if inner == 1 && n % 2 == 0 && !long::too_long(gpu, n / 2 + 1) {
-        if x.is_empty() {
-            return array(gpu, buffer8(gpu, 1)?, Dtype::C64, &out_shape);
-        }
         // The float32 pairs (x[2j], x[2j+1]) are the complex64 z[j]: transform z, then split.
         let h = n / 2;
         buffer8(gpu, outer * (h + 1))?;
@@ -307,10 +352,16 @@ fn r2c_axis(x: &GpuArray, axis: usize, norm: Norm) -> Result<GpuArray> {
         )?;
         return array(gpu, out, Dtype::C64, &out_shape);
     }
-    if let Some(h) = paired(gpu, outer * inner, n) {
-        // Two real lines b and b + h as one complex line z = x_b + i·x_(b+h), transformed, then
-        // split: X_b = (Z[k] + conj Z[n−k]) / 2, X_(b+h) = (Z[k] − conj Z[n−k]) / 2i.
-        let z = buffer8(gpu, h * n)?;
+    if inner > 1 && !pair_fits(gpu, n, inner) {
+        // One slab's lines span more than a binding: pair (or halve) rows of a copy with the
+        // axis last instead.
+        let last = x.ndim() - 1;
+        return along_last(x, axis, |moved| r2c_axis(moved, last, norm));
+    }
+    if pair_fits(gpu, n, inner) {
+        // Two neighbouring real lines a and b as one complex line z = x_a + i·x_b, transformed,
+        // then split: X_a = (Z[k] + conj Z[n−k]) / 2, X_b = (Z[k] − conj Z[n−k]) / 2i.
+        let (lines, h) = pair_layout(outer, inner);
         let params = |scale: f32| {
             [
                 outer as u32,
@@ -323,18 +374,27 @@ fn r2c_axis(x: &GpuArray, axis: usize, norm: Norm) -> Result<GpuArray> {
             ]
         };
         let src = x.storage()?;
-        aux(
-            gpu,
-            Aux::PairPack,
-            2,
-            h * n,
-            src.buffer(),
-            z.buffer(),
-            None,
-            &params(1.0),
-        )?;
-        let spectra = plan(gpu, PlanKind::Complex, n)?.run(gpu, z.buffer(), h, 1, false, 1.0)?;
-        drop(z);
+        // Columns 2c and 2c + 1 (an even number of them) are already the float32 pairs of the
+        // complex64 z[.., c]: x's buffer is z, no packing pass.
+        let packed = if inner % 2 == 0 {
+            None
+        } else {
+            let z = buffer8(gpu, lines * n * h)?;
+            aux(
+                gpu,
+                Aux::PairPack,
+                2,
+                lines * n * h,
+                src.buffer(),
+                z.buffer(),
+                None,
+                &params(1.0),
+            )?;
+            Some(z)
+        };
+        let z = packed.as_ref().map_or(src.buffer(), |z| z.buffer());
+        let spectra = plan(gpu, PlanKind::Complex, n)?.run(gpu, z, lines, h, false, 1.0)?;
+        drop(packed);
         let count = outer * (n / 2 + 1) * inner;
         let out = buffer8(gpu, count)?;
         aux(
@@ -349,19 +409,10 @@ fn r2c_axis(x: &GpuArray, axis: usize, norm: Norm) -> Result<GpuArray> {
         )?;
         return array(gpu, out, Dtype::C64, &out_shape);
     }
+    // Lines longer than a binding (odd, or whose half-length lines are longer than a binding):
+    // the complex route, whose passes split them, at twice the work.
     let y = c2c_axis(&x.astype(Dtype::C64)?, axis, false, norm)?;
     resize(&y, axis, n / 2 + 1)
-}
-
-/// The number of complex lines `h = ⌈lines / 2⌉` that `lines` real lines of `n` points pack
-/// into, two per complex line, when the route's arrays (the real lines, the `h` complex lines,
-/// the `lines` half spectra) each fit one storage binding: its pairing and splitting passes
-/// read lines far apart, so they run unchunked. `None` otherwise (the real lines are
-/// transformed as complex, at twice the cost).
-fn paired(gpu: &Gpu, lines: usize, n: usize) -> Option<usize> {
-    let h = lines.div_ceil(2);
-    let biggest = (h as u64 * n as u64).max(lines as u64 * (n as u64 / 2 + 1)) * 8;
-    (biggest <= gpu.binding() / 2).then_some(h)
 }
 
 /// The complex-to-real transform along `axis` of `x` (C-contiguous complex64) to `n` real
@@ -376,7 +427,6 @@ fn c2r_axis(x: &GpuArray, axis: usize, n: usize, norm: Norm) -> Result<GpuArray>
         return array(gpu, buffer8(gpu, 1)?, Dtype::F32, &out_shape);
     }
     let scale = norm.scale(n, true);
-    // (Half-length lines longer than a binding: the complex route, whose passes split them.)
     if inner == 1 && n % 2 == 0 && !long::too_long(gpu, n / 2 + 1) {
         let h = n / 2;
         let z = buffer8(gpu, outer * h)?;
@@ -395,11 +445,16 @@ fn c2r_axis(x: &GpuArray, axis: usize, n: usize, norm: Norm) -> Result<GpuArray>
         let out = plan(gpu, PlanKind::Complex, h)?.run(gpu, z.buffer(), outer, 1, true, scale)?;
         return array(gpu, out, Dtype::F32, &out_shape);
     }
-    if let Some(h) = paired(gpu, outer * inner, n) {
-        // The reverse of r2c_axis' pairing: Z = X_b + i·X_(b+h) over all n terms (the Hermitian
-        // extensions), one inverse transform, x_b = Re z and x_(b+h) = Im z.
-        let z = buffer8(gpu, h * n)?;
-        let params = [
+    if inner > 1 && !pair_fits(gpu, n, inner) {
+        let last = x.ndim() - 1;
+        return along_last(&x, axis, |moved| c2r_axis(moved, last, n, norm));
+    }
+    if pair_fits(gpu, n, inner) {
+        // The reverse of r2c_axis' pairing: Z = X_a + i·X_b over all n terms (the Hermitian
+        // extensions), one inverse transform, x_a = Re z and x_b = Im z.
+        let (lines, h) = pair_layout(outer, inner);
+        let z = buffer8(gpu, lines * n * h)?;
+        let mut params = [
             outer as u32,
             m as u32,
             n as u32,
@@ -412,29 +467,33 @@ fn c2r_axis(x: &GpuArray, axis: usize, n: usize, norm: Norm) -> Result<GpuArray>
             gpu,
             Aux::PairMerge,
             2,
-            h * n,
+            lines * n * h,
             x.storage()?.buffer(),
             z.buffer(),
             None,
             &params,
         )?;
-        let lines = plan(gpu, PlanKind::Complex, n)?.run(gpu, z.buffer(), h, 1, true, scale)?;
-        drop(z);
+        let z = plan(gpu, PlanKind::Complex, n)?.run(gpu, z.buffer(), lines, h, true, scale)?;
+        if inner % 2 == 0 {
+            // The complex64 [outer, n, inner / 2] is the float32 [outer, n, inner] already.
+            return array(gpu, z, Dtype::F32, &out_shape);
+        }
         let out = buffer8(gpu, (outer * n * inner).div_ceil(2))?;
-        let mut params = params;
         params[1] = n as u32;
         aux(
             gpu,
             Aux::PairUnpack,
             2,
             outer * n * inner,
-            lines.buffer(),
+            z.buffer(),
             out.buffer(),
             None,
             &params,
         )?;
         return array(gpu, out, Dtype::F32, &out_shape);
     }
+    // Lines longer than a binding: the complex route (the Hermitian extension, then the
+    // complex inverse), at twice the work.
     let full = buffer8(gpu, outer * n * inner)?;
     aux(
         gpu,

@@ -596,18 +596,28 @@ pub(crate) fn aux(
             (start, end)
         };
         let (s0, s1) = window(src, c.s0, c.s1);
-        let (d0, d1) = window(dst, c.e0, c.e1.min(dst_len));
+        // PAIR_UNPACK's items are float32: its window in (two-word) elements.
+        let (e0, e1) = match mode {
+            Aux::PairUnpack => (c.e0 / 2, c.e1.div_ceil(2)),
+            _ => (c.e0, c.e1),
+        };
+        let (d0, d1) = window(dst, e0, e1.min(dst_len));
         let (groups_x, groups_y) = groups_2d((c.e1 - c.e0).div_ceil(256));
         let mut p = vec![c.e1 as u32, groups_x];
         p.extend_from_slice(&fixed);
         p.extend([c.e0 as u32, (s0 / elem) as u32, (d0 / elem) as u32]);
         p.extend_from_slice(extra);
-        let table = table.unwrap_or(src);
         let params = storage_with(gpu, "fft params", bytemuck::cast_slice(&p));
+        // A pass without a table binds its source window there (unread; at least one vec2):
+        // the whole source could exceed the adapter's binding limit.
+        let table = match table {
+            Some(t) => t.as_entire_binding(),
+            None => binding_of(src, s0, (s1.max(s0 + 8)).min(src.size()) - s0),
+        };
         let resources = [
             binding_of(src, s0, s1 - s0),
             binding_of(dst, d0, d1 - d0),
-            table.as_entire_binding(),
+            table,
             params.as_entire_binding(),
         ];
         submit_once(

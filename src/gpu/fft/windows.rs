@@ -10,7 +10,8 @@
 //!   within a group are one contiguous run per piece (crop/pad, Bluestein's passes, the
 //!   Hermitian extension, which reads the mirrored half backwards) and for ROLL, split where an
 //!   axis wraps around. The real-transform passes read `Z[k]` and `Z[h − k]` together: their
-//!   lines must fit a binding (longer ones take the complex route, `mod.rs`).
+//!   lines must fit a binding (longer ones take the complex route, `mod.rs`); the paired ones
+//!   read two neighbouring lines, so their groups are whole slabs or row pairs.
 
 use super::plan::Aux;
 
@@ -60,9 +61,9 @@ pub(crate) fn chunks(
         Aux::RaderPre => (inner * m, len_in * inner),
         Aux::RaderPost => (len_in * inner, inner * m),
         Aux::RaderDc => (len_in * inner, len_in * inner),
-        // The paired real-transform passes read two lines of the batch at once: their callers
-        // keep both arrays within one binding (`mod.rs::paired`).
-        Aux::PairPack | Aux::PairSplit | Aux::PairMerge | Aux::PairUnpack => return None,
+        Aux::PairPack | Aux::PairSplit | Aux::PairMerge | Aux::PairUnpack => {
+            return pair_chunks(mode, fixed, items, src_len, room);
+        }
         Aux::Roll => unreachable!(),
     };
     let groups = items.div_ceil(out_group.max(1));
@@ -121,6 +122,65 @@ pub(crate) fn chunks(
             });
             r0 = r1;
         }
+    }
+    Some(out)
+}
+
+/// The chunks of the paired real-transform passes (`shaders/fft_aux.wgsl` modes 11-14): whole
+/// groups of the lines that pair with each other, i.e. slabs of `inner` lines (one index of
+/// the outer axes; pairs are neighbouring columns) or, for `inner = 1`, pairs of rows. The
+/// real arrays are counted in float32 elements as items (PAIR_UNPACK's output) and in
+/// complex64 elements as input runs (PAIR_PACK's input: two floats each, rounded outwards).
+/// `None` when one group is larger than `room` (the caller moves the axis last first).
+fn pair_chunks(
+    mode: Aux,
+    fixed: &[u64; 7],
+    items: u64,
+    src_len: u64,
+    room: u64,
+) -> Option<Vec<Chunk>> {
+    let [outer, len_in, len_out, inner, _, _, h] = *fixed;
+    let n = if mode == Aux::PairMerge {
+        len_out
+    } else {
+        len_in
+    };
+    let m = n / 2 + 1;
+    // Per group: real values, complex64 line points (z), half-spectrum terms (X).
+    let (groups, reals, z, x) = if inner > 1 {
+        (outer, n * inner, n * h, m * inner)
+    } else {
+        (outer.div_ceil(2), 2 * n, n, 2 * m)
+    };
+    let (out_group, in_group) = match mode {
+        Aux::PairPack => (z, reals),
+        Aux::PairSplit => (x, z),
+        Aux::PairMerge => (z, x),
+        _ => (reals, z),
+    };
+    // In complex64 elements (a run of floats may start and end mid-element).
+    let elems = |count: u64, real: bool| if real { count / 2 + 1 } else { count };
+    let per = elems(out_group, mode == Aux::PairUnpack).max(elems(in_group, mode == Aux::PairPack));
+    if per.max(1) > room {
+        return None;
+    }
+    let step = room / per.max(1);
+    let mut out = vec![];
+    let mut g0 = 0;
+    while g0 < groups {
+        let g1 = (g0 + step).min(groups);
+        let (s0, s1) = if mode == Aux::PairPack {
+            (g0 * reals / 2, (g1 * reals).div_ceil(2))
+        } else {
+            (g0 * in_group, g1 * in_group)
+        };
+        out.push(Chunk {
+            e0: g0 * out_group,
+            e1: (g1 * out_group).min(items),
+            s0,
+            s1: s1.min(src_len),
+        });
+        g0 = g1;
     }
     Some(out)
 }
@@ -248,6 +308,118 @@ mod tests {
             check(Aux::Roll, [0; 7], &[1, 97, 40], 97, 97, room);
             check(Aux::Roll, [0; 7], &[3, 5, 6, 7, 2, 0, 3], 210, 210, room);
             check(Aux::Roll, [0; 7], &[2, 3, 50, 1, 49], 150, 150, room);
+        }
+    }
+
+    /// The input elements (complex64; PAIR_PACK's floats halved) that output item `e` of a
+    /// paired pass reads: the shader's index arithmetic (`shaders/fft_aux.wgsl` modes 11-14).
+    fn pair_reads(mode: Aux, f: &[u64; 7], e: u64) -> Vec<u64> {
+        let [outer, len_in, len_out, inner, _, _, h] = *f;
+        let n = if mode == Aux::PairMerge {
+            len_out
+        } else {
+            len_in
+        };
+        let m = n / 2 + 1;
+        let line = |a: u64, c: u64, part: u64| {
+            let (b, ok) = if inner > 1 {
+                (a * inner + 2 * c + part, 2 * c + part < inner)
+            } else {
+                (2 * a + part, 2 * a + part < outer)
+            };
+            ok.then_some(b)
+        };
+        let first = |o: u64, i: u64| {
+            if inner > 1 {
+                o * n * h + i / 2
+            } else {
+                (o / 2) * n
+            }
+        };
+        match mode {
+            Aux::PairPack | Aux::PairMerge => {
+                let (c, k, a) = (e % h, (e / h) % n, e / h / n);
+                (0..2)
+                    .filter_map(|part| line(a, c, part))
+                    .map(|b| {
+                        let (o, i) = (b / inner, b % inner);
+                        if mode == Aux::PairPack {
+                            ((o * n + k) * inner + i) / 2
+                        } else if k < m {
+                            (o * m + k) * inner + i
+                        } else {
+                            (o * m + n - k) * inner + i
+                        }
+                    })
+                    .collect()
+            }
+            Aux::PairSplit => {
+                let (i, k, o) = (e % inner, (e / inner) % m, e / inner / m);
+                vec![first(o, i) + k * h, first(o, i) + ((n - k) % n) * h]
+            }
+            _ => {
+                let (i, k, o) = (e % inner, (e / inner) % n, e / inner / n);
+                vec![first(o, i) + k * h]
+            }
+        }
+    }
+
+    /// The paired passes' chunks (whole slabs, or row pairs) cover every output once, in order,
+    /// and hold every read; a group larger than the room does not split.
+    #[test]
+    fn paired_chunks_hold_both_lines() {
+        for (outer, inner, n) in [
+            (5u64, 1u64, 7u64),
+            (4, 1, 8),
+            (3, 6, 5),
+            (2, 7, 8),
+            (3, 4, 9),
+        ] {
+            let (lines, h) = if inner > 1 {
+                (outer, inner.div_ceil(2))
+            } else {
+                (outer.div_ceil(2), 1)
+            };
+            let m = n / 2 + 1;
+            let (reals, z, x) = (outer * n * inner, lines * n * h, outer * m * inner);
+            for (mode, items, src_len) in [
+                (Aux::PairPack, z, reals.div_ceil(2)),
+                (Aux::PairSplit, x, z),
+                (Aux::PairMerge, z, x),
+                (Aux::PairUnpack, reals, z),
+            ] {
+                let f = match mode {
+                    Aux::PairMerge => [outer, m, n, inner, 0, 0, h],
+                    Aux::PairSplit => [outer, n, m, inner, 0, 0, h],
+                    _ => [outer, n, n, inner, 0, 0, h],
+                };
+                let mut split = false;
+                for room in [4, 12, 30, 60] {
+                    let Some(chunks) = chunks(mode, &f, &[], items, src_len, room) else {
+                        continue;
+                    };
+                    split |= chunks.len() > 1;
+                    let mut next = 0;
+                    for c in &chunks {
+                        assert_eq!(c.e0, next, "{mode:?} {f:?} {chunks:?}");
+                        assert!(c.e1 > c.e0 && c.s0 < c.s1 && c.s1 <= src_len, "{c:?}");
+                        let width = if mode == Aux::PairUnpack {
+                            c.e1.div_ceil(2) - c.e0 / 2
+                        } else {
+                            c.e1 - c.e0
+                        };
+                        assert!(width <= room && c.s1 - c.s0 <= room, "{mode:?} {c:?}");
+                        for e in c.e0..c.e1 {
+                            for s in pair_reads(mode, &f, e) {
+                                assert!((c.s0..c.s1).contains(&s), "{mode:?} {f:?} {e}: {s} {c:?}");
+                            }
+                        }
+                        next = c.e1;
+                    }
+                    assert_eq!(next, items, "{mode:?} {f:?}");
+                }
+                assert!(split, "{mode:?} {f:?}: some room splits it");
+            }
         }
     }
 
