@@ -3,12 +3,10 @@
 //!
 //! The first pass reads the input through its expression (a pending elementwise chain is computed
 //! inside the reduction kernel, with no round trip through memory). Each workgroup of 256
-//! invocations reduces a block of 8192 elements of one output (32768 on a CPU adapter): every
-//! invocation combines 32 elements in sequence (on a CPU adapter, four such chains side by
-//! side, then pairwise), rows of 8 invocations walking contiguous stretches of the block side by
-//! side; then a tree in workgroup memory combines the 256 partial results pairwise. Further
+//! invocations reduces a block of 8192 elements of one output: every invocation combines 32
+//! elements (rows of 8 invocations walking contiguous stretches of the block side by side), then a tree in workgroup memory combines the 256 partial results pairwise. Further
 //! passes reduce the blocks' results the same way until one per output is left. The sum of N
-//! values therefore has an error of about (32 + 2 + 8·passes)·ε rather than N·ε. Short reductions
+//! values therefore has an error of about (32 + 8·passes)·ε rather than N·ε. Short reductions
 //! (at most 32 elements per output, e.g. over the channels of an image) run one output per
 //! invocation instead, so a workgroup is not spent on a handful of elements.
 //!
@@ -16,9 +14,9 @@
 //! each pass in chunks of whole blocks (or outputs), each input bound through the window its
 //! chunk reads and the partial results through the window it writes: the arithmetic is the same
 //! as unchunked, so the results are bit-identical. Only where a binding is too small to hold
-//! half of a block (8192 values, 32768 on a CPU adapter) are blocks made smaller (a different
-//! summation order); and where strides spread even one block over more than a binding, the
-//! input is reduced through a contiguous copy with the reduced axes last.
+//! half of a block of 8192 values are blocks made smaller (a different summation order); and
+//! where strides spread even one block over more than a binding, the input is reduced through a
+//! contiguous copy with the reduced axes last.
 //!
 //! Accumulators follow NumPy, narrowed to 32 bits: integer and bool sums and products accumulate
 //! in i32 (u32 for unsigned types; NumPy: 64 bits) and wrap, floats in f32 (f16 too, rounded at
@@ -37,44 +35,17 @@ use crate::gpu::pool::PooledBuffer;
 use crate::view::dtype::{Dtype, Kind};
 use crate::view::layout::{Layout, Order, SliceArg};
 
-/// Elements each invocation combines in sequence (one "chain") before the workgroup tree: the
-/// sequential part of each sum, so its error bound. 32 rather than 8: a CPU driver pays dearly
-/// for each workgroup barrier, so fewer, longer blocks are cheaper there.
-const CHAIN: u64 = 32;
+/// Elements each invocation combines before the workgroup tree. 32 rather than 8: a CPU driver
+/// pays dearly for each workgroup barrier (the tree has six to eight), and 16 Mi elements
+/// still make 2048 workgroups for a large GPU. Longer runs (128) were not clearly faster on
+/// lavapipe and made the sequential part of each sum four times longer (its error bound).
+const PER_THREAD: u64 = 32;
 
-/// Elements each invocation combines on a GPU: one chain. 16 Mi elements make 2048 workgroups,
-/// enough to keep a large GPU's memory busy.
-const PER_THREAD: u64 = CHAIN;
-
-/// Elements each invocation combines on a CPU adapter (lavapipe, llvmpipe): four chains, side
-/// by side in registers and combined pairwise at the end (the error bound of one chain plus two
-/// levels). There a workgroup runs as one task, its invocations one SIMD row after another
-/// and every barrier resuming them all, so a quarter of the workgroups means a quarter of the
-/// trees, while a few hundred workgroups are still far more than the CPU's threads.
-const PER_THREAD_CPU: u64 = 4 * CHAIN;
-
-/// Elements one workgroup reduces in a pass reading items of `itemsize` bytes: 256 ×
-/// [`PER_THREAD`] (8192; [`PER_THREAD_CPU`] on a CPU adapter), or fewer where the binding in
-/// use is so small that half of it holds less, so that one block's window (alignment included)
-/// always fits a binding. Whole chains where an invocation takes more than one.
+/// Elements one workgroup reduces in a pass reading items of `itemsize` bytes: 8192, or
+/// fewer where the binding in use is so small that half of it holds less, so that one block's
+/// window (alignment included) always fits a binding.
 fn block_for(gpu: &Gpu, itemsize: u64) -> u64 {
-    let most = if gpu.inner.info.device_type == wgpu::DeviceType::Cpu {
-        PER_THREAD_CPU
-    } else {
-        PER_THREAD
-    };
-    let per_thread = (gpu.binding() / 2 / (256 * itemsize)).clamp(1, most);
-    256 * if per_thread > CHAIN {
-        per_thread / CHAIN * CHAIN
-    } else {
-        per_thread
-    }
-}
-
-/// The chains (and their length) of an invocation combining `per_thread` elements.
-fn chains(per_thread: u64) -> (u64, u64) {
-    let length = per_thread.min(CHAIN);
-    (per_thread / length, length)
+    256 * (gpu.binding() / 2 / (256 * itemsize)).clamp(1, PER_THREAD)
 }
 
 /// Invocations that read consecutive elements side by side (a "row" of lanes): 8, a SIMD
@@ -241,32 +212,25 @@ fn rows_main_code(acc: Dtype, extra: usize) -> String {
 /// `[base, M, R, G]`. A chunk covers blocks `[params.first, params.n)`; `out` starts at block
 /// `base` (at most one binding alignment before `params.first`).
 fn main_code(acc: Dtype, extra: usize, block: u64) -> String {
-    let (chains, length) = chains(block / 256);
-    let mut vars = String::new();
-    let mut steps = String::new();
-    for c in 0..chains {
-        let _ = writeln!(vars, "    var acc{c} = identity();");
-        let _ = write!(
-            steps,
-            "        let r{c} = start + ({}u + k) * {ROW}u;\n        if r{c} < R {{\n            acc{c} = combine(acc{c}, load(m, r{c}));\n        }}\n",
-            c * length
-        );
-    }
-    let accs: Vec<String> = (0..chains).map(|c| format!("acc{c}")).collect();
+    let per_thread = block / 256;
     format!(
         "{arrays}\
          @compute @workgroup_size(256)\n\
          fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
-         {head}{vars}\
+         {head}\
+         \x20   var acc = identity();\n\
          \x20   let start = g * {block}u + (lid / {ROW}u) * {span}u + lid % {ROW}u;\n\
-         \x20   for (var k = 0u; k < {length}u; k++) {{\n\
-         {steps}\
+         \x20   for (var k = 0u; k < {per_thread}u; k++) {{\n\
+         \x20       let r = start + k * {ROW}u;\n\
+         \x20       if r < R {{\n\
+         \x20           acc = combine(acc, load(m, r));\n\
+         \x20       }}\n\
          \x20   }}\n\
          {tail}",
         arrays = tree_arrays(256),
         head = block_head(extra),
         span = block / (256 / ROW),
-        tail = block_tail(acc, extra, 256, &tree(&accs)),
+        tail = block_tail(acc, extra, 256, "acc"),
     )
 }
 
@@ -354,9 +318,9 @@ const WG4: u64 = 64;
 
 /// [`main_code`] reading four elements at a time, in workgroups of [`WG4`] invocations:
 /// invocation `lid` of a block reads `block / 256` vectors of its row's stretch of the block
-/// (see [`ROW`]) and combines each lane into its own accumulator per chain (see [`CHAIN`]), so
-/// each lane's partial result combines at most 32 elements in sequence, as in [`main_code`].
-/// The chains and four lanes are then combined pairwise and the 64 results in a tree: the same error bound as [`main_code`]'s tree
+/// (see [`ROW`]) and combines each lane into its own accumulator, so each lane's partial result
+/// combines `block / 256` elements in sequence, as in [`main_code`]. The four lanes are then
+/// combined pairwise and the 64 results in a tree: the same error bound as [`main_code`]'s tree
 /// of 256 (two levels plus six), with two barriers rather than three and a quarter of the
 /// invocations to resume after each, which a CPU driver pays for dearly.
 /// `v` computes `v4` from the words `w0, w1, ...`; `lane(x)` turns a lane's value into the
@@ -370,54 +334,46 @@ fn main4_code(
     offsets: &str,
     lane: impl Fn(&str) -> String,
 ) -> String {
-    let (chains, length) = chains(block / (4 * WG4));
-    let step = 4 * ROW;
+    let vectors = block / (4 * WG4);
     let mut loads = String::new();
     for i in 0..inputs {
         let _ = writeln!(loads, "            let w{i} = in{i}[(o{i} + e) >> 2u];");
     }
-    let mut vars = String::new();
-    let mut steps = String::new();
-    let mut partials = vec![];
-    for c in 0..chains {
-        let names: Vec<String> = (0..4).map(|j| format!("a{c}{j}")).collect();
-        for a in &names {
-            let _ = writeln!(vars, "    var {a} = identity();");
-        }
-        let lanes: String = ["x", "y", "z", "w"]
-            .iter()
-            .zip(&names)
-            .enumerate()
-            .map(|(j, (x, a))| {
-                format!(
-                    "            {a} = combine({a}, P({}, r + {j}u));\n",
-                    lane(&format!("v4.{x}"))
-                )
-            })
-            .collect();
-        let _ = write!(
-            steps,
-            "        {{\n            let r = start + ({}u + k) * {step}u;\n            if r < R {{\n            let e = m * R + r;\n{loads}{}{lanes}            }}\n        }}\n",
-            c * length,
-            v.body,
-        );
-        partials.push(tree(&names));
-    }
+    let lanes: String = ["x", "y", "z", "w"]
+        .iter()
+        .enumerate()
+        .map(|(j, c)| {
+            format!(
+                "            a{j} = combine(a{j}, P({}, r + {j}u));\n",
+                lane(&format!("v4.{c}"))
+            )
+        })
+        .collect();
     format!(
         "{arrays}\
          @compute @workgroup_size({WG4})\n\
          fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{\n\
-         {head}{offsets}{hoisted}{vars}\
+         {head}{offsets}{hoisted}\
+         \x20   var a0 = identity();\n\
+         \x20   var a1 = a0;\n\
+         \x20   var a2 = a0;\n\
+         \x20   var a3 = a0;\n\
          \x20   let start = g * {block}u + (lid / {ROW}u) * {span}u + (lid % {ROW}u) * 4u;\n\
-         \x20   for (var k = 0u; k < {length}u; k++) {{\n\
-         {steps}\
+         \x20   for (var k = 0u; k < {vectors}u; k++) {{\n\
+         \x20       let r = start + k * {step}u;\n\
+         \x20       if r < R {{\n\
+         \x20           let e = m * R + r;\n\
+         {loads}{body}{lanes}\
+         \x20       }}\n\
          \x20   }}\n\
          {tail}",
         arrays = tree_arrays(WG4),
         head = block_head(extra),
         span = block / (WG4 / ROW),
+        step = 4 * ROW,
         hoisted = v.hoisted,
-        tail = block_tail(acc, extra, WG4, &tree(&partials)),
+        body = v.body,
+        tail = block_tail(acc, extra, WG4, "combine(combine(a0, a1), combine(a2, a3))"),
     )
 }
 
