@@ -53,8 +53,9 @@ fn block_for(gpu: &Gpu, itemsize: u64) -> u64 {
 /// a GPU. Each row of lanes owns a contiguous stretch of its block and walks it 8 elements
 /// (or vectors) at a time, so every load of a row is one contiguous run. Lanes striding over the
 /// whole workgroup instead (lane `l` reading `l, l + 64, ...`) made a CPU driver, which runs
-/// the workgroup a row at a time, jump through memory: `sum` of 16 Mi f32 took 41 ms on
-/// lavapipe that way and 14 ms this way; a GPU's warp reads whole sectors either way.
+/// the workgroup a row at a time, jump through memory: `sum` of 16 Mi f32 took 45 ms on
+/// lavapipe that way and 14–15 ms this way (with the tree below); a GPU's warp reads whole
+/// sectors either way.
 const ROW: u64 = 8;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -275,8 +276,7 @@ fn tree_arrays(size: u64) -> String {
 /// same error bound), but its levels go three at a time: after each barrier, one invocation
 /// per group of 8 combines them in registers. So 256 values take three barriers and 64 take
 /// two, where halving takes eight and six; a CPU driver resumes every invocation of the
-/// workgroup after each barrier (lavapipe: `sum` of 16 Mi f32, 2048 workgroups, ~40 % of its
-/// time was the halving tree).
+/// workgroup after each barrier.
 fn block_tail(acc: Dtype, extra: usize, size: u64, first: &str) -> String {
     let vw = if acc == Dtype::C64 { 2 } else { 1 };
     let pw = partial_words(acc);
