@@ -64,26 +64,27 @@ fn power(g: usize, e: usize, p: usize) -> usize {
     pow_mod(g as u64, e as u64, p as u64) as usize
 }
 
-/// The workgroup size for passes of `(radix, butterflies)` on a CPU adapter: lavapipe runs an
-/// access for every SIMD lane of the workgroup (8 lanes of 32 bits), idle or not (a loop with a
-/// mask test per lane), so the multiple of 8 that leaves the fewest lanes idle over the passes
-/// (radix × butterflies, rounded up to whole workgroups), the largest of equals. At least the
-/// butterflies of the widest pass, as the power-of-two rule: one copy of its (long) code per
-/// stage. 4092 ([4·3], [11], [31]: 341, 372 and 132 butterflies): 136, where 256 runs 45 %
-/// more lanes (4093 / 4096 on lavapipe: 2.66 → 2.05 in CPU time).
-fn lean_workgroup(items: &[(usize, usize)], max: usize) -> usize {
-    let top = (max.min(256) / 8).max(1);
-    let fewest = items.iter().map(|&(_, n)| n).min().unwrap_or(1);
-    (fewest.div_ceil(8).max(4).min(top)..=top)
+/// The workgroup size (at most `max`) for passes of `(radix, butterflies)` on a CPU adapter,
+/// given the power of two `pow2` of other adapters: lavapipe runs an access for every SIMD lane of the workgroup
+/// (8 lanes of 32 bits), idle or not (a loop with a mask test per lane), so the multiple of 8
+/// that leaves the fewest lanes idle over the passes (radix × butterflies, rounded up to whole
+/// workgroups), the largest of equals. No pass takes more rounds of the workgroup than with
+/// `pow2`: each round is a copy of the pass' code, and a cold compile of the kernel (GL) costs
+/// seconds already. 4092 ([4·3], [11], [31]: 341, 372 and 132 butterflies, two rounds, two and
+/// one with 256): 192, 14784 lane slots for 12276 points, where 256 runs 19712.
+fn lean_workgroup(items: &[(usize, usize)], pow2: usize, max: usize) -> usize {
+    let rounds = |w: usize| items.iter().map(move |&(_, n)| n.div_ceil(w));
+    (1..=max.min(256) / 8)
         .rev()
         .map(|k| 8 * k)
+        .filter(|&w| rounds(w).zip(rounds(pow2)).all(|(a, b)| a <= b))
         .min_by_key(|&w| {
             items
                 .iter()
                 .map(|&(radix, n)| radix * n.div_ceil(w) * w)
                 .sum::<usize>()
         })
-        .expect("one size at least")
+        .unwrap_or(pow2)
 }
 
 impl RaderKernel {
@@ -123,14 +124,15 @@ impl RaderKernel {
                 (radix, lines * m / radix)
             })
             .collect();
+        let fewest = items.iter().map(|&(_, n)| n).min().unwrap_or(1);
+        let pow2 = fewest
+            .next_power_of_two()
+            .clamp(32, 256)
+            .min(max_invocations);
         let workgroup = if cpu {
-            lean_workgroup(&items, max_invocations)
+            lean_workgroup(&items, pow2, max_invocations)
         } else {
-            let fewest = items.iter().map(|&(_, n)| n).min().unwrap_or(1);
-            fewest
-                .next_power_of_two()
-                .clamp(32, 256)
-                .min(max_invocations)
+            pow2
         };
         Some(RaderKernel {
             p,
@@ -593,23 +595,31 @@ mod tests {
 
     #[test]
     fn lean_workgroups_leave_few_lanes_idle() {
-        // 4092 = [4·3] [11] [31]: 136 lanes (17 SIMD groups of 8) take the 132 radix-31
-        // butterflies in one round and the others in three: 13600 lane slots for 12276 points,
-        // where 256 takes 19712. 1008 = [8·2] [3·3] [7] and 2002 = [2·7] [11] [13] likewise.
+        // 4092 = [4·3] [11] [31]: 192 lanes (24 SIMD groups of 8) in two, two and one rounds as
+        // 256, 14784 lane slots for 12276 points; 136 would take 13600 in three, three and one.
         assert_eq!(
-            lean_workgroup(&[(12, 341), (11, 372), (31, 132)], 1024),
-            136
+            lean_workgroup(&[(12, 341), (11, 372), (31, 132)], 256, 1024),
+            192
         );
-        assert_eq!(lean_workgroup(&[(16, 63), (9, 112), (7, 144)], 1024), 72);
+        // 1008 = [8·2] [3·3] [7] (64: one, two and three rounds): 72 in one, two and two.
         assert_eq!(
-            lean_workgroup(&[(14, 143), (11, 182), (13, 154)], 1024),
+            lean_workgroup(&[(16, 63), (9, 112), (7, 144)], 64, 1024),
+            72
+        );
+        // 2002 = [2·7] [11] [13], one round each: 184.
+        assert_eq!(
+            lean_workgroup(&[(14, 143), (11, 182), (13, 154)], 256, 1024),
             184
         );
-        // Bounded by the adapter and by 256, a multiple of 8.
-        assert_eq!(lean_workgroup(&[(12, 341), (11, 372), (31, 132)], 64), 64);
+        // Within an adapter's limit of 128 (two rounds each): 96.
         assert_eq!(
-            lean_workgroup(&[(6, 675), (9, 450), (15, 270), (5, 810)], 1024),
-            256
+            lean_workgroup(&[(14, 143), (11, 182), (13, 154)], 128, 128),
+            96
+        );
+        // 4050 = [2·3] [3·3] [3·5] [5] (256: three, two, two and four rounds): 232.
+        assert_eq!(
+            lean_workgroup(&[(6, 675), (9, 450), (15, 270), (5, 810)], 256, 1024),
+            232
         );
         for p in [37, 41, 1009, 2003, 4093] {
             let kernel = RaderKernel::with_limits(p, 2, p - 1, 4096, 256, true).expect("fits");
