@@ -7,7 +7,9 @@
 //! every pass through global memory reads and writes (complex64: 8 bytes, float32: 4).
 //!
 //! `FFT_BENCH=main` prints the four main cases only (a quick comparison of kernel changes);
-//! `FFT_BENCH=primes` the prime-length table only; `FFT_BENCH=device` the device script's cases.
+//! `FFT_BENCH=device` the device script's cases; `FFT_BENCH=primes` the primes and prime
+//! factors beside their smooth neighbours only, `FFT_ROUNDS` (default 5) rounds of every case
+//! interleaved, and the median ratio (a noisy machine moves the rounds together, not the ratio).
 //!
 //! Also writes `target/bench/fft.svg`: ns per N·log2 N over N = 2^10…2^22 and some lengths
 //! that are not powers of two (primes among them), gpuarray against rustfft.
@@ -93,32 +95,33 @@ fn device_cases(gpu: &Gpu) {
     }
 }
 
-/// Prime lengths (Rader's algorithm) and lengths with a prime factor above 31 beside smooth
-/// neighbours (`FFT_BENCH=primes`: this table only).
+/// The (smooth neighbour, prime, rows) cases of the prime table. 1009, 2003 (2002 = 2·7·11·13),
+/// 4051 and 4093 (4092 = 4·3·11·31): the fused kernel on a cyclic convolution of p − 1 points;
+/// 4099: six dispatches (a padded convolution of 8208). Composite lengths with a prime factor
+/// above 31 (2018 = 2·1009, 3093 = 3·1031, 4036 = 4·1009, 8186 = 2·4093): a Stockham pass of
+/// the smooth factor, then Rader's plan (`src/gpu/fft/split.rs`), beside smooth neighbours.
+const PRIMES: [(usize, usize, usize); 11] = [
+    (1000, 1009, 1024),
+    (2000, 2003, 512),
+    (4050, 4051, 256),
+    (4096, 4093, 256),
+    (4096, 4099, 256),
+    (2000, 2018, 512),
+    (2016, 2018, 512),
+    (3000, 3093, 256),
+    (3072, 3093, 256),
+    (4050, 4036, 256),
+    (8192, 8186, 128),
+];
+
+/// The prime table of the full run: GPU and rustfft times, each prime beside its neighbour.
 fn prime_lengths(gpu: &Gpu) {
     println!(
         "\nPrime lengths and prime factors (Rader) beside smooth neighbours, 1-D C2C:\n\n\
          | case | GPU ms | rustfft ms | GPU / rustfft | GPU / smooth neighbour |\n\
          |---|---:|---:|---:|---:|"
     );
-    // 1009, 2003 (2002 = 2·7·11·13), 4051 and 4093 (4092 = 4·3·11·31): the fused kernel on a
-    // cyclic convolution of p − 1 points; 4099: six dispatches (a padded convolution of 8208).
-    // Composite lengths with a prime factor above 31 (2018 = 2·1009, 3093 = 3·1031, 4036 =
-    // 4·1009, 8186 = 2·4093): a Stockham pass of the smooth factor, then Rader's plan
-    // (`src/gpu/fft/split.rs`), each beside two smooth neighbours.
-    for (smooth, prime, rows) in [
-        (1000, 1009, 1024),
-        (2000, 2003, 512),
-        (4050, 4051, 256),
-        (4096, 4093, 256),
-        (4096, 4099, 256),
-        (2000, 2018, 512),
-        (2016, 2018, 512),
-        (3000, 3093, 256),
-        (3072, 3093, 256),
-        (4050, 4036, 256),
-        (8192, 8186, 128),
-    ] {
+    for (smooth, prime, rows) in PRIMES {
         let mut neighbour = Duration::ZERO;
         for n in [smooth, prime] {
             let x = data(rows * n);
@@ -141,6 +144,54 @@ fn prime_lengths(gpu: &Gpu) {
     }
 }
 
+/// `FFT_BENCH=primes`: each prime against its smooth neighbour, GPU only, in `FFT_ROUNDS`
+/// rounds that visit every case in turn; the medians of each length's time and of the ratio.
+fn prime_rounds(gpu: &Gpu) {
+    let rounds: usize = std::env::var("FFT_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let arrays: Vec<[GpuArray; 2]> = PRIMES
+        .iter()
+        .map(|&(smooth, prime, rows)| {
+            [smooth, prime].map(|n| {
+                gpu.upload(&View::from_slice(&data(rows * n), &[rows, n]).unwrap())
+                    .unwrap()
+            })
+        })
+        .collect();
+    // times[case] = (smooth, prime) per round.
+    let mut times = vec![Vec::new(); PRIMES.len()];
+    for _ in 0..rounds {
+        for (case, pair) in arrays.iter().enumerate() {
+            let [s, p] = pair
+                .each_ref()
+                .map(|a| gpu_time(gpu, 3, || fft::fft(a, None, -1, Norm::Backward).unwrap()));
+            times[case].push((ms(s), ms(p)));
+        }
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "\nPrimes beside smooth neighbours, 1-D C2C, medians of {rounds} interleaved rounds:\n\n\
+         | case | smooth ms | prime ms | prime / smooth | per round |\n\
+         |---|---:|---:|---:|---|"
+    );
+    for (&(smooth, prime, rows), t) in PRIMES.iter().zip(&times) {
+        let ratios: Vec<f64> = t.iter().map(|(s, p)| p / s).collect();
+        let each: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+        println!(
+            "| {prime} / {smooth} × {rows} | {:.1} | {:.1} | {:.2} | {} |",
+            median(t.iter().map(|v| v.0).collect()),
+            median(t.iter().map(|v| v.1).collect()),
+            median(ratios),
+            each.join(" ")
+        );
+    }
+}
+
 fn main() {
     let gpu = Gpu::new().expect("an adapter");
     println!("adapter: {}", gpu.info());
@@ -148,7 +199,7 @@ fn main() {
         return device_cases(&gpu);
     }
     if std::env::var("FFT_BENCH").as_deref() == Ok("primes") {
-        return prime_lengths(&gpu);
+        return prime_rounds(&gpu);
     }
     println!("CPU baseline: rustfft 6, f32, one thread\n");
     println!(

@@ -64,6 +64,29 @@ fn power(g: usize, e: usize, p: usize) -> usize {
     pow_mod(g as u64, e as u64, p as u64) as usize
 }
 
+/// The workgroup size (at most `max`) for passes of `(radix, butterflies)` on a CPU adapter,
+/// given the power of two `pow2` of other adapters: lavapipe runs an access for every SIMD lane of the workgroup
+/// (8 lanes of 32 bits), idle or not (a loop with a mask test per lane), so the multiple of 8
+/// that leaves the fewest lanes idle over the passes (radix × butterflies, rounded up to whole
+/// workgroups), the largest of equals. No pass takes more rounds of the workgroup than with
+/// `pow2`: each round is a copy of the pass' code, and a cold compile of the kernel (GL) costs
+/// seconds already. 4092 ([4·3], [11], [31]: 341, 372 and 132 butterflies, two rounds, two and
+/// one with 256): 192, 14784 lane slots for 12276 points, where 256 runs 19712.
+fn lean_workgroup(items: &[(usize, usize)], pow2: usize, max: usize) -> usize {
+    let rounds = |w: usize| items.iter().map(move |&(_, n)| n.div_ceil(w));
+    (1..=max.min(256) / 8)
+        .rev()
+        .map(|k| 8 * k)
+        .filter(|&w| rounds(w).zip(rounds(pow2)).all(|(a, b)| a <= b))
+        .min_by_key(|&w| {
+            items
+                .iter()
+                .map(|&(radix, n)| radix * n.div_ceil(w) * w)
+                .sum::<usize>()
+        })
+        .unwrap_or(pow2)
+}
+
 impl RaderKernel {
     /// The fused kernel for the prime `p` (primitive root `g`, convolution length `m`) on
     /// `gpu`, or `None` when the convolution line does not fit the workgroup memory.
@@ -72,15 +95,19 @@ impl RaderKernel {
         let invocations = limits
             .max_compute_invocations_per_workgroup
             .min(limits.max_compute_workgroup_size_x) as usize;
-        RaderKernel::with_limits(p, g, m, capacity(gpu), invocations)
+        let cpu = gpu.info().device_type == wgpu::DeviceType::Cpu;
+        RaderKernel::with_limits(p, g, m, capacity(gpu), invocations, cpu)
     }
 
+    /// `cpu`: a workgroup sized for lavapipe's lanes ([`lean_workgroup`]); other adapters keep
+    /// the Stockham kernel's power of two.
     pub(crate) fn with_limits(
         p: usize,
         g: usize,
         m: usize,
         cap: usize,
         max_invocations: usize,
+        cpu: bool,
     ) -> Option<Self> {
         // The index products `g^j · c` stay below p² < 2^32.
         if m > cap || p >= 1 << 16 {
@@ -89,15 +116,24 @@ impl RaderKernel {
         let passes = passes(m, MAX_RADIX)?;
         // The Stockham kernel's rule: about 1024 points per workgroup when short lines allow.
         let lines = (1024 / m).clamp(1, cap / m);
-        let widest = passes
+        // (radix, butterflies) of each pass.
+        let items: Vec<(usize, usize)> = passes
             .iter()
-            .map(|f| f.iter().product::<usize>())
-            .max()
-            .unwrap_or(1);
-        let workgroup = (lines * m / widest)
+            .map(|f| {
+                let radix = f.iter().product::<usize>();
+                (radix, lines * m / radix)
+            })
+            .collect();
+        let fewest = items.iter().map(|&(_, n)| n).min().unwrap_or(1);
+        let pow2 = fewest
             .next_power_of_two()
             .clamp(32, 256)
             .min(max_invocations);
+        let workgroup = if cpu {
+            lean_workgroup(&items, pow2, max_invocations)
+        } else {
+            pow2
+        };
         Some(RaderKernel {
             p,
             m,
@@ -499,7 +535,7 @@ mod tests {
             (2003, 5, 4032),
             (4093, 2, 4092),
         ] {
-            let kernel = RaderKernel::with_limits(p, g, m, 4096, 256).expect("fits");
+            let kernel = RaderKernel::with_limits(p, g, m, 4096, 256, true).expect("fits");
             let table = kernel.table(&vec![[0.0; 2]; m]);
             let radix = |f: &Vec<usize>| f.iter().product::<usize>();
             let q = m / radix(&kernel.passes[0]);
@@ -538,19 +574,56 @@ mod tests {
             (2003, 5, 2002),
             (4093, 2, 4092),
         ] {
-            let kernel = RaderKernel::with_limits(p, g, m, 4096, 256).expect("fits");
-            let source = kernel.wgsl();
-            let module = naga::front::wgsl::parse_str(&source)
+            // Both workgroup rules (CPU adapters' lean one, the power of two).
+            for cpu in [false, true] {
+                let kernel = RaderKernel::with_limits(p, g, m, 4096, 256, cpu).expect("fits");
+                let source = kernel.wgsl();
+                let module = naga::front::wgsl::parse_str(&source)
+                    .unwrap_or_else(|e| panic!("{}\n{source}", e.emit_to_string(&source)));
+                naga::valid::Validator::new(
+                    naga::valid::ValidationFlags::all(),
+                    naga::valid::Capabilities::empty(),
+                )
+                .validate(&module)
                 .unwrap_or_else(|e| panic!("{}\n{source}", e.emit_to_string(&source)));
-            naga::valid::Validator::new(
-                naga::valid::ValidationFlags::all(),
-                naga::valid::Capabilities::empty(),
-            )
-            .validate(&module)
-            .unwrap_or_else(|e| panic!("{}\n{source}", e.emit_to_string(&source)));
+            }
         }
         // 4093's convolution fits (m = p − 1 = 4092); padded to 8192 it would not.
-        assert!(RaderKernel::with_limits(4093, 2, 4092, 4096, 256).is_some());
-        assert!(RaderKernel::with_limits(4093, 2, 8192, 4096, 256).is_none());
+        assert!(RaderKernel::with_limits(4093, 2, 4092, 4096, 256, true).is_some());
+        assert!(RaderKernel::with_limits(4093, 2, 8192, 4096, 256, true).is_none());
+    }
+
+    #[test]
+    fn lean_workgroups_leave_few_lanes_idle() {
+        // 4092 = [4·3] [11] [31]: 192 lanes (24 SIMD groups of 8) in two, two and one rounds as
+        // 256, 14784 lane slots for 12276 points; 136 would take 13600 in three, three and one.
+        assert_eq!(
+            lean_workgroup(&[(12, 341), (11, 372), (31, 132)], 256, 1024),
+            192
+        );
+        // 1008 = [8·2] [3·3] [7] (64: one, two and three rounds): 72 in one, two and two.
+        assert_eq!(
+            lean_workgroup(&[(16, 63), (9, 112), (7, 144)], 64, 1024),
+            72
+        );
+        // 2002 = [2·7] [11] [13], one round each: 184.
+        assert_eq!(
+            lean_workgroup(&[(14, 143), (11, 182), (13, 154)], 256, 1024),
+            184
+        );
+        // Within an adapter's limit of 128 (two rounds each): 96.
+        assert_eq!(
+            lean_workgroup(&[(14, 143), (11, 182), (13, 154)], 128, 128),
+            96
+        );
+        // 4050 = [2·3] [3·3] [3·5] [5] (256: three, two, two and four rounds): 232.
+        assert_eq!(
+            lean_workgroup(&[(6, 675), (9, 450), (15, 270), (5, 810)], 256, 1024),
+            232
+        );
+        for p in [37, 41, 1009, 2003, 4093] {
+            let kernel = RaderKernel::with_limits(p, 2, p - 1, 4096, 256, true).expect("fits");
+            assert_eq!(kernel.workgroup % 8, 0, "{p}");
+        }
     }
 }
