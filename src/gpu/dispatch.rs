@@ -228,6 +228,26 @@ impl Gpu {
         })
     }
 
+    /// Parameters of a pass that a tape may replay many times (the FFT's): a buffer of their
+    /// own while a tape records, which the tape then binds again as it is, so a replay writes
+    /// nothing (a ring slot would be written again on every replay); otherwise, when nothing
+    /// will replay the pass, a slot of the ring ([`Gpu::params`]).
+    pub(crate) fn replayed_params(&self, words: &[u32]) -> Result<Params> {
+        if !crate::gpu::tape::recording(self) {
+            return self.params(words);
+        }
+        let size = ((words.len() * 4) as u64).max(4);
+        Ok(Params {
+            buffer: crate::gpu::kernels::storage_with(
+                self,
+                "replayed kernel parameters",
+                bytemuck::cast_slice(words),
+            ),
+            offset: 0,
+            size,
+        })
+    }
+
     /// Submits the pending batch (inside error scopes).
     pub(crate) fn flush(&self) -> Result<()> {
         if !self.inner.queue.has_pending() {

@@ -111,6 +111,13 @@ fn with_recorder(gpu: &Gpu, f: impl FnOnce(&mut Recorder)) {
     })
 }
 
+/// Whether a tape is capturing `gpu` on this thread.
+pub(crate) fn recording(gpu: &Gpu) -> bool {
+    let mut yes = false;
+    with_recorder(gpu, |_| yes = true);
+    yes
+}
+
 /// Runs `op`, recording its dispatches on `gpu`; `inputs` are the buffers a replay will be
 /// given in their place. Returns the result and the tape, `None` when the run cannot be
 /// replayed (opaque work, a result that is not a fresh buffer of the run, or a capture

@@ -23,9 +23,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::gpu::array::GpuArray;
 use crate::gpu::context::Gpu;
-use crate::gpu::kernels::{
-    Mode, Source, binding as binding_of, convert, storage_with, submit_once,
-};
+use crate::gpu::kernels::{Mode, Source, binding as binding_of, convert, submit_once};
 use crate::gpu::pool::PooledBuffer;
 use crate::view::dtype::Dtype;
 use crate::view::layout::Layout;
@@ -117,7 +115,7 @@ fn transpose(
                     last + (j1 - 1) * a + i1,
                 );
                 let p = [a, b, i0, i1, j0, j1, s_first, d_first, o0, tiles_y].map(|v| v as u32);
-                let params = storage_with(gpu, "transpose params", bytemuck::cast_slice(&p));
+                let params = gpu.replayed_params(&p)?;
                 submit_once(
                     gpu,
                     "transposing FFT lines",
@@ -125,7 +123,7 @@ fn transpose(
                     &[
                         binding_of(src, s.0, s.1 - s.0),
                         binding_of(dst.buffer(), d.0, d.1 - d.0),
-                        params.as_entire_binding(),
+                        params.binding(),
                     ],
                     ((j1 - j0).div_ceil(16) as u32, ((o1 - o0) * tiles_y) as u32),
                     |_| {},

@@ -607,7 +607,7 @@ pub(crate) fn aux(
         p.extend_from_slice(&fixed);
         p.extend([c.e0 as u32, (s0 / elem) as u32, (d0 / elem) as u32]);
         p.extend_from_slice(extra);
-        let params = storage_with(gpu, "fft params", bytemuck::cast_slice(&p));
+        let params = gpu.replayed_params(&p)?;
         // A pass without a table binds its source window there (unread; at least one vec2):
         // the whole source could exceed the adapter's binding limit.
         let table = match table {
@@ -618,7 +618,7 @@ pub(crate) fn aux(
             binding_of(src, s0, s1 - s0),
             binding_of(dst, d0, d1 - d0),
             table,
-            params.as_entire_binding(),
+            params.binding(),
         ];
         submit_once(
             gpu,

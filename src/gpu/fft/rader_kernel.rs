@@ -37,9 +37,7 @@ use std::fmt::Write as _;
 
 use crate::error::Result;
 use crate::gpu::context::Gpu;
-use crate::gpu::kernels::{
-    Input, binding as binding_of, groups_2d, storage_with, submit_once, window,
-};
+use crate::gpu::kernels::{Input, binding as binding_of, groups_2d, submit_once, window};
 use crate::view::layout::Layout;
 
 use super::plan::capacity;
@@ -500,12 +498,12 @@ impl RaderKernel {
                 s.2.wrapping_neg(),
                 d.2.wrapping_neg(),
             ];
-            let params = storage_with(gpu, "fft params", bytemuck::cast_slice(&params));
+            let params = gpu.replayed_params(&params)?;
             let resources = [
                 binding_of(src, s.0, s.1 - s.0),
                 binding_of(dst, d.0, d.1 - d.0),
                 table.as_entire_binding(),
-                params.as_entire_binding(),
+                params.binding(),
             ];
             submit_once(
                 gpu,

@@ -32,9 +32,7 @@ use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
 use crate::gpu::context::Gpu;
-use crate::gpu::kernels::{
-    Input, binding as binding_of, groups_2d, storage_with, submit_once, window,
-};
+use crate::gpu::kernels::{Input, binding as binding_of, groups_2d, submit_once, window};
 use crate::view::layout::Layout;
 
 use super::plan::{Big, capacity, radices};
@@ -678,12 +676,12 @@ impl Stockham {
             p.push(if lines.inverse { -1.0f32 } else { 1.0 }.to_bits());
             // The window's first element: the kernel subtracts it (wrapping) from each index.
             p.extend([b0 as u32, s.2.wrapping_neg(), d.2.wrapping_neg()]);
-            let params = storage_with(gpu, "fft params", bytemuck::cast_slice(&p));
+            let params = gpu.replayed_params(&p)?;
             let resources = [
                 binding_of(src, s.0, s.1 - s.0),
                 binding_of(dst, d.0, d.1 - d.0),
                 twiddles.as_entire_binding(),
-                params.as_entire_binding(),
+                params.binding(),
             ];
             submit_once(
                 gpu,
