@@ -479,8 +479,8 @@ fn box_blur_by_running_sums_every_border_and_dtype() {
     let xf = as_f32(&Img::random(&mut rng, h, w, 3));
     let gf = upload_f32(&xf);
     // The smallest radius here runs by running sums.
-    const { assert!(boxsum::RUNNING_MIN_RADIUS <= 16) };
-    for radius in [16usize, 23, 40] {
+    const { assert!(boxsum::RUNNING_MIN_RADIUS <= 22) };
+    for radius in [22usize, 23, 40] {
         let seg = boxsum::SEGMENT.max(2 * radius + 1);
         let eps = f64::powi(2.0, -24);
         let tol = 1e-5f64.max(2.0 * (2 * radius + 2 * seg + 2) as f64 * eps);

@@ -34,12 +34,12 @@ const WORKGROUP: u64 = 64;
 /// The fewest outputs a segment of a line computes from one full window sum.
 pub const SEGMENT: usize = 32;
 
-/// The radius from which [`box_blur`](super::box_blur) runs by running sums (a window of 33
-/// taps). Measured with `FILTERS_BENCH=box cargo bench --profile test --bench filters` on
-/// lavapipe (2 cores, under load), 2048 × 2048 RGB u8: the direct kernel took 1.14, 1.35 and
-/// 1.53 s at radius 1, 2 and 3 (about 0.19 s more a radius), the running sums 4.0–5.0 s for
-/// every radius from 4 to 128, so they win from about radius 16.
-pub const RUNNING_MIN_RADIUS: usize = 16;
+/// The radius from which [`box_blur`](super::box_blur) runs by running sums (a window of 45
+/// taps). Measured with `FILTERS_BENCH=box cargo bench --bench filters` on lavapipe (2 cores,
+/// load 1.5–2), 2048 × 2048 RGB u8, in one run: the running sums took 300–313 ms at every radius
+/// from 16 to 128; the direct kernel with as many taps 212, 273 and 328 ms at radius 16, 20 and
+/// 24 (about 14 ms more a radius), so running sums win from about radius 22.
+pub const RUNNING_MIN_RADIUS: usize = 22;
 
 /// Outputs per segment for radius `r`: enough that the first window's loads are at most one per
 /// output.

@@ -848,7 +848,7 @@ pub fn gaussian_blur(image: &GpuArray, sigma: f32, border: Border) -> Result<Gpu
 /// are merged, see [`gaussian_blur`]), so a huge radius gives, e.g. for [`Border::Clamp`], the
 /// mean of the image extended by its edge pixels, in time proportional to the image.
 ///
-/// From radius [`RUNNING_MIN_RADIUS`](boxsum::RUNNING_MIN_RADIUS) (16) on, where the window
+/// From radius [`RUNNING_MIN_RADIUS`](boxsum::RUNNING_MIN_RADIUS) (22) on, where the window
 /// is no wider than the image, the two passes run by running sums (one value in and one out
 /// per output, restarted every segment of at least 32 outputs), so the cost per pixel does not
 /// grow with the radius; the f32 error is then at most `(2r + 2·seg + 1)·ε·max|x|` per pass (seg =
