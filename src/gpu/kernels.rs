@@ -388,6 +388,21 @@ pub(crate) fn buffer_with(
     buffer
 }
 
+/// WGSL joining `terms` (at least one) as a balanced binary tree, `join(left, right)` at each
+/// node, the left half the larger: `join(join(t0, t1), join(t2, t3))`. Generated kernels add
+/// (the FFT butterflies) or combine (the reductions) this way, so rounding errors grow with the
+/// tree's depth rather than the number of terms.
+pub(crate) fn balanced(terms: &[String], join: &dyn Fn(String, String) -> String) -> String {
+    match terms {
+        [] => panic!("a balanced tree of no terms"),
+        [one] => one.clone(),
+        _ => {
+            let (left, right) = terms.split_at(terms.len().div_ceil(2));
+            join(balanced(left, join), balanced(right, join))
+        }
+    }
+}
+
 /// `n` workgroups as a 2-D grid (x at most 65535), for kernels that flatten `wg.y·gx + wg.x`.
 pub(crate) fn groups_2d(n: u64) -> (u32, u32) {
     let x = n.clamp(1, MAX_GROUPS);

@@ -30,7 +30,7 @@ use crate::gpu::context::Gpu;
 use crate::gpu::elementwise::{
     self, Expr, cast_code, expression_code_with, extra_words, wgsl_type, with_prelude,
 };
-use crate::gpu::kernels::{Input, groups_2d, record_bound, window};
+use crate::gpu::kernels::{Input, balanced, groups_2d, record_bound, window};
 use crate::gpu::pool::PooledBuffer;
 use crate::view::dtype::{Dtype, Kind};
 use crate::view::layout::{Layout, Order, SliceArg};
@@ -250,15 +250,9 @@ fn block_head(extra: usize) -> String {
     )
 }
 
-/// `combine` over `items` as a balanced binary tree (a power-of-two count).
+/// `combine` over `items` as a balanced binary tree.
 fn tree(items: &[String]) -> String {
-    match items {
-        [one] => one.clone(),
-        _ => {
-            let (lo, hi) = items.split_at(items.len() / 2);
-            format!("combine({}, {})", tree(lo), tree(hi))
-        }
-    }
+    balanced(items, &|a, b| format!("combine({a}, {b})"))
 }
 
 /// Workgroup arrays of the tree in [`block_tail`] for workgroups of `size` invocations.

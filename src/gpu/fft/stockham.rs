@@ -32,7 +32,7 @@ use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
 use crate::gpu::context::Gpu;
-use crate::gpu::kernels::{Input, binding as binding_of, groups_2d, submit_once, window};
+use crate::gpu::kernels::{Input, balanced, binding as binding_of, groups_2d, submit_once, window};
 use crate::view::layout::Layout;
 
 use super::plan::{Big, capacity, radices};
@@ -936,14 +936,10 @@ fn dft(w: &mut String, slots: &[String], sign: f64) {
 
 /// `terms` added as a balanced tree: `((t0 + t1) + (t2 + t3)) + …`.
 fn tree_sum(terms: &[String]) -> String {
-    match terms.len() {
-        0 => "vec2<f32>(0.0)".to_string(),
-        1 => terms[0].clone(),
-        len => {
-            let (left, right) = terms.split_at(len.div_ceil(2));
-            format!("({} + {})", tree_sum(left), tree_sum(right))
-        }
+    if terms.is_empty() {
+        return "vec2<f32>(0.0)".to_string();
     }
+    balanced(terms, &|a, b| format!("({a} + {b})"))
 }
 
 #[cfg(test)]
