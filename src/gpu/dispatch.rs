@@ -61,6 +61,19 @@ pub(crate) struct Params {
 }
 
 impl Params {
+    /// `words` in a buffer of their own (not the ring), written before the next submission.
+    fn own(gpu: &Gpu, words: &[u32]) -> Params {
+        Params {
+            buffer: crate::gpu::kernels::storage_with(
+                gpu,
+                "kernel parameters",
+                bytemuck::cast_slice(words),
+            ),
+            offset: 0,
+            size: ((words.len() * 4) as u64).max(4),
+        }
+    }
+
     /// The slot as a binding resource.
     pub fn binding(&self) -> wgpu::BindingResource<'_> {
         crate::gpu::kernels::binding(&self.buffer, self.offset, self.size)
@@ -180,16 +193,7 @@ impl Gpu {
         let slot = size.next_multiple_of(align);
         if slot > RING_BYTES {
             // Larger than a ring (never for our kernels): a buffer of its own.
-            let buffer = crate::gpu::kernels::storage_with(
-                self,
-                "kernel parameters",
-                bytemuck::cast_slice(words),
-            );
-            return Ok(Params {
-                buffer,
-                offset: 0,
-                size,
-            });
+            return Ok(Params::own(self, words));
         }
         let (buffer, offset) = {
             let mut pending = lock(&self.inner.queue.pending);
@@ -236,16 +240,7 @@ impl Gpu {
         if !crate::gpu::tape::recording(self) {
             return self.params(words);
         }
-        let size = ((words.len() * 4) as u64).max(4);
-        Ok(Params {
-            buffer: crate::gpu::kernels::storage_with(
-                self,
-                "replayed kernel parameters",
-                bytemuck::cast_slice(words),
-            ),
-            offset: 0,
-            size,
-        })
+        Ok(Params::own(self, words))
     }
 
     /// Submits the pending batch (inside error scopes).
