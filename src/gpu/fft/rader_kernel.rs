@@ -521,6 +521,7 @@ impl RaderKernel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gpu::context::validate_wgsl;
 
     /// The kernel's index arithmetic on the host: the first pass' `g^(j + t·Q)` and the last
     /// pass' `g^(−(j + t·S))`, stepped by the constants from the table's `g^j`, `g^(−j)`.
@@ -576,14 +577,7 @@ mod tests {
             for cpu in [false, true] {
                 let kernel = RaderKernel::with_limits(p, g, m, 4096, 256, cpu).expect("fits");
                 let source = kernel.wgsl();
-                let module = naga::front::wgsl::parse_str(&source)
-                    .unwrap_or_else(|e| panic!("{}\n{source}", e.emit_to_string(&source)));
-                naga::valid::Validator::new(
-                    naga::valid::ValidationFlags::all(),
-                    naga::valid::Capabilities::empty(),
-                )
-                .validate(&module)
-                .unwrap_or_else(|e| panic!("{}\n{source}", e.emit_to_string(&source)));
+                validate_wgsl(&source).unwrap_or_else(|e| panic!("{e}\n{source}"));
             }
         }
         // 4093's convolution fits (m = p − 1 = 4092); padded to 8192 it would not.
